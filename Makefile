@@ -1,0 +1,130 @@
+# Atlas build. `make` builds kernel/kernel, the user programs and fs.img;
+# `make qemu` boots them; `make test` runs the grader.
+
+CPUS ?= 3
+MEM  ?= 128M
+B := build
+
+# ---- Toolchain ---------------------------------------------------------
+# Prefer Debian's bare-metal toolchain, accept the Linux one. If neither is
+# present, install them (tools/install-deps.sh) before going on.
+find-prefix = $(shell for p in riscv64-unknown-elf- riscv64-linux-gnu-; do \
+	command -v $${p}gcc >/dev/null 2>&1 && { echo $$p; break; }; done)
+ifndef TOOLPREFIX
+TOOLPREFIX := $(find-prefix)
+ifeq ($(TOOLPREFIX),)
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+$(info RISC-V toolchain not found: running tools/install-deps.sh)
+$(if $(shell tools/install-deps.sh >&2 && echo ok),,$(error tools/install-deps.sh failed))
+TOOLPREFIX := $(find-prefix)
+endif
+endif
+endif
+
+CC      = $(TOOLPREFIX)gcc
+LD      = $(TOOLPREFIX)ld
+OBJCOPY = $(TOOLPREFIX)objcopy
+OBJDUMP = $(TOOLPREFIX)objdump
+QEMU    = qemu-system-riscv64
+HOSTCC ?= cc
+
+CFLAGS = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
+CFLAGS += -march=rv64gc -mabi=lp64d -mcmodel=medany -mno-relax
+CFLAGS += -ffreestanding -fno-common -nostdlib -fno-builtin
+CFLAGS += -fno-stack-protector -fno-pie -no-pie -MD
+KCFLAGS = $(CFLAGS) -DATLAS_KERNEL -Ikernel
+UCFLAGS = $(CFLAGS) -Wno-main -I.
+LDFLAGS = -z max-page-size=4096
+
+# ---- Kernel ------------------------------------------------------------
+KSRCS := $(sort $(wildcard kernel/*/*.c) $(wildcard kernel/*/*.S))
+KOBJS := $(patsubst %,$(B)/%.o,$(basename $(KSRCS)))
+
+$(B)/kernel/%.o: kernel/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KCFLAGS) -c -o $@ $<
+
+$(B)/kernel/%.o: kernel/%.S
+	@mkdir -p $(@D)
+	$(CC) $(KCFLAGS) -c -o $@ $<
+
+kernel/kernel: $(KOBJS) linker/kernel.ld
+	$(LD) $(LDFLAGS) -T linker/kernel.ld -o $@ $(KOBJS)
+	$(OBJDUMP) -S $@ > $(B)/kernel.asm
+	$(OBJDUMP) -t $@ | sed '1,/SYMBOL TABLE/d; s/ .* / /; /^$$/d' > $(B)/kernel.sym
+
+# ---- User programs -----------------------------------------------------
+# Every user/*.c is a program; user/lib/ is the library linked into each.
+ULIB := $(B)/user/lib/ulib.o $(B)/user/lib/printf.o $(B)/user/lib/umalloc.o $(B)/user/lib/usys.o
+UPROGS := $(patsubst user/%.c,$(B)/user/_%,$(wildcard user/*.c))
+
+# `make qemu UEXTRA=DIR` adds every DIR/*.c as a program too.
+ifdef UEXTRA
+UEXTRA_PROGS := $(patsubst $(UEXTRA)/%.c,$(B)/uextra/_%,$(wildcard $(UEXTRA)/*.c))
+$(B)/uextra/%.o: $(UEXTRA)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -c -o $@ $<
+endif
+
+$(B)/user/lib/usys.S: user/lib/usys.pl
+	@mkdir -p $(@D)
+	perl $< > $@
+
+$(B)/user/%.o: user/%.c
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -c -o $@ $<
+
+$(B)/user/lib/usys.o: $(B)/user/lib/usys.S
+	$(CC) $(UCFLAGS) -c -o $@ $<
+
+$(B)/user/_%: $(B)/user/%.o $(ULIB) linker/user.ld
+	$(LD) $(LDFLAGS) -T linker/user.ld -o $@ $< $(ULIB)
+
+$(B)/uextra/_%: $(B)/uextra/%.o $(ULIB) linker/user.ld
+	$(LD) $(LDFLAGS) -T linker/user.ld -o $@ $< $(ULIB)
+
+# ---- File system image -------------------------------------------------
+mkfs/mkfs: mkfs/mkfs.c kernel/fs.h kernel/param.h kernel/types.h kernel/stat.h
+	$(HOSTCC) -Wall -Werror -O2 -I. -o $@ mkfs/mkfs.c
+
+# The list of programs is a file, rewritten only when it changes, so that
+# fs.img is rebuilt when UEXTRA changes.
+FSFILES := $(B)/README $(UPROGS) $(UEXTRA_PROGS)
+$(B)/fsfiles: FORCE
+	@mkdir -p $(B)
+	@echo "$(FSFILES)" | cmp -s - $@ || echo "$(FSFILES)" > $@
+
+$(B)/README: README.md
+	@mkdir -p $(B)
+	cp $< $@
+
+fs.img: mkfs/mkfs $(FSFILES) $(B)/fsfiles
+	mkfs/mkfs $@ $(FSFILES)
+
+.PRECIOUS: $(B)/%.o $(B)/user/lib/usys.S
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- Running -----------------------------------------------------------
+QEMUOPTS = -machine virt -bios default -kernel kernel/kernel -m $(MEM) -smp $(CPUS) -nographic
+QEMUOPTS += -global virtio-mmio.force-legacy=false
+QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
+QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+
+all: kernel/kernel fs.img
+
+qemu: all
+	$(QEMU) $(QEMUOPTS)
+
+# The grader reads the QEMU options from here, so they live in one place.
+print-qemu-opts:
+	@echo $(QEMUOPTS)
+
+test: all
+	python3 grade-tests.py
+
+clean:
+	rm -rf $(B) kernel/kernel fs.img mkfs/mkfs grade-logs
+
+FORCE:
+.PHONY: all qemu test clean print-qemu-opts FORCE
+.DEFAULT_GOAL := all

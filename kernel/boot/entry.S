@@ -1,0 +1,44 @@
+# First instructions of the kernel. OpenSBI jumps here in S-mode on the
+# boot hart with a0 = hart id, a1 = physical address of the device tree;
+# the other harts come to _secondary_entry when started through SBI HSM,
+# with a0 = hart id. Paging is off. Each hart gets its own boot stack,
+# later used as its scheduler stack, and keeps its hart id in tp.
+#include "param.h"
+
+#define BOOT_STACK_SIZE 16384
+
+.section .text.entry
+.globl _entry
+_entry:
+        call    set_boot_stack
+        call    kmain
+        j       park
+
+.globl _secondary_entry
+_secondary_entry:
+        call    set_boot_stack
+        call    kmain_secondary
+        j       park
+
+# sp = boot_stacks + (hartid + 1) * BOOT_STACK_SIZE; tp = hartid.
+# A hart whose id does not fit the kernel's tables parks for good.
+set_boot_stack:
+        li      t0, NCPU
+        bgeu    a0, t0, park
+        mv      tp, a0
+        la      sp, boot_stacks
+        addi    t0, a0, 1
+        li      t1, BOOT_STACK_SIZE
+        mul     t0, t0, t1
+        add     sp, sp, t0
+        ret
+
+park:
+        wfi
+        j       park
+
+.section .bss
+.align 12
+.globl boot_stacks
+boot_stacks:
+        .space  BOOT_STACK_SIZE * NCPU

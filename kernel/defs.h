@@ -1,0 +1,217 @@
+// Functions shared between kernel source files, grouped by the file that
+// defines them.
+#ifndef ATLAS_DEFS_H
+#define ATLAS_DEFS_H
+
+struct buf;
+struct context;
+struct file;
+struct inode;
+struct pipe;
+struct proc;
+struct spinlock;
+struct sleeplock;
+struct stat;
+struct superblock;
+
+// ---- boot/ -------------------------------------------------------------
+// fdt.c: what the device tree says about this machine
+struct machine {
+  uint64 ram_base;      // first byte of RAM
+  uint64 ram_size;      // bytes of RAM
+  int    nharts;        // harts present
+  uint64 timebase;      // timer ticks per second
+  int    sstc;          // harts implement the Sstc extension (stimecmp)
+};
+extern struct machine machine;
+void            fdt_parse(uint64 dtb_pa);
+// sbi.c: calls into the OpenSBI firmware
+void            sbi_console_putchar(int c);
+void            sbi_set_timer(uint64 when);
+int             sbi_hart_start(uint64 hartid, uint64 start_pa, uint64 opaque);
+void            sbi_shutdown(int failure);
+void            sbi_remote_sfence_vma(uint64 hart_mask, uint64 start, uint64 size);
+
+// ---- lib/ --------------------------------------------------------------
+// printf.c
+int             printf(char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void            panic(char *s) __attribute__((noreturn));
+void            printfinit(void);
+extern volatile int panicking;  // printf stops taking its lock
+extern volatile int panicked;   // other harts spin quietly
+// string.c
+int             memcmp(const void*, const void*, uint);
+void*           memmove(void*, const void*, uint);
+void*           memcpy(void*, const void*, uint);
+void*           memset(void*, int, uint);
+char*           safestrcpy(char*, const char*, int);
+int             strlen(const char*);
+int             strncmp(const char*, const char*, uint);
+char*           strncpy(char*, const char*, int);
+// spinlock.c
+void            acquire(struct spinlock*);
+int             holding(struct spinlock*);
+void            initlock(struct spinlock*, char*);
+void            release(struct spinlock*);
+void            push_off(void);
+void            pop_off(void);
+// sleeplock.c
+void            acquiresleep(struct sleeplock*);
+void            releasesleep(struct sleeplock*);
+int             holdingsleep(struct sleeplock*);
+void            initsleeplock(struct sleeplock*, char*);
+
+// ---- dev/ --------------------------------------------------------------
+// console.c
+void            consoleinit(void);
+void            consoleintr(int);
+void            consputc(int);
+// uart.c
+void            uartinit(void);
+void            uartintr(void);
+void            uartputc(int);
+void            uartputc_sync(int);
+int             uartgetc(void);
+// power.c
+void            poweroff(int failure) __attribute__((noreturn));
+// plic.c
+void            plicinit(void);
+void            plicinithart(void);
+int             plic_claim(void);
+void            plic_complete(int);
+// timer.c
+extern uint     ticks;
+extern struct spinlock tickslock;
+void            timerinit(void);
+void            timerinithart(void);
+void            clockintr(void);
+// virtio_disk.c
+void            virtio_disk_init(void);
+void            virtio_disk_rw(struct buf *, int write);
+void            virtio_disk_intr(void);
+
+// ---- mm/ ---------------------------------------------------------------
+// kalloc.c: physical page allocator
+void            kinit(void);
+void*           kalloc(void);
+void            kfree(void *);
+uint64          kfreepages(void);
+// pagetable.c: Sv39 page-table walks and mappings
+pagetable_t     pagetable_alloc(void);
+pte_t *         walk(pagetable_t, uint64, int);
+pte_t *         walk_level(pagetable_t, uint64, int, int);
+uint64          walkaddr(pagetable_t, uint64);
+int             mappages(pagetable_t, uint64, uint64, uint64, int);
+void            unmappages(pagetable_t, uint64, uint64, int);
+void            freewalk(pagetable_t);
+// kvm.c: the kernel's address space
+void            kvminit(void);
+void            kvminithart(void);
+void            kvmmap(pagetable_t, uint64, uint64, uint64, int);
+// uvm.c: user address spaces
+pagetable_t     uvmcreate(void);
+uint64          uvmalloc(pagetable_t, uint64, uint64, int);
+uint64          uvmdealloc(pagetable_t, uint64, uint64);
+int             uvmcopy(pagetable_t, pagetable_t, uint64);
+void            uvmfree(pagetable_t, uint64);
+void            uvmclear(pagetable_t, uint64);
+// usercopy.c: moving bytes between kernel and user memory
+int             copyout(pagetable_t, uint64, char *, uint64);
+int             copyin(pagetable_t, char *, uint64, uint64);
+int             copyinstr(pagetable_t, char *, uint64, uint64);
+int             either_copyout(int user_dst, uint64 dst, void *src, uint64 len);
+int             either_copyin(void *dst, int user_src, uint64 src, uint64 len);
+// fault.c: page faults
+void            page_fault(uint64 scause, uint64 stval);
+
+// ---- proc/ -------------------------------------------------------------
+// proc.c
+int             cpuid(void);
+void            exit(int) __attribute__((noreturn));
+int             fork(void);
+int             growproc(int);
+void            proc_mapstacks(pagetable_t);
+pagetable_t     proc_pagetable(struct proc *);
+void            proc_freepagetable(pagetable_t, uint64);
+int             kill(int);
+int             killed(struct proc*);
+void            setkilled(struct proc*);
+struct cpu*     mycpu(void);
+struct proc*    myproc(void);
+void            procinit(void);
+void            scheduler(void) __attribute__((noreturn));
+void            sched(void);
+void            sleep(void*, struct spinlock*);
+void            userinit(void);
+int             wait(uint64);
+void            wakeup(void*);
+void            yield(void);
+void            procdump(void);
+uint64          nproc_used(void);
+// swtch.S
+void            swtch(struct context*, struct context*);
+// exec.c
+int             exec(char*, char**);
+
+// ---- trap/ -------------------------------------------------------------
+// trap.c
+void            trapinithart(void);
+void            usertrapret(void);
+// syscall.c
+void            argint(int, int*);
+int             argstr(int, char*, int);
+void            argaddr(int, uint64 *);
+int             fetchstr(uint64, char*, int);
+int             fetchaddr(uint64, uint64*);
+void            syscall(void);
+
+// ---- fs/ ---------------------------------------------------------------
+// bio.c
+void            binit(void);
+struct buf*     bread(uint, uint);
+void            brelse(struct buf*);
+void            bwrite(struct buf*);
+void            bpin(struct buf*);
+void            bunpin(struct buf*);
+// log.c
+void            initlog(int, struct superblock*);
+void            log_write(struct buf*);
+void            begin_op(void);
+void            end_op(void);
+// fs.c
+void            fsinit(int);
+int             dirlink(struct inode*, char*, uint);
+struct inode*   dirlookup(struct inode*, char*, uint*);
+struct inode*   ialloc(uint, short);
+struct inode*   idup(struct inode*);
+void            iinit(void);
+void            ilock(struct inode*);
+void            iput(struct inode*);
+void            iunlock(struct inode*);
+void            iunlockput(struct inode*);
+void            iupdate(struct inode*);
+int             namecmp(const char*, const char*);
+struct inode*   namei(char*);
+struct inode*   nameiparent(char*, char*);
+int             readi(struct inode*, int, uint64, uint, uint);
+void            stati(struct inode*, struct stat*);
+int             writei(struct inode*, int, uint64, uint, uint);
+void            itrunc(struct inode*);
+// file.c
+struct file*    filealloc(void);
+void            fileclose(struct file*);
+struct file*    filedup(struct file*);
+void            fileinit(void);
+int             fileread(struct file*, uint64, int n);
+int             filestat(struct file*, uint64 addr);
+int             filewrite(struct file*, uint64, int n);
+// pipe.c
+int             pipealloc(struct file**, struct file**);
+void            pipeclose(struct pipe*, int);
+int             piperead(struct pipe*, uint64, int);
+int             pipewrite(struct pipe*, uint64, int);
+
+// number of elements in fixed-size array
+#define NELEM(x) (sizeof(x)/sizeof((x)[0]))
+
+#endif

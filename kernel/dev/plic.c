@@ -1,0 +1,40 @@
+// The platform-level interrupt controller (PLIC) routes device interrupts
+// (UART, virtio disk) to harts. Each hart's S-mode has its own context.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+#include "defs.h"
+
+#define PLIC_REG(addr) (*(volatile uint32 *)(addr))
+
+// Give the devices Atlas uses a non-zero priority (zero means disabled).
+void
+plicinit(void)
+{
+  PLIC_REG(PLIC_PRIORITY + UART0_IRQ*4) = 1;
+  PLIC_REG(PLIC_PRIORITY + VIRTIO0_IRQ*4) = 1;
+}
+
+// Let this hart's S-mode context take those interrupts.
+void
+plicinithart(void)
+{
+  int hart = cpuid();
+  PLIC_REG(PLIC_SENABLE(hart)) = (1 << UART0_IRQ) | (1 << VIRTIO0_IRQ);
+  PLIC_REG(PLIC_SPRIORITY(hart)) = 0;   // threshold: accept any priority
+}
+
+// Which interrupt is pending for this hart (0 if none); claims it.
+int
+plic_claim(void)
+{
+  return PLIC_REG(PLIC_SCLAIM(cpuid()));
+}
+
+// Tell the PLIC this hart has handled irq.
+void
+plic_complete(int irq)
+{
+  PLIC_REG(PLIC_SCLAIM(cpuid())) = irq;
+}

@@ -1,0 +1,124 @@
+// Sv39 page tables: the one walk every other file uses, and mapping and
+// unmapping ranges of pages. Knows nothing of processes or the kernel's
+// layout; kvm.c and uvm.c build address spaces from these pieces.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+#include "defs.h"
+#include "mm/pte.h"
+
+// A new, empty table page (all entries invalid); 0 if out of memory.
+pagetable_t
+pagetable_alloc(void)
+{
+  pagetable_t pt = kalloc();
+  if(pt)
+    memset(pt, 0, PGSIZE);
+  return pt;
+}
+
+// The walk: find the entry for va at `level` (PT_LEVEL0 for a 4 KiB
+// page), descending from the root. With alloc set, missing tables on the
+// way are created; otherwise a missing table means there is no entry and
+// the walk returns 0. It also returns 0 when a leaf sits above `level`
+// (a superpage covers va) or when a table cannot be allocated.
+pte_t *
+walk_level(pagetable_t pt, uint64 va, int level, int alloc)
+{
+  if(va >= MAXVA)
+    panic("walk: virtual address out of range");
+  for(int l = PT_ROOT_LEVEL; l > level; l--){
+    pte_t *pte = &pt[PX(l, va)];
+    if(pte_table(*pte)){
+      pt = pte_next_table(*pte);
+    } else if(pte_leaf(*pte) || !alloc){
+      return 0;
+    } else {
+      pagetable_t next = pagetable_alloc();
+      if(next == 0)
+        return 0;
+      *pte = pte_make_table((uint64)next);
+      pt = next;
+    }
+  }
+  return &pt[PX(level, va)];
+}
+
+// The level-0 entry for va, as xv6's walk() gives it.
+pte_t *
+walk(pagetable_t pt, uint64 va, int alloc)
+{
+  return walk_level(pt, va, PT_LEVEL0, alloc);
+}
+
+// The physical address of the user page mapped at va, or 0 if va is not
+// mapped for user access. For the kernel's own use only: checks V and U,
+// not R or W (usercopy.c checks those).
+uint64
+walkaddr(pagetable_t pt, uint64 va)
+{
+  if(va >= MAXVA)
+    return 0;
+  pte_t *pte = walk(pt, va, 0);
+  if(pte == 0 || !pte_valid(*pte) || !pte_user(*pte))
+    return 0;
+  return pte_pa(*pte);
+}
+
+// Map the pages covering [va, va+size) to the physical pages starting at
+// pa, with permissions perm. va and size must be page-aligned. Mapping
+// over a valid entry is a kernel bug. Returns 0, or -1 when a table page
+// cannot be allocated (the pages mapped so far stay mapped: the caller
+// unmaps them).
+int
+mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm)
+{
+  if(va % PGSIZE != 0 || size % PGSIZE != 0 || size == 0)
+    panic("mappages: unaligned or empty range");
+  for(uint64 off = 0; off < size; off += PGSIZE){
+    pte_t *pte = walk(pt, va + off, 1);
+    if(pte == 0)
+      return -1;
+    if(pte_valid(*pte))
+      panic("mappages: remap");
+    *pte = pte_make_leaf(pa + off, perm);
+  }
+  return 0;
+}
+
+// Remove the mappings of npages pages from va; with do_free, give the
+// physical pages back to the allocator. Pages that are not mapped are
+// skipped (a heap may have holes).
+void
+unmappages(pagetable_t pt, uint64 va, uint64 npages, int do_free)
+{
+  if(va % PGSIZE != 0)
+    panic("unmappages: not aligned");
+  for(uint64 a = va; a < va + npages*PGSIZE; a += PGSIZE){
+    pte_t *pte = walk(pt, a, 0);
+    if(pte == 0 || !pte_valid(*pte))
+      continue;
+    if(!pte_leaf(*pte))
+      panic("unmappages: not a leaf");
+    if(do_free)
+      kfree((void *)pte_pa(*pte));
+    *pte = 0;
+  }
+}
+
+// Free a page-table tree: the table pages themselves. Every leaf must
+// already be unmapped; a leaf left behind would be a leaked page.
+void
+freewalk(pagetable_t pt)
+{
+  for(int i = 0; i < PT_ENTRIES; i++){
+    pte_t pte = pt[i];
+    if(pte_table(pte))
+      freewalk(pte_next_table(pte));
+    else if(pte_valid(pte))
+      panic("freewalk: leaf still mapped");
+    pt[i] = 0;
+  }
+  kfree(pt);
+}

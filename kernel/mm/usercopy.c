@@ -1,0 +1,112 @@
+// Moving bytes between the kernel and user memory. The kernel never
+// dereferences a user pointer: each user address is translated through
+// the process's page table, and anything the process itself could not
+// access (unmapped, no U bit, read-only for a write, at or above MAXVA)
+// makes the copy fail with -1.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "spinlock.h"
+#include "riscv.h"
+#include "proc.h"
+#include "defs.h"
+#include "mm/pte.h"
+
+// Physical address of the user page holding va if the user may access it
+// (and write it, when write is set); 0 otherwise.
+static uint64
+user_page(pagetable_t pt, uint64 va, int write)
+{
+  if(va >= MAXVA)
+    return 0;
+  pte_t *pte = walk(pt, va, 0);
+  if(pte == 0 || !pte_valid(*pte) || !pte_user(*pte))
+    return 0;
+  if(write ? !pte_writable(*pte) : !(*pte & PTE_R))
+    return 0;
+  return pte_pa(*pte);
+}
+
+// Copy len bytes from kernel src to user dstva. Returns 0 or -1.
+int
+copyout(pagetable_t pt, uint64 dstva, char *src, uint64 len)
+{
+  while(len > 0){
+    uint64 va0 = PGROUNDDOWN(dstva);
+    uint64 pa0 = user_page(pt, va0, 1);
+    if(pa0 == 0)
+      return -1;
+    uint64 n = PGSIZE - (dstva - va0);
+    if(n > len)
+      n = len;
+    memmove((void *)(pa0 + (dstva - va0)), src, n);
+    len -= n;
+    src += n;
+    dstva += n;
+  }
+  return 0;
+}
+
+// Copy len bytes from user srcva to kernel dst. Returns 0 or -1.
+int
+copyin(pagetable_t pt, char *dst, uint64 srcva, uint64 len)
+{
+  while(len > 0){
+    uint64 va0 = PGROUNDDOWN(srcva);
+    uint64 pa0 = user_page(pt, va0, 0);
+    if(pa0 == 0)
+      return -1;
+    uint64 n = PGSIZE - (srcva - va0);
+    if(n > len)
+      n = len;
+    memmove(dst, (void *)(pa0 + (srcva - va0)), n);
+    len -= n;
+    dst += n;
+    srcva += n;
+  }
+  return 0;
+}
+
+// Copy a NUL-terminated string from user srcva to dst, at most max bytes
+// including the NUL. Returns 0, or -1 if the string is not readable or
+// has no NUL within max bytes.
+int
+copyinstr(pagetable_t pt, char *dst, uint64 srcva, uint64 max)
+{
+  while(max > 0){
+    uint64 va0 = PGROUNDDOWN(srcva);
+    uint64 pa0 = user_page(pt, va0, 0);
+    if(pa0 == 0)
+      return -1;
+    char *p = (char *)(pa0 + (srcva - va0));
+    uint64 n = PGSIZE - (srcva - va0);
+    for(; n > 0 && max > 0; n--, max--, p++, srcva++){
+      *dst++ = *p;
+      if(*p == '\0')
+        return 0;
+    }
+  }
+  return -1;
+}
+
+// Copy to a user address (user_dst set) of the current process, or to a
+// kernel address. Returns 0 or -1.
+int
+either_copyout(int user_dst, uint64 dst, void *src, uint64 len)
+{
+  if(user_dst)
+    return copyout(myproc()->pagetable, dst, src, len);
+  memmove((char *)dst, src, len);
+  return 0;
+}
+
+// Copy from a user address (user_src set) of the current process, or from
+// a kernel address. Returns 0 or -1.
+int
+either_copyin(void *dst, int user_src, uint64 src, uint64 len)
+{
+  if(user_src)
+    return copyin(myproc()->pagetable, dst, src, len);
+  memmove(dst, (char *)src, len);
+  return 0;
+}

@@ -1,0 +1,101 @@
+// User address spaces: growing, shrinking, copying and freeing the pages
+// of a process between address 0 and its size. Every page handed to a
+// user process is zeroed first. The trampoline and trapframe at the top
+// are mapped by proc.c and are not counted in the size.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+#include "defs.h"
+#include "mm/pte.h"
+
+// A new user page table with nothing mapped; 0 if out of memory.
+pagetable_t
+uvmcreate(void)
+{
+  return pagetable_alloc();
+}
+
+// Grow a process from oldsz to newsz bytes with zeroed pages mapped
+// readable, user-accessible, plus xperm (PTE_W and/or PTE_X). Returns
+// the new size, or 0 on failure, having released everything it added.
+uint64
+uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm)
+{
+  if(newsz < oldsz)
+    return oldsz;
+  if(newsz > TRAPFRAME)
+    return 0;
+  for(uint64 a = PGROUNDUP(oldsz); a < newsz; a += PGSIZE){
+    char *mem = kalloc();
+    if(mem == 0){
+      uvmdealloc(pt, a, oldsz);
+      return 0;
+    }
+    memset(mem, 0, PGSIZE);
+    if(mappages(pt, a, PGSIZE, (uint64)mem, PTE_R | PTE_U | xperm) != 0){
+      kfree(mem);
+      uvmdealloc(pt, a, oldsz);
+      return 0;
+    }
+  }
+  return newsz;
+}
+
+// Shrink a process from oldsz to newsz bytes, freeing the pages no longer
+// covered. Returns the new size.
+uint64
+uvmdealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
+{
+  if(newsz >= oldsz)
+    return oldsz;
+  uint64 from = PGROUNDUP(newsz), to = PGROUNDUP(oldsz);
+  if(from < to)
+    unmappages(pt, from, (to - from) / PGSIZE, 1);
+  return newsz;
+}
+
+// Free a user address space: the pages of [0, sz), then the tables.
+void
+uvmfree(pagetable_t pt, uint64 sz)
+{
+  if(sz > 0)
+    unmappages(pt, 0, PGROUNDUP(sz) / PGSIZE, 1);
+  freewalk(pt);
+}
+
+// Copy a parent's memory [0, sz) into the child's page table: each page
+// is duplicated with the same permissions. Returns 0, or -1 when memory
+// runs out, after freeing what it had copied.
+int
+uvmcopy(pagetable_t old, pagetable_t new, uint64 sz)
+{
+  for(uint64 va = 0; va < sz; va += PGSIZE){
+    pte_t *pte = walk(old, va, 0);
+    if(pte == 0 || !pte_valid(*pte))
+      continue;                    // a hole: nothing to copy
+    char *mem = kalloc();
+    if(mem == 0)
+      goto fail;
+    memmove(mem, (char *)pte_pa(*pte), PGSIZE);
+    if(mappages(new, va, PGSIZE, (uint64)mem, pte_flags(*pte) & ~PTE_V) != 0){
+      kfree(mem);
+      goto fail;
+    }
+  }
+  return 0;
+
+ fail:
+  unmappages(new, 0, PGROUNDUP(sz) / PGSIZE, 1);
+  return -1;
+}
+
+// Take user access away from the page at va (exec's stack guard page).
+void
+uvmclear(pagetable_t pt, uint64 va)
+{
+  pte_t *pte = walk(pt, va, 0);
+  if(pte == 0 || !pte_valid(*pte))
+    panic("uvmclear: page not mapped");
+  *pte &= ~PTE_U;
+}

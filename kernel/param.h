@@ -1,0 +1,22 @@
+// Compile-time limits of the kernel.
+#ifndef ATLAS_PARAM_H
+#define ATLAS_PARAM_H
+
+#define NPROC        64    // maximum number of processes
+#define NCPU          8    // maximum number of harts (hart ids 0..NCPU-1)
+#define NOFILE       16    // open files per process
+#define NFILE       100    // open files per system
+#define NINODE       50    // maximum number of active i-nodes
+#define NDEV         10    // maximum major device number
+#define ROOTDEV       1    // device number of file system root disk
+#define MAXARG       32    // max exec arguments
+#define MAXOPBLOCKS  10    // max # of blocks any FS op writes
+#define LOGBLOCKS    (MAXOPBLOCKS*3)  // max data blocks in on-disk log
+#define LOGSIZE      LOGBLOCKS        // older xv6 name of LOGBLOCKS
+#define NBUF         (MAXOPBLOCKS*3)  // size of disk block cache
+#define FSSIZE       2000  // size of file system in blocks
+#define MAXPATH      128   // maximum file path name
+#define USERSTACK    1     // user stack pages
+#define TICKS_PER_SEC 10   // timer interrupts per second (as on xv6)
+
+#endif

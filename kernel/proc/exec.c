@@ -1,0 +1,183 @@
+// exec(): replace the current process's memory with a program loaded
+// from an ELF file, and start it with the given arguments.
+//
+// The new user address space, from 0 up:
+//   each loadable segment, with the permissions its ELF flags ask for;
+//   a guard page (no user access), the USERSTACK stack pages;
+// then the heap begins. The old space is freed only once the new one is
+// complete, so a failed exec leaves the caller as it was.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "sleeplock.h"
+#include "fs.h"
+#include "file.h"
+#include "proc.h"
+#include "defs.h"
+#include "elf.h"
+
+// PTE permissions (beyond R and U) for a segment's ELF flags.
+static int
+flags2perm(int flags)
+{
+  int perm = 0;
+  if(flags & ELF_PROG_FLAG_EXEC)
+    perm |= PTE_X;
+  if(flags & ELF_PROG_FLAG_WRITE)
+    perm |= PTE_W;
+  return perm;
+}
+
+// Read sz bytes at offset off of ip into the user pages at va (already
+// mapped). Returns 0, or -1 on a short read.
+static int
+loadseg(pagetable_t pt, uint64 va, struct inode *ip, uint off, uint sz)
+{
+  for(uint i = 0; i < sz; i += PGSIZE){
+    uint64 pa = walkaddr(pt, va + i);
+    if(pa == 0)
+      panic("loadseg: page not mapped");
+    uint n = sz - i < PGSIZE ? sz - i : PGSIZE;
+    if(readi(ip, 0, pa, off + i, n) != n)
+      return -1;
+  }
+  return 0;
+}
+
+// Is program header ph a segment we can load? Rejects overflowing sizes,
+// unaligned addresses and anything reaching the trapframe.
+static int
+segment_ok(struct proghdr *ph)
+{
+  return ph->memsz >= ph->filesz &&
+         ph->vaddr + ph->memsz >= ph->vaddr &&
+         ph->vaddr % PGSIZE == 0 &&
+         ph->vaddr + ph->memsz <= TRAPFRAME;
+}
+
+// Map and load every PT_LOAD segment of the ELF file ip into pt. *szp
+// follows the size mapped so far, even on failure, so the caller can free
+// it. Returns 0, or -1 on any error.
+static int
+load_segments(pagetable_t pt, struct inode *ip, struct elfhdr *elf, uint64 *szp)
+{
+  for(int i = 0; i < elf->phnum; i++){
+    struct proghdr ph;
+    uint off = elf->phoff + i * sizeof(ph);
+    if(readi(ip, 0, (uint64)&ph, off, sizeof(ph)) != sizeof(ph))
+      return -1;
+    if(ph.type != ELF_PROG_LOAD)
+      continue;
+    if(!segment_ok(&ph) || ph.vaddr < *szp)
+      return -1;
+    uint64 newsz = uvmalloc(pt, *szp, ph.vaddr + ph.memsz, flags2perm(ph.flags));
+    if(newsz == 0)
+      return -1;
+    *szp = newsz;
+    if(loadseg(pt, ph.vaddr, ip, ph.off, ph.filesz) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+// Copy the argument strings and then the argv array onto the user stack
+// whose top is sp and bottom stackbase. Returns the new sp (which is
+// argv's address), or 0 if they do not fit.
+static uint64
+push_args(pagetable_t pt, uint64 sp, uint64 stackbase, char **argv, int *argcp)
+{
+  uint64 ustack[MAXARG + 1];
+  int argc;
+  for(argc = 0; argv[argc]; argc++){
+    if(argc >= MAXARG)
+      return 0;
+    sp -= strlen(argv[argc]) + 1;
+    sp -= sp % 16;                        // riscv sp must be 16-byte aligned
+    if(sp < stackbase || copyout(pt, sp, argv[argc], strlen(argv[argc]) + 1) < 0)
+      return 0;
+    ustack[argc] = sp;
+  }
+  ustack[argc] = 0;
+  sp -= (argc + 1) * sizeof(uint64);
+  sp -= sp % 16;
+  if(sp < stackbase || copyout(pt, sp, (char *)ustack, (argc + 1) * sizeof(uint64)) < 0)
+    return 0;
+  *argcp = argc;
+  return sp;
+}
+
+// The last element of a path (the program's name for debugging).
+static char *
+last_elem(char *path)
+{
+  char *last = path;
+  for(char *s = path; *s; s++)
+    if(*s == '/')
+      last = s + 1;
+  return last;
+}
+
+// Run the program at path with arguments argv (kernel strings). Returns
+// argc (which the program receives in a0), or -1, leaving the process
+// unchanged.
+int
+exec(char *path, char **argv)
+{
+  struct proc *p = myproc();
+  struct elfhdr elf;
+  pagetable_t pt = 0;
+  uint64 sz = 0;
+
+  begin_op();
+  struct inode *ip = namei(path);
+  if(ip == 0){
+    end_op();
+    return -1;
+  }
+  ilock(ip);
+  if(readi(ip, 0, (uint64)&elf, 0, sizeof(elf)) != sizeof(elf) || elf.magic != ELF_MAGIC)
+    goto bad;
+  if((pt = proc_pagetable(p)) == 0)
+    goto bad;
+  if(load_segments(pt, ip, &elf, &sz) < 0 || sz == 0)
+    goto bad;
+  iunlockput(ip);
+  end_op();
+  ip = 0;
+
+  // A guard page, then the stack.
+  sz = PGROUNDUP(sz);
+  uint64 newsz = uvmalloc(pt, sz, sz + (USERSTACK + 1)*PGSIZE, PTE_W);
+  if(newsz == 0)
+    goto bad;
+  sz = newsz;
+  uvmclear(pt, sz - (USERSTACK + 1)*PGSIZE);
+  int argc;
+  uint64 sp = push_args(pt, sz, sz - USERSTACK*PGSIZE, argv, &argc);
+  if(sp == 0)
+    goto bad;
+
+  // Commit: from here on the process runs the new program.
+  safestrcpy(p->name, last_elem(path), sizeof(p->name));
+  pagetable_t oldpt = p->pagetable;
+  uint64 oldsz = p->sz;
+  p->pagetable = pt;
+  p->sz = sz;
+  p->heap_start = sz;
+  p->trapframe->epc = elf.entry;
+  p->trapframe->sp = sp;
+  p->trapframe->a1 = sp;            // argv
+  proc_freepagetable(oldpt, oldsz);
+  return argc;
+
+ bad:
+  if(pt)
+    proc_freepagetable(pt, sz);
+  if(ip){
+    iunlockput(ip);
+    end_op();
+  }
+  return -1;
+}

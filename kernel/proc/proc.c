@@ -1,0 +1,508 @@
+// Processes: the process table, creating and ending processes, the
+// per-hart scheduler, and sleep/wakeup.
+//
+// Locking:
+//  - p->lock protects p->state, chan, killed, xstate and pid, and is held
+//    across every switch into and out of a process (see sched()).
+//  - wait_lock protects every p->parent, and is the lock a parent sleeps
+//    on in wait(), so a child's exit cannot slip between the parent's
+//    check and its sleep. Take wait_lock before any p->lock.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "sleeplock.h"
+#include "fs.h"
+#include "file.h"
+#include "proc.h"
+#include "defs.h"
+
+struct cpu cpus[NCPU];
+static struct proc proc[NPROC];
+static struct proc *initproc;
+
+static int nextpid = 1;
+static struct spinlock pid_lock;
+static struct spinlock wait_lock;
+
+extern char _trampoline[];   // trampoline.S
+static void forkret(void);
+static void freeproc(struct proc *p);
+
+// Map one kernel stack for each process slot at KSTACK(i), below the
+// trampoline; the unmapped page under each is its guard page.
+void
+proc_mapstacks(pagetable_t kpt)
+{
+  for(int i = 0; i < NPROC; i++){
+    for(int j = 0; j < KSTACK_PAGES; j++){
+      char *pa = kalloc();
+      if(pa == 0)
+        panic("proc_mapstacks: out of memory");
+      kvmmap(kpt, KSTACK(i) + j*PGSIZE, (uint64)pa, PGSIZE, PTE_R | PTE_W);
+    }
+  }
+}
+
+// Set up the process table at boot.
+void
+procinit(void)
+{
+  initlock(&pid_lock, "nextpid");
+  initlock(&wait_lock, "wait_lock");
+  for(int i = 0; i < NPROC; i++){
+    initlock(&proc[i].lock, "proc");
+    proc[i].state = UNUSED;
+    proc[i].kstack = KSTACK(i);
+  }
+}
+
+// This hart's id (kept in tp). Only stable with interrupts off: a process
+// may move to another hart when it is preempted.
+int
+cpuid(void)
+{
+  return r_tp();
+}
+
+// This hart's struct cpu. Interrupts must be off.
+struct cpu *
+mycpu(void)
+{
+  return &cpus[cpuid()];
+}
+
+// The process running on this hart, or 0.
+struct proc *
+myproc(void)
+{
+  push_off();
+  struct proc *p = mycpu()->proc;
+  pop_off();
+  return p;
+}
+
+static int
+allocpid(void)
+{
+  acquire(&pid_lock);
+  int pid = nextpid++;
+  release(&pid_lock);
+  return pid;
+}
+
+// Find an unused slot and make it a process with a trapframe page and an
+// empty user page table, ready to start in forkret(). Returns it with
+// p->lock held, or 0 when there is no slot or no memory.
+static struct proc *
+allocproc(void)
+{
+  struct proc *p;
+  for(p = proc; p < &proc[NPROC]; p++){
+    acquire(&p->lock);
+    if(p->state == UNUSED)
+      break;
+    release(&p->lock);
+  }
+  if(p == &proc[NPROC])
+    return 0;
+
+  p->pid = allocpid();
+  p->state = USED;
+  if((p->trapframe = kalloc()) == 0 || (p->pagetable = proc_pagetable(p)) == 0){
+    freeproc(p);
+    release(&p->lock);
+    return 0;
+  }
+  memset(&p->context, 0, sizeof(p->context));
+  p->context.ra = (uint64)forkret;
+  p->context.sp = p->kstack + KSTACK_PAGES*PGSIZE;
+  return p;
+}
+
+// Release everything a process slot holds and mark it unused.
+// Caller holds p->lock.
+static void
+freeproc(struct proc *p)
+{
+  if(p->trapframe)
+    kfree(p->trapframe);
+  if(p->pagetable)
+    proc_freepagetable(p->pagetable, p->sz);
+  p->trapframe = 0;
+  p->pagetable = 0;
+  p->sz = 0;
+  p->heap_start = 0;
+  p->pid = 0;
+  p->parent = 0;
+  p->name[0] = 0;
+  p->chan = 0;
+  p->killed = 0;
+  p->xstate = 0;
+  p->state = UNUSED;
+}
+
+// A user page table for p holding only the trampoline and p's trapframe,
+// neither accessible from user mode. 0 if out of memory.
+pagetable_t
+proc_pagetable(struct proc *p)
+{
+  pagetable_t pt = uvmcreate();
+  if(pt == 0)
+    return 0;
+  if(mappages(pt, TRAMPOLINE, PGSIZE, (uint64)_trampoline, PTE_R | PTE_X) < 0){
+    uvmfree(pt, 0);
+    return 0;
+  }
+  if(mappages(pt, TRAPFRAME, PGSIZE, (uint64)p->trapframe, PTE_R | PTE_W) < 0){
+    unmappages(pt, TRAMPOLINE, 1, 0);
+    uvmfree(pt, 0);
+    return 0;
+  }
+  return pt;
+}
+
+// Free a user page table and the sz bytes of memory it maps; the
+// trampoline and trapframe pages are not the table's to free.
+void
+proc_freepagetable(pagetable_t pt, uint64 sz)
+{
+  unmappages(pt, TRAMPOLINE, 1, 0);
+  unmappages(pt, TRAPFRAME, 1, 0);
+  uvmfree(pt, sz);
+}
+
+// Create the first process. It starts in forkret(), which mounts the
+// file system and execs /init.
+void
+userinit(void)
+{
+  struct proc *p = allocproc();
+  if(p == 0)
+    panic("userinit: no memory");
+  initproc = p;
+  safestrcpy(p->name, "init", sizeof(p->name));
+  p->state = RUNNABLE;
+  release(&p->lock);
+}
+
+// Grow (n > 0) or shrink (n < 0) the heap of the current process by n
+// bytes. The heap cannot shrink below its start nor grow into the
+// trapframe. Returns 0, or -1 on failure (nothing changed).
+int
+growproc(int n)
+{
+  struct proc *p = myproc();
+  uint64 sz = p->sz;
+  if(n > 0){
+    if((sz = uvmalloc(p->pagetable, sz, sz + n, PTE_W)) == 0)
+      return -1;
+  } else if(n < 0){
+    if((uint64)-(long)n > sz - p->heap_start)
+      return -1;
+    sz = uvmdealloc(p->pagetable, sz, sz + n);
+  }
+  p->sz = sz;
+  return 0;
+}
+
+// Create a child that is a copy of the current process: its memory, open
+// files, working directory and registers, except that fork returns 0 in
+// the child. Returns the child's pid in the parent, or -1.
+int
+fork(void)
+{
+  struct proc *p = myproc();
+  struct proc *np = allocproc();
+  if(np == 0)
+    return -1;
+  if(uvmcopy(p->pagetable, np->pagetable, p->sz) < 0){
+    freeproc(np);
+    release(&np->lock);
+    return -1;
+  }
+  np->sz = p->sz;
+  np->heap_start = p->heap_start;
+  *np->trapframe = *p->trapframe;
+  np->trapframe->a0 = 0;
+  for(int i = 0; i < NOFILE; i++)
+    if(p->ofile[i])
+      np->ofile[i] = filedup(p->ofile[i]);
+  np->cwd = idup(p->cwd);
+  safestrcpy(np->name, p->name, sizeof(p->name));
+  int pid = np->pid;
+  release(&np->lock);
+
+  acquire(&wait_lock);
+  np->parent = p;
+  release(&wait_lock);
+
+  acquire(&np->lock);
+  np->state = RUNNABLE;
+  release(&np->lock);
+  return pid;
+}
+
+// Give p's children to init. Caller holds wait_lock.
+static void
+reparent(struct proc *p)
+{
+  for(struct proc *pp = proc; pp < &proc[NPROC]; pp++){
+    if(pp->parent == p){
+      pp->parent = initproc;
+      wakeup(initproc);
+    }
+  }
+}
+
+// End the current process with the given status. It stays a zombie,
+// holding its memory, until its parent's wait() collects it.
+void
+exit(int status)
+{
+  struct proc *p = myproc();
+  if(p == initproc)
+    panic("init exiting");
+
+  for(int fd = 0; fd < NOFILE; fd++){
+    if(p->ofile[fd]){
+      fileclose(p->ofile[fd]);
+      p->ofile[fd] = 0;
+    }
+  }
+  begin_op();
+  iput(p->cwd);
+  end_op();
+  p->cwd = 0;
+
+  acquire(&wait_lock);
+  reparent(p);
+  wakeup(p->parent);
+  acquire(&p->lock);
+  p->xstate = status;
+  p->state = ZOMBIE;
+  release(&wait_lock);
+
+  sched();
+  panic("zombie exit");
+}
+
+// Wait for a child to exit; store its status at user address addr (if
+// not 0) and return its pid. -1 if there are no children, if the caller
+// is killed, or if addr cannot be written (the child then stays waitable).
+int
+wait(uint64 addr)
+{
+  struct proc *p = myproc();
+  acquire(&wait_lock);
+  for(;;){
+    int havekids = 0;
+    for(struct proc *pp = proc; pp < &proc[NPROC]; pp++){
+      if(pp->parent != p)
+        continue;
+      acquire(&pp->lock);
+      havekids = 1;
+      if(pp->state == ZOMBIE){
+        int pid = pp->pid;
+        if(addr != 0 && copyout(p->pagetable, addr, (char *)&pp->xstate,
+                                sizeof(pp->xstate)) < 0){
+          release(&pp->lock);
+          release(&wait_lock);
+          return -1;
+        }
+        freeproc(pp);
+        release(&pp->lock);
+        release(&wait_lock);
+        return pid;
+      }
+      release(&pp->lock);
+    }
+    if(!havekids || killed(p)){
+      release(&wait_lock);
+      return -1;
+    }
+    sleep(p, &wait_lock);
+  }
+}
+
+// Each hart runs this loop forever: pick a runnable process, switch to
+// it, and take the hart back when it gives it up. With nothing to run
+// the hart waits for an interrupt.
+void
+scheduler(void)
+{
+  struct cpu *c = mycpu();
+  c->proc = 0;
+  for(;;){
+    intr_on();     // let pending device interrupts in, then close again:
+    intr_off();    // the scan below must not be interrupted midway
+    int found = 0;
+    for(struct proc *p = proc; p < &proc[NPROC]; p++){
+      acquire(&p->lock);
+      if(p->state == RUNNABLE){
+        p->state = RUNNING;
+        c->proc = p;
+        swtch(&c->context, &p->context);
+        c->proc = 0;       // the process gave the hart back
+        found = 1;
+      }
+      release(&p->lock);
+    }
+    if(!found){
+      intr_on();
+      asm volatile("wfi");
+    }
+  }
+}
+
+// Switch from the current process to this hart's scheduler. The caller
+// holds p->lock (and no other lock) and has changed p->state. intena
+// belongs to this kernel thread, not the hart, so it is saved here.
+void
+sched(void)
+{
+  struct proc *p = myproc();
+  if(!holding(&p->lock))
+    panic("sched: p->lock not held");
+  if(mycpu()->noff != 1)
+    panic("sched: other locks held");
+  if(p->state == RUNNING)
+    panic("sched: process still running");
+  if(intr_get())
+    panic("sched: interrupts on");
+  int intena = mycpu()->intena;
+  swtch(&p->context, &mycpu()->context);
+  mycpu()->intena = intena;
+}
+
+// Give up the hart for one scheduling round.
+void
+yield(void)
+{
+  struct proc *p = myproc();
+  acquire(&p->lock);
+  p->state = RUNNABLE;
+  sched();
+  release(&p->lock);
+}
+
+// Where a new process starts in the kernel, the first time the scheduler
+// switches to it (still holding p->lock). The very first process also
+// mounts the root file system (which sleeps, so cannot be done in kmain)
+// and execs /init.
+static void
+forkret(void)
+{
+  static int first = 1;
+  struct proc *p = myproc();
+  release(&p->lock);
+  if(first){
+    first = 0;
+    fsinit(ROOTDEV);
+    p->cwd = namei("/");
+    char *argv[] = { "/init", 0 };
+    p->trapframe->a0 = exec("/init", argv);
+    if(p->trapframe->a0 == -1)
+      panic("forkret: cannot exec /init");
+  }
+  usertrapret();
+}
+
+// Sleep on chan, atomically releasing lk, and take lk again on waking.
+// Holding p->lock from before lk is released until the switch means no
+// wakeup(chan) can be missed.
+void
+sleep(void *chan, struct spinlock *lk)
+{
+  struct proc *p = myproc();
+  acquire(&p->lock);
+  release(lk);
+  p->chan = chan;
+  p->state = SLEEPING;
+  sched();
+  p->chan = 0;
+  release(&p->lock);
+  acquire(lk);
+}
+
+// Wake every process sleeping on chan. Caller must not hold a p->lock.
+void
+wakeup(void *chan)
+{
+  for(struct proc *p = proc; p < &proc[NPROC]; p++){
+    if(p == myproc())
+      continue;
+    acquire(&p->lock);
+    if(p->state == SLEEPING && p->chan == chan)
+      p->state = RUNNABLE;
+    release(&p->lock);
+  }
+}
+
+// Mark process pid killed; it exits when it next returns to user space or
+// wakes from a sleep that checks killed(). Returns 0, or -1 if no such pid.
+int
+kill(int pid)
+{
+  for(struct proc *p = proc; p < &proc[NPROC]; p++){
+    acquire(&p->lock);
+    if(p->pid == pid && p->state != UNUSED){
+      p->killed = 1;
+      if(p->state == SLEEPING)
+        p->state = RUNNABLE;   // wake it so it can notice
+      release(&p->lock);
+      return 0;
+    }
+    release(&p->lock);
+  }
+  return -1;
+}
+
+void
+setkilled(struct proc *p)
+{
+  acquire(&p->lock);
+  p->killed = 1;
+  release(&p->lock);
+}
+
+int
+killed(struct proc *p)
+{
+  acquire(&p->lock);
+  int k = p->killed;
+  release(&p->lock);
+  return k;
+}
+
+// Number of process slots in use (sysinfo).
+uint64
+nproc_used(void)
+{
+  uint64 n = 0;
+  for(struct proc *p = proc; p < &proc[NPROC]; p++){
+    acquire(&p->lock);
+    if(p->state != UNUSED)
+      n++;
+    release(&p->lock);
+  }
+  return n;
+}
+
+// List the processes on the console (Ctrl-P). Takes no locks, so that it
+// works even when the machine is wedged.
+void
+procdump(void)
+{
+  static char *states[] = {
+    [UNUSED] "unused", [USED] "used", [SLEEPING] "sleep",
+    [RUNNABLE] "runble", [RUNNING] "run", [ZOMBIE] "zombie",
+  };
+  printf("\n");
+  for(struct proc *p = proc; p < &proc[NPROC]; p++){
+    if(p->state == UNUSED)
+      continue;
+    printf("%d %s %s\n", p->pid, states[p->state], p->name);
+  }
+}

@@ -1,0 +1,118 @@
+// System calls about processes, time and memory. Arguments come from the
+// trapframe through argint()/argaddr(); results go back in a0.
+#include "types.h"
+#include "riscv.h"
+#include "defs.h"
+#include "param.h"
+#include "memlayout.h"
+#include "spinlock.h"
+#include "proc.h"
+#include "sysinfo.h"
+
+uint64
+sys_exit(void)
+{
+  int n;
+  argint(0, &n);
+  exit(n);
+}
+
+uint64
+sys_getpid(void)
+{
+  return myproc()->pid;
+}
+
+uint64
+sys_fork(void)
+{
+  return fork();
+}
+
+uint64
+sys_wait(void)
+{
+  uint64 p;
+  argaddr(0, &p);
+  return wait(p);
+}
+
+// sbrk(n): grow or shrink the heap by n bytes; returns the old end of
+// the heap, or -1.
+uint64
+sys_sbrk(void)
+{
+  int n;
+  argint(0, &n);
+  uint64 addr = myproc()->sz;
+  if(growproc(n) < 0)
+    return -1;
+  return addr;
+}
+
+// sleep(n) / pause(n): wait n clock ticks. -1 if n < 0 or if killed.
+uint64
+sys_sleep(void)
+{
+  int n;
+  argint(0, &n);
+  if(n < 0)
+    return -1;
+  acquire(&tickslock);
+  uint ticks0 = ticks;
+  while(ticks - ticks0 < n){
+    if(killed(myproc())){
+      release(&tickslock);
+      return -1;
+    }
+    sleep(&ticks, &tickslock);
+  }
+  release(&tickslock);
+  return 0;
+}
+
+uint64
+sys_kill(void)
+{
+  int pid;
+  argint(0, &pid);
+  return kill(pid);
+}
+
+// Clock ticks since boot.
+uint64
+sys_uptime(void)
+{
+  acquire(&tickslock);
+  uint xticks = ticks;
+  release(&tickslock);
+  return xticks;
+}
+
+// sysinfo(struct sysinfo *): free memory in bytes, processes in use.
+uint64
+sys_sysinfo(void)
+{
+  uint64 addr;
+  argaddr(0, &addr);
+  struct sysinfo info = {
+    .freemem = kfreepages() * PGSIZE,
+    .nproc = nproc_used(),
+  };
+  return copyout(myproc()->pagetable, addr, (char *)&info, sizeof(info));
+}
+
+// Number of free physical pages (for leak checks in tests).
+uint64
+sys_kpages(void)
+{
+  return kfreepages();
+}
+
+// Power the machine off.
+uint64
+sys_halt(void)
+{
+  printf("Atlas: halting\n");
+  poweroff(0);
+}

@@ -1,0 +1,33 @@
+// System call numbers: the same as xv6-riscv's, so its programs run unchanged.
+#ifndef ATLAS_SYSCALL_H
+#define ATLAS_SYSCALL_H
+
+#define SYS_fork    1
+#define SYS_exit    2
+#define SYS_wait    3
+#define SYS_pipe    4
+#define SYS_read    5
+#define SYS_kill    6
+#define SYS_exec    7
+#define SYS_fstat   8
+#define SYS_chdir   9
+#define SYS_dup    10
+#define SYS_getpid 11
+#define SYS_sbrk   12
+#define SYS_sleep  13
+#define SYS_pause  SYS_sleep   // newer xv6 name for sleep
+#define SYS_uptime 14
+#define SYS_open   15
+#define SYS_write  16
+#define SYS_mknod  17
+#define SYS_unlink 18
+#define SYS_link   19
+#define SYS_mkdir  20
+#define SYS_close  21
+// 22..29 are left free for the system calls students add in the xv6 labs.
+#define SYS_sysinfo 23         // as in the xv6 syscall lab
+// Atlas's own calls.
+#define SYS_halt   30          // power the machine off
+#define SYS_kpages 31          // number of free physical pages
+
+#endif
