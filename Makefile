@@ -115,6 +115,18 @@ all: kernel/kernel fs.img
 qemu: all
 	$(QEMU) $(QEMUOPTS)
 
+# Debugging: QEMU waits for GDB on a port derived from the user id, so
+# students sharing a machine do not collide. Run `make gdb` in a second
+# terminal.
+GDBPORT := $(shell expr `id -u` % 5000 + 25000)
+
+qemu-gdb: all
+	@echo "*** QEMU is waiting for GDB on port $(GDBPORT): run 'make gdb' in another terminal"
+	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
+
+gdb:
+	gdb-multiarch -q -nx -x .gdbinit -ex 'target remote localhost:$(GDBPORT)'
+
 # The grader reads the QEMU options from here, so they live in one place.
 print-qemu-opts:
 	@echo $(QEMUOPTS)
@@ -126,5 +138,5 @@ clean:
 	rm -rf $(B) kernel/kernel fs.img mkfs/mkfs grade-logs
 
 FORCE:
-.PHONY: all qemu test clean print-qemu-opts FORCE
+.PHONY: all qemu qemu-gdb gdb test clean print-qemu-opts FORCE
 .DEFAULT_GOAL := all

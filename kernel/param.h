@@ -13,7 +13,8 @@
 #define MAXOPBLOCKS  10    // max # of blocks any FS op writes
 #define LOGBLOCKS    (MAXOPBLOCKS*3)  // max data blocks in on-disk log
 #define LOGSIZE      LOGBLOCKS        // older xv6 name of LOGBLOCKS
-#define NBUF         (MAXOPBLOCKS*3)  // size of disk block cache
+#define NBUF         (MAXOPBLOCKS*4)  // size of disk block cache: more than
+                                      // the log can pin, so reads always find one
 #define FSSIZE       2000  // size of file system in blocks
 #define MAXPATH      128   // maximum file path name
 #define USERSTACK    1     // user stack pages

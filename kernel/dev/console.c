@@ -39,7 +39,8 @@ consputc(int c)
   }
 }
 
-// write() on the console: n bytes from src to the UART.
+// write() on the console: n bytes from src to the UART. Returns the
+// bytes written before a bad address, or -1 if the first is bad.
 static int
 consolewrite(int user_src, uint64 src, int n)
 {
@@ -47,7 +48,7 @@ consolewrite(int user_src, uint64 src, int n)
   for(i = 0; i < n; i++){
     char c;
     if(either_copyin(&c, user_src, src + i, 1) == -1)
-      break;
+      return i > 0 ? i : -1;
     uartputc(c);
   }
   return i;

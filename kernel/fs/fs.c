@@ -181,8 +181,6 @@ iget(uint dev, uint inum)
     unused->valid = 0;
   }
   release(&itable.lock);
-  if(unused == 0)
-    printf("iget: no free inodes in the table\n");
   return unused;
 }
 

@@ -95,8 +95,8 @@ pipeclose(struct pipe *pi, int writable)
 
 // Length of the next piece of a copy between the ring at byte count pos
 // and the user address addr: at most left bytes, no further than the end
-// of the ring, and inside one user page, so that a bad page stops the
-// copy with every byte before it accounted for.
+// of the ring, and inside one user page, so that a write stopped by a bad
+// page has stored every byte before it.
 static uint
 piece(uint pos, uint64 addr, uint left)
 {
@@ -152,12 +152,13 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
 // Read up to n bytes from pi to the user address addr. Sleeps while pi is
 // empty and its write end is open. Returns the bytes read, 0 if pi is
 // empty and has no writer left, or -1 if the caller is killed while it
-// waits or the first byte cannot be stored at addr.
+// waits. A read is all or nothing: if any byte cannot be stored at addr,
+// it returns -1 and leaves every byte in the pipe.
 int
 piperead(struct pipe *pi, uint64 addr, int n)
 {
   struct proc *p = myproc();
-  int done, m, bad;
+  int done, m, want;
 
   if(n < 0)
     return -1;
@@ -169,19 +170,17 @@ piperead(struct pipe *pi, uint64 addr, int n)
     }
     sleep(&pi->nread, &pi->lock);
   }
-  done = 0;
-  bad = 0;
-  while(done < n && pi->nread != pi->nwrite && !bad){
-    m = MIN(piece(pi->nread, addr + done, n - done),
-            pi->nwrite - pi->nread);
-    bad = copyout(p->pagetable, addr + done,
-                  &pi->data[pi->nread % PIPESIZE], m) < 0;
-    if(!bad){
-      pi->nread += m;
-      done += m;
+  want = MIN((uint)n, pi->nwrite - pi->nread);
+  for(done = 0; done < want; done += m){
+    m = piece(pi->nread + done, addr + done, want - done);
+    if(copyout(p->pagetable, addr + done,
+               &pi->data[(pi->nread + done) % PIPESIZE], m) < 0){
+      release(&pi->lock);
+      return -1;
     }
   }
+  pi->nread += done;
   wakeup(&pi->nwrite);
   release(&pi->lock);
-  return (bad && done == 0) ? -1 : done;
+  return done;
 }

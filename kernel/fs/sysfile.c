@@ -73,6 +73,18 @@ sys_dup(void)
   return fd;
 }
 
+// The (fd, buf, n) arguments of read and write: -1 for a bad descriptor
+// or a negative count.
+static int
+argio(struct file **f, uint64 *buf, int *n)
+{
+  argaddr(1, buf);
+  argint(2, n);
+  if(argfd(0, 0, f) < 0 || *n < 0)
+    return -1;
+  return 0;
+}
+
 // read(fd, buf, n): bytes read, 0 at end of file, -1 on error.
 uint64
 sys_read(void)
@@ -81,9 +93,7 @@ sys_read(void)
   uint64 buf;
   int n;
 
-  argaddr(1, &buf);
-  argint(2, &n);
-  if(argfd(0, 0, &f) < 0 || n < 0)
+  if(argio(&f, &buf, &n) < 0)
     return -1;
   return fileread(f, buf, n);
 }
@@ -96,9 +106,7 @@ sys_write(void)
   uint64 buf;
   int n;
 
-  argaddr(1, &buf);
-  argint(2, &n);
-  if(argfd(0, 0, &f) < 0 || n < 0)
+  if(argio(&f, &buf, &n) < 0)
     return -1;
   return filewrite(f, buf, n);
 }

@@ -27,44 +27,45 @@ user_page(pagetable_t pt, uint64 va, int write)
   return pte_pa(*pte);
 }
 
+// Copy len bytes between the kernel buffer kbuf and user address uva:
+// to user memory when to_user is set, else from it. A page at a time,
+// each one checked. Returns 0, or -1 at the first page the user could
+// not access in that direction.
+static int
+copy_user(pagetable_t pt, uint64 uva, char *kbuf, uint64 len, int to_user)
+{
+  while(len > 0){
+    uint64 va0 = PGROUNDDOWN(uva);
+    uint64 pa0 = user_page(pt, va0, to_user);
+    if(pa0 == 0)
+      return -1;
+    uint64 n = PGSIZE - (uva - va0);
+    if(n > len)
+      n = len;
+    char *ubuf = (char *)(pa0 + (uva - va0));
+    if(to_user)
+      memmove(ubuf, kbuf, n);
+    else
+      memmove(kbuf, ubuf, n);
+    len -= n;
+    kbuf += n;
+    uva += n;
+  }
+  return 0;
+}
+
 // Copy len bytes from kernel src to user dstva. Returns 0 or -1.
 int
 copyout(pagetable_t pt, uint64 dstva, char *src, uint64 len)
 {
-  while(len > 0){
-    uint64 va0 = PGROUNDDOWN(dstva);
-    uint64 pa0 = user_page(pt, va0, 1);
-    if(pa0 == 0)
-      return -1;
-    uint64 n = PGSIZE - (dstva - va0);
-    if(n > len)
-      n = len;
-    memmove((void *)(pa0 + (dstva - va0)), src, n);
-    len -= n;
-    src += n;
-    dstva += n;
-  }
-  return 0;
+  return copy_user(pt, dstva, src, len, 1);
 }
 
 // Copy len bytes from user srcva to kernel dst. Returns 0 or -1.
 int
 copyin(pagetable_t pt, char *dst, uint64 srcva, uint64 len)
 {
-  while(len > 0){
-    uint64 va0 = PGROUNDDOWN(srcva);
-    uint64 pa0 = user_page(pt, va0, 0);
-    if(pa0 == 0)
-      return -1;
-    uint64 n = PGSIZE - (srcva - va0);
-    if(n > len)
-      n = len;
-    memmove(dst, (void *)(pa0 + (srcva - va0)), n);
-    len -= n;
-    dst += n;
-    srcva += n;
-  }
-  return 0;
+  return copy_user(pt, srcva, dst, len, 0);
 }
 
 // Copy a NUL-terminated string from user srcva to dst, at most max bytes

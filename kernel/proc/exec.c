@@ -46,12 +46,17 @@ loadseg(pagetable_t pt, uint64 va, struct inode *ip, uint off, uint sz)
   return 0;
 }
 
+// File offsets are 32-bit inside the file system (readi takes a uint).
+#define MAXFILEOFF 0xFFFFFFFFUL
+
 // Is program header ph a segment we can load? Rejects overflowing sizes,
-// unaligned addresses and anything reaching the trapframe.
+// file ranges past what a file can hold, unaligned addresses and anything
+// reaching the trapframe.
 static int
 segment_ok(struct proghdr *ph)
 {
   return ph->memsz >= ph->filesz &&
+         ph->off <= MAXFILEOFF && ph->filesz <= MAXFILEOFF - ph->off &&
          ph->vaddr + ph->memsz >= ph->vaddr &&
          ph->vaddr % PGSIZE == 0 &&
          ph->vaddr + ph->memsz <= TRAPFRAME;
@@ -63,6 +68,8 @@ segment_ok(struct proghdr *ph)
 static int
 load_segments(pagetable_t pt, struct inode *ip, struct elfhdr *elf, uint64 *szp)
 {
+  if(elf->phoff > MAXFILEOFF - elf->phnum * sizeof(struct proghdr))
+    return -1;
   for(int i = 0; i < elf->phnum; i++){
     struct proghdr ph;
     uint off = elf->phoff + i * sizeof(ph);
