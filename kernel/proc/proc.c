@@ -349,10 +349,12 @@ scheduler(void)
       }
       release(&p->lock);
     }
-    if(!found){
-      intr_on();
+    // Nothing to run: wait for an interrupt with interrupts still off.
+    // wfi wakes on any pending enabled interrupt anyway, and the intr_on()
+    // at the top of the loop then takes it; enabling before wfi could
+    // take the interrupt first and then sleep through its wakeup.
+    if(!found)
       asm volatile("wfi");
-    }
   }
 }
 

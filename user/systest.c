@@ -1,0 +1,2812 @@
+// systest: Atlas's own system-call test program.
+//
+//   systest            run every test
+//   systest NAME...    run the named tests; the name "stress" stands for
+//                      every stress test
+//   systest -l         list the tests
+//
+// Every test runs in a child process of its own, with a fresh directory
+// /stNN as its working directory, so a test that the kernel kills is
+// reported as a failure and the run goes on. A test reports why it failed
+// through a pipe to systest, which prints one line per test:
+//   test NAME: OK
+//   test NAME: FAILED (reason)
+// After each test systest checks that the free-page count is back where it
+// was (no pages leaked by the kernel). At the end it prints
+//   free pages: START -> END
+// and ALL TESTS PASSED or SOME TESTS FAILED (exit status 0 or 1).
+//
+// The tests call every system call with good and bad arguments: pointers
+// that are unmapped, belong to the kernel or are read-only, buffers that
+// run off the end of memory, negative and huge sizes, bad descriptors and
+// over-long paths. Bad arguments must give -1, never a kernel panic. Other
+// tests check that user faults kill the faulting process with status -1,
+// and the stress tests run many processes at once on every hart.
+
+#include <stdarg.h>
+
+#include "kernel/types.h"
+#include "kernel/stat.h"
+#include "kernel/fcntl.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/sysinfo.h"
+#include "kernel/syscall.h"
+#include "kernel/fs.h"
+#include "kernel/elf.h"
+#include "user/user.h"
+
+#define SELF "/systest"          // this program, for the exec tests
+#define EXEC_CHILD "--exec-child" // argv[1] that makes systest echo its args
+#define BIGBUF 8192
+#define NELEM(x) ((int)(sizeof(x) / sizeof((x)[0])))
+
+static int report_fd = -1;       // where a test writes why it failed
+static uint64 stack_top;         // top of the user stack, found in main
+static char buf[BIGBUF];         // scratch buffer for the tests
+static char buf2[BIGBUF];        // a second one, for comparisons
+static const char rodata[] = "read-only data";
+static volatile int sink;        // keeps fault-making loads alive
+
+// ---- Formatting and reporting -------------------------------------------
+
+// Append character c to out (size bytes) at *n, if there is room.
+static void
+put(char *out, int size, int *n, char c)
+{
+  if(*n < size)
+    out[(*n)++] = c;
+}
+
+// Append v in the given base, with a leading '-' when neg is set.
+static void
+put_num(char *out, int size, int *n, uint64 v, int base, int neg)
+{
+  char digits[24];
+  int k = 0;
+
+  if(neg)
+    put(out, size, n, '-');
+  do {
+    digits[k++] = "0123456789abcdef"[v % base];
+    v /= base;
+  } while(v != 0);
+  while(k > 0)
+    put(out, size, n, digits[--k]);
+}
+
+// A small vsnprintf: %d %u %x (with an optional l), %p, %s and %c.
+// Returns the number of bytes stored in out (no terminator is added).
+static int
+vformat(char *out, int size, const char *fmt, va_list ap)
+{
+  int n = 0;
+
+  for(; *fmt != '\0'; fmt++){
+    if(*fmt != '%'){
+      put(out, size, &n, *fmt);
+      continue;
+    }
+    fmt++;
+    int lng = 0;
+    while(*fmt == 'l'){
+      lng = 1;
+      fmt++;
+    }
+    switch(*fmt){
+    case 'd': {
+      long v = lng ? va_arg(ap, long) : va_arg(ap, int);
+      put_num(out, size, &n, v < 0 ? -(uint64)v : (uint64)v, 10, v < 0);
+      break;
+    }
+    case 'u':
+      put_num(out, size, &n, lng ? va_arg(ap, uint64) : va_arg(ap, uint), 10, 0);
+      break;
+    case 'x':
+      put_num(out, size, &n, lng ? va_arg(ap, uint64) : va_arg(ap, uint), 16, 0);
+      break;
+    case 'p':
+      put(out, size, &n, '0');
+      put(out, size, &n, 'x');
+      put_num(out, size, &n, (uint64)va_arg(ap, void*), 16, 0);
+      break;
+    case 's': {
+      const char *s = va_arg(ap, const char*);
+      if(s == 0)
+        s = "(null)";
+      while(*s != '\0')
+        put(out, size, &n, *s++);
+      break;
+    }
+    case 'c':
+      put(out, size, &n, (char)va_arg(ap, int));
+      break;
+    case '\0':
+      return n;
+    default:
+      put(out, size, &n, '%');
+      put(out, size, &n, *fmt);
+      break;
+    }
+  }
+  return n;
+}
+
+// Format into out (size bytes, NUL-terminated). Returns the length.
+static int
+format(char *out, int size, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  int n = vformat(out, size - 1, fmt, ap);
+  va_end(ap);
+  out[n] = '\0';
+  return n;
+}
+
+// Report why the running test failed and end this process. Any process of
+// a test (the test itself or one of its workers) may call it.
+static void __attribute__((noreturn, format(printf, 1, 2)))
+fail(const char *fmt, ...)
+{
+  char msg[200];
+  va_list ap;
+
+  va_start(ap, fmt);
+  int n = vformat(msg, sizeof(msg) - 1, fmt, ap);
+  va_end(ap);
+  msg[n++] = '\n';
+  if(report_fd >= 0)
+    write(report_fd, msg, n);
+  else
+    write(2, msg, n);
+  exit(1);
+}
+
+// ---- Helpers --------------------------------------------------------------
+
+static uint32 rnd_state = 1;
+
+// Seed the pseudo-random generator (xorshift32).
+static void
+rnd_seed(uint32 seed)
+{
+  rnd_state = seed * 2654435761U + 12345;
+  if(rnd_state == 0)
+    rnd_state = 1;
+}
+
+// A pseudo-random number in 0..n-1.
+static uint
+rnd(uint n)
+{
+  rnd_state ^= rnd_state << 13;
+  rnd_state ^= rnd_state >> 17;
+  rnd_state ^= rnd_state << 5;
+  return rnd_state % n;
+}
+
+// The unmapped (or user-inaccessible) guard page below the user stack.
+static uint64
+guard_page(void)
+{
+  return stack_top - USERSTACK * PGSIZE - PGSIZE;
+}
+
+// Make the break page-aligned, grow it by one touched page and return it:
+// the bytes just below the result are mapped and writable, the bytes from
+// the result on are not. For buffers that run off the end of memory.
+static char *
+mem_edge(void)
+{
+  uint64 cur = (uint64)sbrk(0);
+  if(sbrk(PGROUNDUP(cur) - cur + PGSIZE) == (char*)-1)
+    fail("sbrk(%d) failed", (int)(PGROUNDUP(cur) - cur + PGSIZE));
+  char *e = sbrk(0);
+  memset(e - PGSIZE, 'e', PGSIZE);
+  return e;
+}
+
+// An address that a user buffer must not use, and its name for messages.
+struct addr {
+  uint64 va;
+  const char *name;
+};
+#define MAXBAD 20
+
+// Fill v with addresses that no user buffer may start at: unmapped ones,
+// the kernel's, and pages mapped without PTE_U. With kwrite set (for calls
+// in which the kernel stores into the buffer), also read-only pages of the
+// program itself. Returns the number of addresses. The break moves with
+// mem_edge(), so call this after it.
+static int
+bad_addresses(struct addr *v, int kwrite)
+{
+  int n = 0;
+  uint64 brk = PGROUNDUP((uint64)sbrk(0));
+
+  v[n++] = (struct addr){ guard_page(), "the stack guard page" };
+  v[n++] = (struct addr){ brk, "the break" };
+  v[n++] = (struct addr){ brk + 10 * PGSIZE, "break+10 pages" };
+  v[n++] = (struct addr){ KERNBASE, "KERNBASE" };
+  v[n++] = (struct addr){ KERNLINK, "the kernel's text" };
+  v[n++] = (struct addr){ PHYSTOP - PGSIZE, "the top of RAM" };
+  v[n++] = (struct addr){ TRAPFRAME, "TRAPFRAME" };
+  v[n++] = (struct addr){ TRAMPOLINE, "TRAMPOLINE" };
+  v[n++] = (struct addr){ MAXVA - 8, "MAXVA-8" };
+  v[n++] = (struct addr){ MAXVA, "MAXVA" };
+  v[n++] = (struct addr){ 1UL << 63, "1<<63" };
+  v[n++] = (struct addr){ -(uint64)PGSIZE, "the last page" };
+  v[n++] = (struct addr){ ~0UL, "0xffffffffffffffff" };
+  if(kwrite){
+    v[n++] = (struct addr){ (uint64)&fail, "the program's text" };
+    v[n++] = (struct addr){ (uint64)rodata, "read-only data" };
+  }
+  return n;
+}
+
+// Lengths used with each bad buffer: one byte, a few, and over a page.
+static const int badlens[] = { 1, 64, PGSIZE + 16 };
+
+// Decimal text of v in out (at least 12 bytes).
+static void
+itoa(int v, char *out)
+{
+  format(out, 12, "%d", v);
+}
+
+// Fork, failing the test if that is impossible.
+static int
+xfork(void)
+{
+  int pid = fork();
+  if(pid < 0)
+    fail("fork failed");
+  return pid;
+}
+
+// Wait for n children, all of which must exit with status 0.
+static void
+reap(int n)
+{
+  for(int i = 0; i < n; i++){
+    int st = 0;
+    int pid = wait(&st);
+    if(pid < 0)
+      fail("wait returned -1 with %d children left", n - i);
+    if(st != 0)
+      fail("child %d exited with status %d", pid, st);
+  }
+}
+
+// Start fn(arg) in a child and return its pid.
+static int
+start_child(void (*fn)(uint64), uint64 arg)
+{
+  int pid = xfork();
+  if(pid == 0){
+    fn(arg);
+    exit(0);
+  }
+  return pid;
+}
+
+// Run fn(0) .. fn(n-1) in n children at once and wait for them all.
+static void
+run_workers(void (*fn)(uint64), int n)
+{
+  for(int w = 0; w < n; w++)
+    start_child(fn, w);
+  reap(n);
+}
+
+// Run fn(arg) in a child and return the child's exit status (0 if fn
+// returns).
+static int
+child_status(void (*fn)(uint64), uint64 arg)
+{
+  int pid = xfork();
+  if(pid == 0){
+    fn(arg);
+    exit(0);
+  }
+  int st = 12345;
+  if(wait(&st) != pid)
+    fail("wait did not return the child's pid");
+  return st;
+}
+
+// Run fn(arg) in a child, which the kernel must kill (status -1).
+static void
+expect_killed(void (*fn)(uint64), uint64 arg, const char *what)
+{
+  int st = child_status(fn, arg);
+  if(st != -1)
+    fail("%s: child exited with %d, expected to be killed (-1)", what, st);
+}
+
+// Create file path holding n bytes of data.
+static void
+make_file(const char *path, const void *data, int n)
+{
+  int fd = open(path, O_CREATE | O_WRONLY | O_TRUNC);
+  if(fd < 0)
+    fail("cannot create %s", path);
+  if(write(fd, data, n) != n)
+    fail("write to %s failed", path);
+  close(fd);
+}
+
+// The lowest free file descriptor (checked by dup, then closed again).
+static int
+lowest_free_fd(void)
+{
+  int fd = dup(0);
+  if(fd >= 0)
+    close(fd);
+  return fd;
+}
+
+// Read exactly n bytes from fd, failing the test on error or early EOF.
+static void
+read_all(int fd, char *p, int n)
+{
+  while(n > 0){
+    int r = read(fd, p, n);
+    if(r <= 0)
+      fail("read returned %d with %d bytes still expected", r, n);
+    p += r;
+    n -= r;
+  }
+}
+
+// Remove path and, if it is a directory, everything in it.
+// Returns 0 on success, -1 if path could not be removed.
+static int
+remove_tree(const char *path)
+{
+  struct stat st;
+
+  if(stat(path, &st) == 0 && st.type == T_DIR){
+    int fd = open(path, O_RDONLY);
+    if(fd < 0)
+      return -1;
+    struct dirent de;
+    while(read(fd, &de, sizeof(de)) == sizeof(de)){
+      char name[DIRSIZ + 1];
+      char child[MAXPATH];
+      if(de.inum == 0)
+        continue;
+      memmove(name, de.name, DIRSIZ);
+      name[DIRSIZ] = '\0';
+      if(strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        continue;
+      if(strlen(path) + 1 + strlen(name) + 1 > MAXPATH ||
+         (format(child, sizeof(child), "%s/%s", path, name),
+          remove_tree(child) < 0)){
+        close(fd);
+        return -1;
+      }
+    }
+    close(fd);
+  }
+  return unlink(path);
+}
+
+// ---- fork, exit, wait, getpid ----------------------------------------------
+
+static volatile int fork_global = 1;
+
+static void
+t_fork(void)
+{
+  enum { N = 8 };
+  int pids[N], seen[N];
+  int me = getpid();
+
+  for(int i = 0; i < N; i++){
+    pids[i] = xfork();
+    if(pids[i] == 0)
+      exit(getpid() == me ? 100 : 10 + i);
+    seen[i] = 0;
+  }
+  for(int i = 0; i < N; i++){
+    int st = -99;
+    int pid = wait(&st);
+    int j = 0;
+    while(j < N && pids[j] != pid)
+      j++;
+    if(j == N)
+      fail("wait returned %d, which is not a child's pid", pid);
+    if(seen[j]++)
+      fail("wait returned pid %d twice", pid);
+    if(st != 10 + j)
+      fail("child exited with %d but wait saw %d", 10 + j, st);
+  }
+  if(wait(0) != -1)
+    fail("wait with no children did not return -1");
+
+  // The child gets a copy of the parent's memory, data and heap alike.
+  enum { HEAP = 40 };
+  char *heap = sbrk(HEAP * PGSIZE);
+  if(heap == (char*)-1)
+    fail("sbrk failed");
+  for(int i = 0; i < HEAP; i++)
+    heap[i * PGSIZE + i] = (char)(i + 1);
+  int pid = xfork();
+  if(pid == 0){
+    for(int i = 0; i < HEAP; i++)
+      if(heap[i * PGSIZE + i] != (char)(i + 1))
+        exit(1);
+    if(fork_global != 1)
+      exit(2);
+    fork_global = 2;
+    heap[0] = 'c';
+    exit(0);
+  }
+  int st = -99;
+  if(wait(&st) != pid || st != 0)
+    fail("child saw the wrong memory contents (status %d)", st);
+  if(fork_global != 1 || heap[0] != 1)
+    fail("the child's stores changed the parent's memory");
+  if(getpid() != me)
+    fail("getpid changed after fork");
+}
+
+// Fork a child that runs systest with argv (argv[1] is EXEC_CHILD) with
+// its output in out. Returns the number of bytes output; *status gets the
+// child's exit status.
+static int
+run_self(char **argv, char *out, int outsz, int *status)
+{
+  int p[2];
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  int pid = xfork();
+  if(pid == 0){
+    close(1);
+    dup(p[1]);
+    close(p[0]);
+    close(p[1]);
+    exec(SELF, argv);
+    exit(98);
+  }
+  close(p[1]);
+  int n = 0;
+  int r;
+  while(n < outsz && (r = read(p[0], out + n, outsz - n)) > 0)
+    n += r;
+  close(p[0]);
+  if(wait(status) != pid)
+    fail("wait did not return the exec'd child");
+  return n;
+}
+
+static void
+t_exit(void)
+{
+  static const int codes[] = { 0, 1, 42, 255, 256, -1, -42, 0x7fffffff,
+                               (int)0x80000000 };
+  for(int i = 0; i < NELEM(codes); i++){
+    int pid = xfork();
+    if(pid == 0)
+      exit(codes[i]);
+    int st = 12345;
+    if(wait(&st) != pid)
+      fail("wait did not return the child's pid");
+    if(st != codes[i])
+      fail("exit(%d) but wait saw %d", codes[i], st);
+  }
+
+  // A process that returns from main exits with main's result.
+  char *argv[] = { "systest", EXEC_CHILD, "9", 0 };
+  int st = 0;
+  run_self(argv, buf, sizeof(buf), &st);
+  if(st != 9)
+    fail("exec'd program returning 9 from main gave status %d", st);
+
+  // An orphan is adopted (and reaped) by init, not by its grandparent.
+  int pid = xfork();
+  if(pid == 0){
+    if(fork() == 0){
+      sleep(2);
+      exit(0);
+    }
+    exit(7);
+  }
+  if(wait(&st) != pid || st != 7)
+    fail("parent of an orphan exited 7, wait saw %d", st);
+  if(wait(0) != -1)
+    fail("wait returned a grandchild");
+
+  // exit() closes files: a pipe's reader sees end-of-file.
+  int p[2];
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  pid = xfork();
+  if(pid == 0){
+    close(p[0]);
+    exit(0);
+  }
+  close(p[1]);
+  if(read(p[0], buf, 1) != 0)
+    fail("the pipe's writer exited but read did not return 0");
+  close(p[0]);
+  wait(0);
+}
+
+static void
+t_wait(void)
+{
+  struct addr bad[MAXBAD];
+  char *edge = mem_edge();
+  int n = bad_addresses(bad, 1);
+  bad[n++] = (struct addr){ (uint64)edge - 2, "an int that runs off memory" };
+
+  for(int i = 0; i < n; i++){
+    int pid = xfork();
+    if(pid == 0)
+      exit(3);
+    int r = wait((int*)bad[i].va);
+    if(r != -1)
+      fail("wait(%s) returned %d", bad[i].name, r);
+    // The child may or may not have been reaped; either way, exactly once.
+    int st = -99;
+    r = wait(&st);
+    if(r != -1 && (r != pid || st != 3))
+      fail("wait after wait(%s) returned %d, status %d", bad[i].name, r, st);
+    if(wait(0) != -1)
+      fail("a child was reaped twice");
+  }
+
+  // wait(0) reaps without a status.
+  int pid = xfork();
+  if(pid == 0)
+    exit(0);
+  if(wait(0) != pid)
+    fail("wait(0) did not return the child's pid");
+}
+
+static void
+t_getpid(void)
+{
+  enum { N = 6 };
+  int p[2];
+  int pids[N];
+  int me = getpid();
+
+  if(me <= 0)
+    fail("getpid returned %d", me);
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  for(int i = 0; i < N; i++){
+    pids[i] = xfork();
+    if(pids[i] == 0){
+      int id = getpid();
+      write(p[1], &id, sizeof(id));
+      exit(0);
+    }
+    if(pids[i] <= 0 || pids[i] == me)
+      fail("fork returned pid %d", pids[i]);
+    for(int j = 0; j < i; j++)
+      if(pids[j] == pids[i])
+        fail("two children got pid %d", pids[i]);
+  }
+  for(int i = 0; i < N; i++){
+    int id;
+    read_all(p[0], (char*)&id, sizeof(id));
+    int j = 0;
+    while(j < N && pids[j] != id)
+      j++;
+    if(j == N)
+      fail("a child's getpid returned %d, not what fork said", id);
+  }
+  reap(N);
+  close(p[0]);
+  close(p[1]);
+  if(getpid() != me)
+    fail("getpid changed");
+}
+
+// Block until the pipe fd has something to read or is closed, then exit.
+static void
+block_on_read(uint64 fd)
+{
+  char c;
+  read(fd, &c, 1);
+  exit(0);
+}
+
+static void
+t_forkfull(void)
+{
+  int p[2];
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  int n = 0;
+  for(;;){
+    int pid = fork();
+    if(pid < 0)
+      break;
+    if(pid == 0){
+      close(p[1]);
+      block_on_read(p[0]);
+    }
+    if(++n > NPROC)
+      fail("fork made more than NPROC processes");
+  }
+  struct sysinfo si;
+  if(sysinfo(&si) < 0)
+    fail("sysinfo failed");
+  if(si.nproc != NPROC)
+    fail("fork failed with %ld processes, not NPROC", si.nproc);
+  close(p[1]);
+  close(p[0]);
+  reap(n);
+  if(wait(0) != -1)
+    fail("wait found an extra child");
+  int pid = xfork();
+  if(pid == 0)
+    exit(0);
+  reap(1);
+}
+
+// ---- kill --------------------------------------------------------------------
+
+static void
+spin_forever(uint64 unused)
+{
+  volatile uint64 x = 0;
+  for(;;)
+    x++;
+}
+
+static void
+sleep_forever(uint64 unused)
+{
+  for(;;)
+    sleep(1000000);
+}
+
+static void
+write_forever(uint64 fd)
+{
+  memset(buf, 'w', sizeof(buf));
+  for(;;)
+    write(fd, buf, sizeof(buf));
+}
+
+// Fork a grandchild that sleeps for ever, send its pid down fd, then wait.
+static void
+wait_forever(uint64 fd)
+{
+  int g = fork();
+  if(g == 0)
+    sleep_forever(0);
+  write(fd, &g, sizeof(g));
+  for(;;)
+    wait(0);
+}
+
+// Kill pid, which must then exit with status -1.
+static void
+kill_and_check(int pid, const char *what)
+{
+  if(kill(pid) != 0)
+    fail("kill(%s child) failed", what);
+  int st = 0;
+  if(wait(&st) != pid)
+    fail("wait did not return the killed %s child", what);
+  if(st != -1)
+    fail("killed %s child exited with %d, not -1", what, st);
+}
+
+static void
+self_kill(uint64 unused)
+{
+  kill(getpid());
+  // The kill takes effect on the way back to user space at the latest by
+  // the next timer interrupt.
+  int t0 = uptime();
+  while(uptime() - t0 < 100)
+    ;
+  exit(0);
+}
+
+static void
+t_kill(void)
+{
+  static const int badpids[] = { -1, 0, 100000, 0x7fffffff, (int)0x80000000 };
+  for(int i = 0; i < NELEM(badpids); i++)
+    if(kill(badpids[i]) != -1)
+      fail("kill(%d) did not return -1", badpids[i]);
+
+  int p[2], q[2];
+  if(pipe(p) < 0 || pipe(q) < 0)
+    fail("pipe failed");
+
+  kill_and_check(start_child(spin_forever, 0), "spinning");
+
+  int pid = start_child(sleep_forever, 0);
+  sleep(1);
+  int t0 = uptime();
+  kill_and_check(pid, "sleeping");
+  if(uptime() - t0 > 50)
+    fail("a killed sleeping process took %d ticks to die", uptime() - t0);
+
+  pid = start_child(block_on_read, p[0]);
+  sleep(1);
+  kill_and_check(pid, "pipe-reading");
+
+  pid = start_child(write_forever, q[1]);
+  sleep(1);
+  kill_and_check(pid, "pipe-writing");
+
+  int r[2];
+  if(pipe(r) < 0)
+    fail("pipe failed");
+  pid = start_child(wait_forever, r[1]);
+  int g = 0;
+  read_all(r[0], (char*)&g, sizeof(g));
+  kill_and_check(pid, "waiting");
+  if(kill(g) != 0)
+    fail("kill of an orphaned grandchild failed");
+  close(r[0]);
+  close(r[1]);
+
+  expect_killed(self_kill, 0, "kill(getpid())");
+
+  // Killing a zombie does not change its exit status.
+  pid = xfork();
+  if(pid == 0){
+    close(p[0]);
+    exit(5);
+  }
+  close(p[1]);
+  read(p[0], buf, 1);   // end-of-file once the child has exited
+  kill(pid);
+  int st = 0;
+  if(wait(&st) != pid || st != 5)
+    fail("killed zombie had status %d, not its own 5", st);
+  close(p[0]);
+  close(q[0]);
+  close(q[1]);
+}
+
+// ---- pipes -------------------------------------------------------------------
+
+static void
+t_pipe(void)
+{
+  struct addr bad[MAXBAD];
+  char *edge = mem_edge();
+  int n = bad_addresses(bad, 1);
+  bad[n++] = (struct addr){ (uint64)edge - 4, "an array that runs off memory" };
+  int lowfd = lowest_free_fd();
+
+  for(int i = 0; i < n; i++){
+    if(pipe((int*)bad[i].va) != -1)
+      fail("pipe(%s) did not return -1", bad[i].name);
+    if(lowest_free_fd() != lowfd)
+      fail("pipe(%s) leaked a descriptor", bad[i].name);
+  }
+
+  // Ends used the wrong way round, negative sizes, bad buffers.
+  int p[2];
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  if(read(p[1], buf, 1) != -1)
+    fail("read from a pipe's write end did not return -1");
+  if(write(p[0], "x", 1) != -1)
+    fail("write to a pipe's read end did not return -1");
+  if(write(p[1], "abcde", 5) != 5)
+    fail("write to a pipe failed");
+  if(read(p[0], buf, -1) != -1)
+    fail("read(pipe, buf, -1) did not return -1");
+  if(write(p[1], buf, -1) != -1)
+    fail("write(pipe, buf, -1) did not return -1");
+  n = bad_addresses(bad, 1);
+  for(int i = 0; i < n; i++){
+    if(read(p[0], (char*)bad[i].va, 5) != -1)
+      fail("read(pipe, %s, 5) did not return -1", bad[i].name);
+  }
+  if(read(p[0], buf, 5) != 5 || memcmp(buf, "abcde", 5) != 0)
+    fail("a failed read into a bad buffer lost pipe data");
+  n = bad_addresses(bad, 0);
+  for(int i = 0; i < n; i++){
+    if(write(p[1], (char*)bad[i].va, 5) != -1)
+      fail("write(pipe, %s, 5) did not return -1", bad[i].name);
+  }
+  if(write(p[1], "xyz", 3) != 3 || read(p[0], buf, 10) != 3 ||
+     memcmp(buf, "xyz", 3) != 0)
+    fail("a failed write from a bad buffer put data in the pipe");
+  close(p[0]);
+  if(write(p[1], "x", 1) != -1)
+    fail("write to a pipe with no reader did not return -1");
+  close(p[1]);
+
+  // Buffers that run off the end of memory: -1, or the bytes that fit.
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  int r = write(p[1], edge - 10, 100);
+  if(r != -1 && r != 10)
+    fail("write(pipe, 10 bytes before the end, 100) returned %d", r);
+  close(p[0]);
+  close(p[1]);
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  write(p[1], buf2, 100);
+  r = read(p[0], edge - 10, 100);
+  if(r != -1 && (r < 1 || r > 10))
+    fail("read(pipe, 10 bytes before the end, 100) returned %d", r);
+  close(p[0]);
+  close(p[1]);
+
+  // End-of-file comes only when every copy of the write end is closed.
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  int d = dup(p[1]);
+  close(p[1]);
+  if(write(d, "z", 1) != 1 || read(p[0], buf, 1) != 1)
+    fail("a duplicated write end does not work");
+  close(d);
+  if(read(p[0], buf, 1) != 0)
+    fail("read after every write end closed did not return 0");
+  close(p[0]);
+
+  // A writer blocked on a full pipe wakes with an error when the reader
+  // goes away.
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  int pid = xfork();
+  if(pid == 0){
+    close(p[0]);
+    memset(buf, 'f', sizeof(buf));
+    int r = write(p[1], buf, sizeof(buf));
+    exit(r == -1 || (r >= 0 && r < sizeof(buf)) ? 0 : 1);
+  }
+  close(p[1]);
+  read_all(p[0], buf2, 100);
+  close(p[0]);
+  int st = -99;
+  if(wait(&st) != pid || st != 0)
+    fail("a writer whose reader closed the pipe exited with %d", st);
+
+  // A large transfer in odd-sized pieces arrives intact and in order.
+  enum { TOTAL = 30000 };
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  pid = xfork();
+  if(pid == 0){
+    close(p[0]);
+    rnd_seed(7);
+    for(int sent = 0; sent < TOTAL; ){
+      int k = 1 + rnd(700);
+      if(k > TOTAL - sent)
+        k = TOTAL - sent;
+      for(int j = 0; j < k; j++)
+        buf[j] = (char)((sent + j) * 7 + 3);
+      if(write(p[1], buf, k) != k)
+        fail("pipe write of %d bytes failed", k);
+      sent += k;
+    }
+    exit(0);
+  }
+  close(p[1]);
+  rnd_seed(11);
+  int got = 0;
+  for(;;){
+    int k = read(p[0], buf, 1 + rnd(900));
+    if(k < 0)
+      fail("pipe read failed");
+    if(k == 0)
+      break;
+    for(int j = 0; j < k; j++)
+      if(buf[j] != (char)((got + j) * 7 + 3))
+        fail("pipe byte %d is wrong", got + j);
+    got += k;
+  }
+  if(got != TOTAL)
+    fail("pipe delivered %d bytes, not %d", got, TOTAL);
+  close(p[0]);
+  reap(1);
+}
+
+static void
+t_pipefds(void)
+{
+  // Fill the descriptor table but for one slot: pipe needs two.
+  int fds[NOFILE];
+  int n = 0;
+  int fd;
+  while((fd = dup(0)) >= 0)
+    fds[n++] = fd;
+  if(n == 0)
+    fail("dup(0) failed");
+  close(fds[--n]);
+  int p[2];
+  if(pipe(p) != -1)
+    fail("pipe with one free descriptor did not return -1");
+  fd = dup(0);
+  if(fd < 0)
+    fail("pipe took a descriptor when it failed");
+  close(fd);
+  close(fds[--n]);
+  if(pipe(p) != 0)
+    fail("pipe with two free descriptors failed");
+  close(p[0]);
+  close(p[1]);
+  while(n > 0)
+    close(fds[--n]);
+}
+
+// ---- files: open, read, write, close, dup, fstat ---------------------------
+
+static void
+fill_pattern(char *p, int n, int seed)
+{
+  for(int i = 0; i < n; i++)
+    p[i] = (char)(i * 13 + seed + (i >> 8));
+}
+
+// Size of the file fd refers to.
+static uint64
+fsize(int fd)
+{
+  struct stat st;
+  if(fstat(fd, &st) < 0)
+    fail("fstat failed");
+  return st.size;
+}
+
+static void
+t_rw(void)
+{
+  enum { N = 5000 };
+  fill_pattern(buf, N, 1);
+  make_file("f", buf, N);
+
+  int fd = open("f", O_RDONLY);
+  if(fd < 0)
+    fail("open f failed");
+  if(fsize(fd) != N)
+    fail("size of f is %ld, not %d", fsize(fd), N);
+  int got = 0;
+  for(int k = 1; got < N; k = k * 3 + 1){
+    int r = read(fd, buf2 + got, k);
+    if(r <= 0)
+      fail("read returned %d at offset %d", r, got);
+    got += r;
+  }
+  if(got != N || memcmp(buf, buf2, N) != 0)
+    fail("read back the wrong data");
+  if(read(fd, buf2, 10) != 0)
+    fail("read at end of file did not return 0");
+  if(write(fd, "x", 1) != -1)
+    fail("write to a read-only descriptor did not return -1");
+  close(fd);
+
+  fd = open("f", O_WRONLY);
+  if(fd < 0)
+    fail("open f O_WRONLY failed");
+  if(read(fd, buf2, 10) != -1)
+    fail("read from a write-only descriptor did not return -1");
+  close(fd);
+
+  fd = open("f", O_RDWR | O_TRUNC);
+  if(fd < 0 || fsize(fd) != 0)
+    fail("O_TRUNC did not empty the file");
+  if(write(fd, "0123456789", 10) != 10)
+    fail("write failed");
+  close(fd);
+
+  // Negative and huge sizes.
+  fd = open("f", O_RDWR);
+  if(read(fd, buf2, -1) != -1)
+    fail("read(fd, buf, -1) did not return -1");
+  if(read(fd, buf2, (int)0x80000000) != -1)
+    fail("read(fd, buf, INT_MIN) did not return -1");
+  if(write(fd, buf2, -1) != -1)
+    fail("write(fd, buf, -1) did not return -1");
+  int r = read(fd, buf2, 0x7fffffff);
+  if(r != 10 && r != -1)
+    fail("read(fd, buf, INT_MAX) of a 10-byte file returned %d", r);
+  if(fsize(fd) != 10)
+    fail("failed calls changed the file size to %ld", fsize(fd));
+  close(fd);
+
+  // Bad buffers: -1, and the file (and the offset) stay as they were.
+  struct addr bad[MAXBAD];
+  char *edge = mem_edge();
+  int n = bad_addresses(bad, 1);
+  fd = open("f", O_RDWR);
+  for(int i = 0; i < n; i++){
+    for(int j = 0; j < NELEM(badlens); j++){
+      if(read(fd, (char*)bad[i].va, badlens[j]) != -1)
+        fail("read(fd, %s, %d) did not return -1", bad[i].name, badlens[j]);
+    }
+  }
+  if(read(fd, buf2, 3) != 3 || memcmp(buf2, "012", 3) != 0)
+    fail("a failed read moved the file offset");
+  n = bad_addresses(bad, 0);
+  for(int i = 0; i < n; i++){
+    for(int j = 0; j < NELEM(badlens); j++){
+      if(write(fd, (char*)bad[i].va, badlens[j]) != -1)
+        fail("write(fd, %s, %d) did not return -1", bad[i].name, badlens[j]);
+    }
+  }
+  if(fsize(fd) != 10)
+    fail("failed writes changed the file size to %ld", fsize(fd));
+  close(fd);
+
+  // Buffers that run off the end of memory: -1, or the bytes that fit.
+  fd = open("f", O_RDONLY);
+  r = read(fd, edge - 4, 10);
+  if(r != -1 && (r < 1 || r > 4))
+    fail("read of 10 bytes into 4 mapped ones returned %d", r);
+  close(fd);
+  fd = open("f", O_WRONLY | O_TRUNC);
+  r = write(fd, edge - 16, 0x7fffffff);
+  if(r != -1 && r != 16)
+    fail("write of INT_MAX bytes from 16 mapped ones returned %d", r);
+  if(fsize(fd) > 16)
+    fail("write from 16 mapped bytes made a %ld-byte file", fsize(fd));
+  close(fd);
+  if(unlink("f") != 0)
+    fail("unlink f failed");
+}
+
+static void
+t_console(void)
+{
+  struct addr bad[MAXBAD];
+  mem_edge();
+  int n = bad_addresses(bad, 0);
+  for(int fd = 1; fd <= 2; fd++){
+    for(int i = 0; i < n; i++){
+      if(write(fd, (char*)bad[i].va, 10) != -1)
+        fail("write(%d, %s, 10) did not return -1", fd, bad[i].name);
+    }
+    if(write(fd, buf, -1) != -1)
+      fail("write(%d, buf, -1) did not return -1", fd);
+    if(write(fd, buf, 0) != 0)
+      fail("write(%d, buf, 0) did not return 0", fd);
+  }
+}
+
+static void
+t_bigfile(void)
+{
+  enum { BLOCKS = 40 };   // past the direct blocks, into the indirect one
+  int fd = open("big", O_CREATE | O_RDWR);
+  if(fd < 0)
+    fail("cannot create big");
+  for(int b = 0; b < BLOCKS; b++){
+    fill_pattern(buf, BSIZE, b);
+    if(write(fd, buf, BSIZE) != BSIZE)
+      fail("write of block %d failed", b);
+  }
+  if(fsize(fd) != BLOCKS * BSIZE)
+    fail("big has %ld bytes", fsize(fd));
+  close(fd);
+  fd = open("big", O_RDONLY);
+  for(int b = 0; b < BLOCKS; b++){
+    read_all(fd, buf2, BSIZE);
+    fill_pattern(buf, BSIZE, b);
+    if(memcmp(buf, buf2, BSIZE) != 0)
+      fail("block %d of big read back wrong", b);
+  }
+  if(read(fd, buf2, 1) != 0)
+    fail("read past the end of big did not return 0");
+  // An unlinked file stays readable while open.
+  if(unlink("big") != 0)
+    fail("unlink big failed");
+  if(open("big", O_RDONLY) != -1)
+    fail("big can still be opened after unlink");
+  close(fd);
+}
+
+// Descriptor numbers that are never valid, plus the closed descriptor c.
+static int
+bad_fds(int *v, int c)
+{
+  int n = 0;
+  v[n++] = -1;
+  v[n++] = NOFILE;
+  v[n++] = NOFILE + 1;
+  v[n++] = NOFILE - 1;   // valid number, not open
+  v[n++] = 1000;
+  v[n++] = 0x7fffffff;
+  v[n++] = (int)0x80000000;
+  v[n++] = c;
+  return n;
+}
+
+static void
+t_fds(void)
+{
+  int fd = open("/README", O_RDONLY);
+  if(fd < 0)
+    fail("cannot open /README");
+  close(fd);
+  int bad[10];
+  int n = bad_fds(bad, fd);
+  struct stat st;
+  for(int i = 0; i < n; i++){
+    if(read(bad[i], buf, 1) != -1)
+      fail("read(%d) did not return -1", bad[i]);
+    if(write(bad[i], buf, 1) != -1)
+      fail("write(%d) did not return -1", bad[i]);
+    if(fstat(bad[i], &st) != -1)
+      fail("fstat(%d) did not return -1", bad[i]);
+    if(dup(bad[i]) != -1)
+      fail("dup(%d) did not return -1", bad[i]);
+    if(close(bad[i]) != -1)
+      fail("close(%d) did not return -1", bad[i]);
+  }
+
+  // open takes the lowest free descriptor, up to NOFILE of them.
+  int fds[NOFILE + 1];
+  int k = 0;
+  int low = lowest_free_fd();
+  while(k <= NOFILE && (fd = open("/README", O_RDONLY)) >= 0)
+    fds[k++] = fd;
+  if(k == 0 || k > NOFILE || fds[0] != low)
+    fail("open gave %d descriptors, the first %d", k, fds[0]);
+  if(fds[k - 1] != NOFILE - 1)
+    fail("the last descriptor was %d, not NOFILE-1", fds[k - 1]);
+  if(dup(fds[0]) != -1)
+    fail("dup with a full table did not return -1");
+  close(fds[3]);
+  if((fd = open("/README", O_RDONLY)) != fds[3])
+    fail("open did not reuse the lowest free descriptor");
+  while(k > 0)
+    if(close(fds[--k]) != 0)
+      fail("close(%d) failed", fds[k]);
+  if(close(low) != -1)
+    fail("closing a descriptor twice did not return -1");
+}
+
+static void
+t_dup(void)
+{
+  int fd = open("f", O_CREATE | O_RDWR);
+  if(fd < 0)
+    fail("cannot create f");
+  int low = lowest_free_fd();
+  int d = dup(fd);
+  if(d != low)
+    fail("dup returned %d, not the lowest free descriptor %d", d, low);
+  // A duplicate shares the file offset.
+  if(write(fd, "ab", 2) != 2 || write(d, "cd", 2) != 2)
+    fail("write failed");
+  close(fd);
+  if(write(d, "ef", 2) != 2)
+    fail("write through the duplicate after closing the original failed");
+  close(d);
+
+  // So does a descriptor inherited through fork.
+  fd = open("f", O_RDWR);
+  read_all(fd, buf, 6);
+  int pid = xfork();
+  if(pid == 0){
+    if(write(fd, "child", 5) != 5)
+      exit(1);
+    exit(0);
+  }
+  reap(1);
+  if(write(fd, "parent", 6) != 6)
+    fail("write failed");
+  close(fd);
+  fd = open("f", O_RDONLY);
+  int r = read(fd, buf, sizeof(buf));
+  close(fd);
+  if(r != 17 || memcmp(buf, "abcdefchildparent", 17) != 0)
+    fail("shared offsets gave the wrong file contents");
+  unlink("f");
+}
+
+static void
+t_fstat(void)
+{
+  make_file("f", "hello", 5);
+  if(mkdir("d") != 0)
+    fail("mkdir failed");
+  struct stat st;
+  int fd = open("f", O_RDONLY);
+  if(fstat(fd, &st) != 0 || st.type != T_FILE || st.size != 5 || st.nlink != 1)
+    fail("fstat of a 5-byte file gave type %d size %ld nlink %d",
+         st.type, st.size, st.nlink);
+  int dfd = open("d", O_RDONLY);
+  if(fstat(dfd, &st) != 0 || st.type != T_DIR)
+    fail("fstat of a directory gave type %d", st.type);
+  uint dino = st.ino;
+  if(stat("d/.", &st) != 0 || st.ino != dino)
+    fail("d/. is not d");
+  close(dfd);
+
+  struct addr bad[MAXBAD];
+  char *edge = mem_edge();
+  int n = bad_addresses(bad, 1);
+  bad[n++] = (struct addr){ (uint64)edge - 8, "a stat that runs off memory" };
+  for(int i = 0; i < n; i++)
+    if(fstat(fd, (struct stat*)bad[i].va) != -1)
+      fail("fstat(fd, %s) did not return -1", bad[i].name);
+  close(fd);
+  unlink("f");
+  unlink("d");
+}
+
+// ---- paths: open, mkdir, chdir, link, unlink, mknod ------------------------
+
+// Put in p a path that is too long: n bytes of 'a', NUL-terminated.
+static void
+long_path(char *p, int n)
+{
+  memset(p, 'a', n);
+  p[n] = '\0';
+}
+
+// Fill v with bad path pointers: the bad addresses (not the text, which
+// is readable), a string that runs off memory, an over-long path, and one
+// with no NUL in its first MAXPATH bytes. Returns the number of paths.
+static int
+bad_paths(struct addr *v)
+{
+  char *edge = mem_edge();
+  memmove(edge - 3, "abc", 3);
+  int n = bad_addresses(v, 0);
+  v[n++] = (struct addr){ (uint64)edge - 3, "a path that runs off memory" };
+  long_path(buf2, 300);
+  v[n++] = (struct addr){ (uint64)buf2, "a 300-byte path" };
+  long_path(buf2 + 400, MAXPATH);
+  v[n++] = (struct addr){ (uint64)(buf2 + 400), "a MAXPATH-byte path" };
+  return n;
+}
+
+// Every bad path given to fn must make it return -1; what names the call.
+static void
+check_bad_paths(int (*fn)(const char *), char *what)
+{
+  struct addr bad[MAXBAD + 3];
+  int n = bad_paths(bad);
+  for(int i = 0; i < n; i++)
+    if(fn((char*)bad[i].va) != -1)
+      fail("%s(%s) did not return -1", what, bad[i].name);
+}
+
+static void
+t_open(void)
+{
+  struct addr bad[MAXBAD + 3];
+  int n = bad_paths(bad);
+  for(int i = 0; i < n; i++){
+    if(open((char*)bad[i].va, O_RDONLY) != -1)
+      fail("open(%s) did not return -1", bad[i].name);
+    if(open((char*)bad[i].va, O_CREATE | O_RDWR) != -1)
+      fail("open(%s, O_CREATE) did not return -1", bad[i].name);
+  }
+  char trunc[DIRSIZ + 1];
+  long_path(trunc, DIRSIZ);
+  if(open(trunc, O_RDONLY) != -1)
+    fail("a failed open(O_CREATE) of a long path created a file");
+
+  if(open("nonexistent", O_RDONLY) != -1)
+    fail("open of a missing file did not return -1");
+  if(mkdir("d") != 0)
+    fail("mkdir failed");
+  if(open("d", O_WRONLY) != -1 || open("d", O_RDWR) != -1)
+    fail("open of a directory for writing did not return -1");
+  if(open("d", O_CREATE | O_RDWR) != -1)
+    fail("open(O_CREATE) of an existing directory did not return -1");
+  int fd = open("d", O_RDONLY);
+  if(fd < 0)
+    fail("open of a directory for reading failed");
+  if(write(fd, "x", 1) != -1)
+    fail("write to a directory did not return -1");
+  close(fd);
+  if(open("nodir/f", O_CREATE | O_RDWR) != -1)
+    fail("open(O_CREATE) in a missing directory did not return -1");
+  if(open("", O_CREATE | O_RDWR) != -1)
+    fail("open(\"\", O_CREATE) did not return -1");
+  make_file("f", "data", 4);
+  if(open("f/x", O_CREATE | O_RDWR) != -1 || open("f/x", O_RDONLY) != -1)
+    fail("a file was used as a directory");
+  fd = open("f", O_CREATE | O_RDWR);
+  if(fd < 0 || fsize(fd) != 4)
+    fail("O_CREATE of an existing file failed or truncated it");
+  close(fd);
+  fd = open("d/../f", O_RDONLY);
+  if(fd < 0)
+    fail("open(d/../f) failed");
+  close(fd);
+  unlink("f");
+  unlink("d");
+}
+
+static void
+t_mkdir(void)
+{
+  check_bad_paths(mkdir, "mkdir");
+
+  if(mkdir("d") != 0 || mkdir("d/e") != 0 || mkdir("d/e/f") != 0)
+    fail("mkdir of a nested directory failed");
+  if(mkdir("d") != -1)
+    fail("mkdir of an existing directory did not return -1");
+  make_file("file", "x", 1);
+  if(mkdir("file") != -1)
+    fail("mkdir over an existing file did not return -1");
+  if(mkdir("nodir/d") != -1)
+    fail("mkdir in a missing directory did not return -1");
+  if(mkdir("file/d") != -1)
+    fail("mkdir inside a file did not return -1");
+  if(mkdir("") != -1)
+    fail("mkdir(\"\") did not return -1");
+
+  // A new directory holds . and .. and the names made in it.
+  make_file("d/a", "a", 1);
+  make_file("d/b", "b", 1);
+  struct stat st, st2;
+  if(stat("d/e/f/../..", &st) != 0 || stat("d", &st2) != 0 || st.ino != st2.ino)
+    fail("d/e/f/../.. is not d");
+  int fd = open("d", O_RDONLY);
+  struct dirent de;
+  int found = 0;
+  while(read(fd, &de, sizeof(de)) == sizeof(de)){
+    if(de.inum == 0)
+      continue;
+    if(strcmp(de.name, ".") == 0) found |= 1;
+    else if(strcmp(de.name, "..") == 0) found |= 2;
+    else if(strcmp(de.name, "a") == 0) found |= 4;
+    else if(strcmp(de.name, "b") == 0) found |= 8;
+    else if(strcmp(de.name, "e") == 0) found |= 16;
+    else fail("unexpected name in a new directory");
+  }
+  close(fd);
+  if(found != 31)
+    fail("a directory listing missed entries (%x)", found);
+  if(unlink("d/a") != 0 || stat("d/a", &st) != -1)
+    fail("unlink d/a failed");
+  unlink("d/b");
+  unlink("d/e/f");
+  unlink("d/e");
+  unlink("d");
+  unlink("file");
+}
+
+static void
+t_chdir(void)
+{
+  check_bad_paths(chdir, "chdir");
+  if(chdir("nonexistent") != -1)
+    fail("chdir to a missing directory did not return -1");
+  make_file("f", "x", 1);
+  if(chdir("f") != -1)
+    fail("chdir to a file did not return -1");
+
+  if(mkdir("d") != 0)
+    fail("mkdir failed");
+  if(chdir("d") != 0)
+    fail("chdir d failed");
+  make_file("inside", "y", 1);
+  if(chdir("..") != 0)
+    fail("chdir .. failed");
+  int fd = open("d/inside", O_RDONLY);
+  if(fd < 0)
+    fail("a file made after chdir is not where it should be");
+  close(fd);
+
+  // A child's chdir does not move its parent.
+  int pid = xfork();
+  if(pid == 0){
+    if(chdir("/") != 0)
+      exit(1);
+    int fd = open("README", O_RDONLY);
+    exit(fd < 0 ? 2 : 0);
+  }
+  reap(1);
+  if(open("f", O_RDONLY) < 0)
+    fail("the child's chdir moved the parent");
+  unlink("d/inside");
+  unlink("d");
+  unlink("f");
+}
+
+static void
+t_link(void)
+{
+  struct addr bad[MAXBAD + 3];
+  int n = bad_paths(bad);
+  make_file("f", "linked", 6);
+  for(int i = 0; i < n; i++){
+    if(link((char*)bad[i].va, "g") != -1)
+      fail("link(%s, g) did not return -1", bad[i].name);
+    if(link("f", (char*)bad[i].va) != -1)
+      fail("link(f, %s) did not return -1", bad[i].name);
+  }
+  if(link("nonexistent", "g") != -1)
+    fail("link of a missing file did not return -1");
+  if(link("f", "f") != -1)
+    fail("link to an existing name did not return -1");
+  if(link("f", "nodir/g") != -1)
+    fail("link into a missing directory did not return -1");
+  if(link("f", "f/g") != -1)
+    fail("link inside a file did not return -1");
+  if(mkdir("d") != 0)
+    fail("mkdir failed");
+  if(link("d", "d2") != -1 || link(".", "d3") != -1)
+    fail("link of a directory did not return -1");
+
+  struct stat st;
+  if(stat("f", &st) != 0 || st.nlink != 1)
+    fail("failed links changed nlink to %d", st.nlink);
+  if(link("f", "d/g") != 0)
+    fail("link f d/g failed");
+  if(stat("f", &st) != 0 || st.nlink != 2)
+    fail("nlink after link is %d", st.nlink);
+  if(unlink("f") != 0)
+    fail("unlink f failed");
+  int fd = open("d/g", O_RDONLY);
+  if(fd < 0 || read(fd, buf, 10) != 6 || memcmp(buf, "linked", 6) != 0)
+    fail("the link lost the data");
+  if(fstat(fd, &st) != 0 || st.nlink != 1)
+    fail("nlink after unlink is %d", st.nlink);
+  close(fd);
+  unlink("d/g");
+  unlink("d");
+}
+
+static void
+t_unlink(void)
+{
+  check_bad_paths(unlink, "unlink");
+  if(unlink("nonexistent") != -1)
+    fail("unlink of a missing file did not return -1");
+  if(mkdir("d") != 0)
+    fail("mkdir failed");
+  make_file("d/f", "x", 1);
+  if(unlink("d") != -1)
+    fail("unlink of a non-empty directory did not return -1");
+  if(unlink("d/.") != -1 || unlink("d/..") != -1 || unlink(".") != -1 ||
+     unlink("..") != -1)
+    fail("unlink of . or .. did not return -1");
+  if(unlink("/") != -1)
+    fail("unlink(\"/\") did not return -1");
+  if(unlink("d/f/x") != -1)
+    fail("unlink inside a file did not return -1");
+  if(unlink("d/f") != 0)
+    fail("unlink d/f failed");
+  if(unlink("d") != 0)
+    fail("unlink of an empty directory failed");
+  struct stat st;
+  if(stat("d", &st) != -1)
+    fail("d still exists");
+
+  // Names can be reused at once, many times over.
+  for(int i = 0; i < 20; i++){
+    make_file("again", buf, 100 + i);
+    int fd = open("again", O_RDONLY);
+    if(fd < 0 || fsize(fd) != 100 + i)
+      fail("recreated file has the wrong size");
+    close(fd);
+    if(unlink("again") != 0)
+      fail("unlink again failed");
+  }
+}
+
+static void
+t_mknod(void)
+{
+  struct addr bad[MAXBAD + 3];
+  int n = bad_paths(bad);
+  for(int i = 0; i < n; i++)
+    if(mknod((char*)bad[i].va, 1, 0) != -1)
+      fail("mknod(%s) did not return -1", bad[i].name);
+
+  if(mknod("cons", 1, 0) != 0)
+    fail("mknod cons failed");
+  struct stat st;
+  if(stat("cons", &st) != 0 || st.type != T_DEVICE)
+    fail("a device node has type %d", st.type);
+  if(mknod("cons", 1, 0) != -1)
+    fail("mknod over an existing name did not return -1");
+  if(mknod("nodir/cons", 1, 0) != -1)
+    fail("mknod in a missing directory did not return -1");
+
+  // Majors without a driver: the node may exist, but it cannot be used.
+  static const short majors[] = { -1, NDEV, 99, 0x7fff, NDEV - 1 };
+  for(int i = 0; i < NELEM(majors); i++){
+    char name[16];
+    format(name, sizeof(name), "dev%d", i);
+    if(mknod(name, majors[i], 0) != 0)
+      continue;
+    int fd = open(name, O_RDWR);
+    if(fd >= 0){
+      if(read(fd, buf, 1) != -1 || write(fd, "x", 1) != -1)
+        fail("a device with major %d could be read or written", majors[i]);
+      close(fd);
+    }
+    if(unlink(name) != 0)
+      fail("unlink of a device node failed");
+  }
+  unlink("cons");
+}
+
+// ---- exec --------------------------------------------------------------------
+
+static volatile int exec_canary = 0;
+
+// What the exec'd child prints for argv: each argument and a newline.
+static int
+expected_output(char **argv, char *out)
+{
+  int n = 0;
+  for(int i = 0; argv[i] != 0; i++){
+    int len = strlen(argv[i]);
+    memmove(out + n, argv[i], len);
+    n += len;
+    out[n++] = '\n';
+  }
+  return n;
+}
+
+// exec must fail with -1 and leave the process as it was. The exec runs
+// in a child, which reports through a pipe what exec returned, so an exec
+// that wrongly succeeds is reported as such.
+static void
+exec_fails(const char *path, char **argv, const char *what)
+{
+  int p[2];
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  int pid = xfork();
+  if(pid == 0){
+    close(p[0]);
+    exec_canary = getpid();
+    int r = exec(path, argv);
+    if(exec_canary != getpid() || buf2[0] != 'k')
+      r = -2;
+    write(p[1], &r, sizeof(r));
+    exit(0);
+  }
+  close(p[1]);
+  int r = 0;
+  int n = read(p[0], &r, sizeof(r));
+  close(p[0]);
+  int st = 0;
+  if(wait(&st) != pid)
+    fail("wait failed");
+  if(n != sizeof(r))
+    fail("exec with %s did not fail: the program ran (status %d)", what, st);
+  if(r == -2)
+    fail("a failed exec with %s changed memory", what);
+  if(r != -1)
+    fail("exec with %s returned %d", what, r);
+}
+
+static void
+t_exec(void)
+{
+  // Arguments arrive intact, the empty one included; the status returns.
+  char *argv[MAXARG + 8];
+  char *good[] = { "systest", EXEC_CHILD, "7", "alpha", "", "beta", 0 };
+  int st = 0;
+  int n = run_self(good, buf, sizeof(buf), &st);
+  int want = expected_output(good, buf2);
+  if(st != 7 || n != want || memcmp(buf, buf2, n) != 0)
+    fail("exec'd child gave status %d and %d bytes of output", st, n);
+
+  // MAXARG-1 arguments fit.
+  argv[0] = "systest";
+  argv[1] = EXEC_CHILD;
+  argv[2] = "0";
+  for(int i = 3; i < MAXARG - 1; i++)
+    argv[i] = "x";
+  argv[MAXARG - 1] = 0;
+  n = run_self(argv, buf, sizeof(buf), &st);
+  want = expected_output(argv, buf2);
+  if(st != 0 || n != want || memcmp(buf, buf2, n) != 0)
+    fail("exec with MAXARG-1 arguments gave status %d", st);
+
+  buf2[0] = 'k';
+  char *plain[] = { "systest", 0 };
+  exec_fails("/README", plain, "a text file");
+  exec_fails("/", plain, "a directory");
+  exec_fails("nonexistent", plain, "a missing file");
+
+  struct addr bad[MAXBAD + 3];
+  n = bad_paths(bad);
+  buf2[0] = 'k';
+  for(int i = 0; i < n; i++)
+    exec_fails((char*)bad[i].va, plain, bad[i].name);
+
+  char *edge = mem_edge();
+  n = bad_addresses(bad, 0);
+  for(int i = 0; i < n; i++){
+    exec_fails(SELF, (char**)bad[i].va, bad[i].name);
+    char *badarg[] = { "systest", (char*)bad[i].va, 0 };
+    exec_fails(SELF, badarg, bad[i].name);
+  }
+  char **unterminated = (char**)(edge - sizeof(char*));
+  unterminated[0] = "systest";
+  exec_fails(SELF, unterminated, "an argv that runs off memory");
+  memmove(edge - 3, "abc", 3);
+  char *offend[] = { "systest", edge - 3, 0 };
+  exec_fails(SELF, offend, "an argument that runs off memory");
+
+  // Too many arguments, an argument over a page, more than the stack holds.
+  for(int i = 0; i < MAXARG + 1; i++)
+    argv[i] = "x";
+  argv[MAXARG + 1] = 0;
+  exec_fails(SELF, argv, "MAXARG+1 arguments");
+  char *huge = sbrk(PGSIZE + 2);
+  long_path(huge, PGSIZE + 1);
+  char *hugearg[] = { "systest", huge, 0 };
+  exec_fails(SELF, hugearg, "an argument longer than a page");
+  char *big = sbrk(2000);
+  long_path(big, 1999);
+  int k = 0;
+  argv[k++] = "systest";
+  for(int used = 0; used <= USERSTACK * PGSIZE; used += 2000)
+    argv[k++] = big;
+  argv[k] = 0;
+  exec_fails(SELF, argv, "arguments larger than the stack");
+}
+
+// Write an ELF file to path: a header whose one program header is ph,
+// found at phoff; the file is len bytes long.
+static void
+write_elf(const char *path, struct proghdr *ph, uint64 phoff, uint64 entry,
+          int len)
+{
+  static char img[PGSIZE];   // the user stack is only a page
+  struct elfhdr *eh = (struct elfhdr*)img;
+
+  memset(img, 0, sizeof(img));
+  eh->magic = ELF_MAGIC;
+  eh->elf[0] = 2;         // 64-bit
+  eh->elf[1] = 1;         // little-endian
+  eh->elf[2] = 1;         // version
+  eh->type = 2;           // executable
+  eh->machine = 243;      // RISC-V
+  eh->version = 1;
+  eh->entry = entry;
+  eh->phoff = phoff;
+  eh->ehsize = sizeof(struct elfhdr);
+  eh->phentsize = sizeof(struct proghdr);
+  eh->phnum = 1;
+  memmove(img + sizeof(struct elfhdr), ph, sizeof(*ph));
+  make_file(path, img, len);
+}
+
+static void
+exec_file(uint64 path)
+{
+  char *argv[] = { "bad", 0 };
+  exec((char*)path, argv);
+  exit(-1);
+}
+
+static void
+t_execelf(void)
+{
+  struct elfcase {
+    const char *what;
+    uint64 phoff, off, vaddr, filesz, memsz;
+    int len;
+  } cases[] = {
+    { "a truncated header", 64, 0, 0, 120, PGSIZE, 20 },
+    { "program headers past the end", PGSIZE, 0, 0, 120, PGSIZE, 120 },
+    { "memsz < filesz", 64, 0, 0, 120, 16, 120 },
+    { "a segment that wraps around", 64, 0, -(uint64)PGSIZE, 0, 2 * PGSIZE, 120 },
+    { "a segment over TRAPFRAME", 64, 0, TRAPFRAME, 0, PGSIZE, 120 },
+    { "segment data past the end", 64, 0, 0, 100000, 100000, 120 },
+    { "a huge file offset", 64, 0xffffffff00000000UL, 0, 16, PGSIZE, 120 },
+  };
+  char *argv[] = { "bad", 0 };
+
+  buf2[0] = 'k';
+  for(int i = 0; i < NELEM(cases); i++){
+    struct proghdr ph;
+    memset(&ph, 0, sizeof(ph));
+    ph.type = ELF_PROG_LOAD;
+    ph.flags = ELF_PROG_FLAG_READ | ELF_PROG_FLAG_EXEC;
+    ph.off = cases[i].off;
+    ph.vaddr = cases[i].vaddr;
+    ph.filesz = cases[i].filesz;
+    ph.memsz = cases[i].memsz;
+    ph.align = PGSIZE;
+    write_elf("bad", &ph, cases[i].phoff, 0, cases[i].len);
+    exec_fails("bad", argv, cases[i].what);
+  }
+
+  // A well-formed file whose entry point is not mapped: exec may refuse
+  // it or run it, and then the program dies of a page fault.
+  struct proghdr ph;
+  memset(&ph, 0, sizeof(ph));
+  ph.type = ELF_PROG_LOAD;
+  ph.flags = ELF_PROG_FLAG_READ | ELF_PROG_FLAG_EXEC;
+  ph.filesz = 120;
+  ph.memsz = PGSIZE;
+  ph.align = PGSIZE;
+  write_elf("bad", &ph, 64, 0x100000, 120);
+  expect_killed(exec_file, (uint64)"bad", "exec of an unmapped entry point");
+  unlink("bad");
+}
+
+// ---- sbrk and memory -----------------------------------------------------------
+
+// Shrink the heap below its start; the kernel must refuse.
+static void
+shrink_into_text(uint64 unused)
+{
+  uint64 cur = (uint64)sbrk(0);
+  char *r = sbrk(-(int)(cur - PGSIZE));
+  exit(r == (char*)-1 ? 0 : 2);
+}
+
+static void
+t_sbrk(void)
+{
+  char *a = sbrk(0);
+  if(sbrk(1) != a || sbrk(0) != a + 1)
+    fail("sbrk(1) did not move the break by one byte");
+  if(sbrk(PGSIZE - 1) != a + 1 || sbrk(0) != a + PGSIZE)
+    fail("sbrk(PGSIZE-1) gave the wrong break");
+  a[0] = 1;
+  a[PGSIZE - 1] = 1;
+
+  // New memory is zero, even memory given back and taken again.
+  enum { N = 5 };
+  char *p = sbrk(N * PGSIZE);
+  if(p != a + PGSIZE)
+    fail("sbrk returned %p, not the old break", p);
+  for(int i = 0; i < N * PGSIZE; i++)
+    if(p[i] != 0)
+      fail("new heap byte %d is not zero", i);
+  memset(p, 0x5a, N * PGSIZE);
+  if(sbrk(-N * PGSIZE) != p + N * PGSIZE || sbrk(0) != p)
+    fail("shrinking gave the wrong break");
+  if(sbrk(N * PGSIZE) != p)
+    fail("sbrk after a shrink returned the wrong address");
+  for(int i = 0; i < N * PGSIZE; i++)
+    if(p[i] != 0)
+      fail("heap byte %d kept its old value after shrink and grow", i);
+  if(a[0] != 1 || a[PGSIZE - 1] != 1)
+    fail("memory below the shrunk part changed");
+
+  // Shrinking below zero or into the program fails and changes nothing.
+  char *brk = sbrk(0);
+  if(sbrk(-(int)(uint64)brk - PGSIZE) != (char*)-1)
+    fail("shrinking the break below 0 did not return -1");
+  if(sbrk((int)0x80000000) != (char*)-1)
+    fail("sbrk(INT_MIN) did not return -1");
+  if(sbrk(0) != brk)
+    fail("failed sbrk calls moved the break");
+  int st = child_status(shrink_into_text, 0);
+  if(st != 0)
+    fail("shrinking the heap into the program's text gave status %d", st);
+
+  // A huge request either fails or (with lazy allocation) succeeds; then
+  // its last byte is usable and it can be given back.
+  char *h = sbrk(0x7fffffff);
+  if(h != (char*)-1){
+    if(h != brk)
+      fail("sbrk(INT_MAX) returned %p, not the old break", h);
+    h[0x7fffffff - 1] = 'z';
+    if(h[0x7fffffff - 1] != 'z')
+      fail("the last byte of a huge heap did not hold a value");
+    if(sbrk(-0x7fffffff) != h + 0x7fffffff)
+      fail("shrinking a huge heap failed");
+  }
+  if(sbrk(0) != brk)
+    fail("the break is %p after a huge sbrk, not %p", sbrk(0), brk);
+}
+
+static void
+t_sbrklazy(void)
+{
+  // System calls may use heap memory the program has not touched yet.
+  char *p = sbrk(6 * PGSIZE);
+  if(p == (char*)-1)
+    fail("sbrk failed");
+  int fd = open("/README", O_RDONLY);
+  if(fd < 0)
+    fail("cannot open /README");
+  int r = read(fd, p + PGSIZE + 100, 500);
+  if(r <= 0)
+    fail("read into untouched heap memory returned %d", r);
+  close(fd);
+  fd = open("/README", O_RDONLY);
+  if(read(fd, buf, r) != r || memcmp(buf, p + PGSIZE + 100, r) != 0)
+    fail("read into untouched heap memory got the wrong data");
+  close(fd);
+
+  int *fds = (int*)(p + 2 * PGSIZE);
+  if(pipe(fds) != 0)
+    fail("pipe into untouched heap memory failed");
+  if(write(fds[1], p + 3 * PGSIZE, 100) != 100)
+    fail("write from untouched heap memory failed");
+  if(read(fds[0], buf, 100) != 100)
+    fail("read failed");
+  for(int i = 0; i < 100; i++)
+    if(buf[i] != 0)
+      fail("untouched heap memory was not zero");
+  close(fds[0]);
+  close(fds[1]);
+  if(fstat(0, (struct stat*)(p + 4 * PGSIZE)) != 0)
+    fail("fstat into untouched heap memory failed");
+
+  // A child gets its own copy of untouched memory.
+  int pid = xfork();
+  if(pid == 0){
+    if(p[5 * PGSIZE] != 0)
+      exit(1);
+    p[5 * PGSIZE] = 'c';
+    exit(0);
+  }
+  reap(1);
+  if(p[5 * PGSIZE] != 0)
+    fail("the child's store reached the parent");
+}
+
+static void
+touch_after_shrink(uint64 store)
+{
+  char *e = mem_edge();
+  sbrk(-PGSIZE);
+  if(store)
+    e[-PGSIZE] = 2;
+  else
+    sink = e[-PGSIZE];
+}
+
+static void
+touch_past_break(uint64 pages)
+{
+  uint64 brk = PGROUNDUP((uint64)sbrk(0));
+  sink = *(volatile char*)(brk + pages * PGSIZE);
+}
+
+static void
+t_sbrkfault(void)
+{
+  expect_killed(touch_after_shrink, 0, "load from a shrunk heap page");
+  expect_killed(touch_after_shrink, 1, "store to a shrunk heap page");
+  expect_killed(touch_past_break, 0, "load at the break");
+  expect_killed(touch_past_break, 10, "load 10 pages past the break");
+}
+
+static void
+t_outofmem(void)
+{
+  // Allocate until memory runs out: either sbrk fails, or with lazy
+  // allocation the kernel kills the process. No panic, no leak.
+  int pid = xfork();
+  if(pid == 0){
+    for(int chunk = 64 * PGSIZE; chunk >= PGSIZE; ){
+      char *p = sbrk(chunk);
+      if(p == (char*)-1){
+        chunk /= 2;
+        continue;
+      }
+      for(int i = 0; i < chunk; i += PGSIZE)
+        p[i] = 1;
+    }
+    // Out of memory: calls that need memory fail cleanly.
+    int c = fork();
+    if(c == 0)
+      exit(0);
+    if(c > 0)
+      wait(0);
+    int q[2];
+    if(pipe(q) == 0){
+      close(q[0]);
+      close(q[1]);
+    }
+    exit(0);
+  }
+  int st = 0;
+  if(wait(&st) != pid)
+    fail("wait failed");
+  if(st != 0 && st != -1)
+    fail("the memory hog exited with %d", st);
+  pid = xfork();
+  if(pid == 0)
+    exit(0);
+  reap(1);
+}
+
+static void
+t_kpages(void)
+{
+  int k0 = kpages();
+  if(k0 <= 0 || (uint64)k0 * PGSIZE > MAXPHYSMEM)
+    fail("kpages returned %d", k0);
+  enum { N = 16 };
+  char *p = sbrk(N * PGSIZE);
+  for(int i = 0; i < N; i++)
+    p[i * PGSIZE] = 1;
+  int k1 = kpages();
+  if(k1 > k0 - N)
+    fail("touching %d new pages took only %d", N, k0 - k1);
+  sbrk(-N * PGSIZE);
+  int k2 = kpages();
+  if(k2 < k0 - 2)   // page-table pages may stay
+    fail("freeing %d pages gave back only %d", N, k2 - k1);
+  int pid = xfork();
+  if(pid == 0)
+    exit(kpages() < k2 ? 0 : 1);
+  reap(1);
+  int k3 = kpages();
+  for(int i = 0; i < 10 && k3 != k2; i++){
+    sleep(1);
+    k3 = kpages();
+  }
+  if(k3 != k2)
+    fail("free pages %d before fork, %d after wait", k2, k3);
+}
+
+static void
+t_sysinfo(void)
+{
+  struct addr bad[MAXBAD];
+  char *edge = mem_edge();
+  int n = bad_addresses(bad, 1);
+  bad[n++] = (struct addr){ (uint64)edge - 8, "a struct that runs off memory" };
+  for(int i = 0; i < n; i++)
+    if(sysinfo((struct sysinfo*)bad[i].va) != -1)
+      fail("sysinfo(%s) did not return -1", bad[i].name);
+
+  struct sysinfo si;
+  int k = kpages();
+  if(sysinfo(&si) != 0)
+    fail("sysinfo failed");
+  if(si.freemem != (uint64)k * PGSIZE)
+    fail("freemem is %ld but kpages says %d pages", si.freemem, k);
+  uint64 n0 = si.nproc;
+  if(n0 < 3 || n0 > NPROC)
+    fail("nproc is %ld", n0);
+
+  int p[2];
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  int pid = xfork();
+  if(pid == 0){
+    close(p[1]);
+    block_on_read(p[0]);
+  }
+  sysinfo(&si);
+  if(si.nproc != n0 + 1)
+    fail("nproc went from %ld to %ld after fork", n0, si.nproc);
+  close(p[1]);
+  close(p[0]);
+  reap(1);
+  sysinfo(&si);
+  if(si.nproc != n0)
+    fail("nproc is %ld after wait, not %ld", si.nproc, n0);
+
+  uint64 before = si.freemem;
+  char *m = sbrk(10 * PGSIZE);
+  for(int i = 0; i < 10; i++)
+    m[i * PGSIZE] = 1;
+  sysinfo(&si);
+  if(si.freemem + 10 * PGSIZE > before)
+    fail("freemem fell by %ld bytes after touching 10 pages", before - si.freemem);
+}
+
+// ---- time ----------------------------------------------------------------------
+
+static void
+t_sleep(void)
+{
+  int t0 = uptime();
+  if(sleep(0) != 0)
+    fail("sleep(0) failed");
+  int r = sleep(-1);
+  if(r != 0 && r != -1)
+    fail("sleep(-1) returned %d", r);
+  r = sleep((int)0x80000000);
+  if(r != 0 && r != -1)
+    fail("sleep(INT_MIN) returned %d", r);
+  if(uptime() - t0 > 20)
+    fail("sleeps of no time took %d ticks", uptime() - t0);
+  t0 = uptime();
+  if(sleep(3) != 0)
+    fail("sleep(3) failed");
+  int t1 = uptime();
+  if(t1 - t0 < 3)
+    fail("sleep(3) slept %d ticks", t1 - t0);
+  if(pause(2) != 0)
+    fail("pause(2) failed");
+  if(uptime() - t1 < 2)
+    fail("pause(2) slept %d ticks", uptime() - t1);
+}
+
+static void
+t_uptime(void)
+{
+  int prev = uptime();
+  if(prev < 0)
+    fail("uptime returned %d", prev);
+  for(int i = 0; i < 2000; i++){
+    int t = uptime();
+    if(t < prev)
+      fail("uptime went back from %d to %d", prev, t);
+    prev = t;
+  }
+  // Time passes while a program computes without making system calls.
+  int start = uptime();
+  volatile uint64 spins = 0;
+  while(uptime() - start < 2)
+    spins++;
+}
+
+// ---- faults and bad system calls -----------------------------------------------
+
+static void
+do_load(uint64 va)
+{
+  sink = *(volatile char*)va;
+}
+
+static void
+do_store(uint64 va)
+{
+  *(volatile char*)va = 1;
+}
+
+static void
+do_jump(uint64 va)
+{
+  ((void (*)(void))va)();
+}
+
+// Recurse until the stack runs into its guard page.
+static int
+recurse(int depth)
+{
+  volatile char frame[256];
+  frame[0] = (char)depth;
+  if(depth > 1000000)
+    return 0;
+  return recurse(depth + 1) + frame[0];
+}
+
+static void
+overflow_stack(uint64 unused)
+{
+  sink = recurse(0);
+}
+
+static void
+illegal_instruction(uint64 unused)
+{
+  asm volatile(".2byte 0");
+}
+
+static void
+supervisor_csr(uint64 unused)
+{
+  uint64 x;
+  asm volatile("csrr %0, sstatus" : "=r" (x));
+  sink = (int)x;
+}
+
+static void
+breakpoint(uint64 unused)
+{
+  asm volatile("ebreak");
+}
+
+static void
+t_faults(void)
+{
+  char here;
+  if((uint64)&here < guard_page() + PGSIZE || (uint64)&here >= stack_top)
+    fail("the stack is not where systest expects it");
+
+  struct { uint64 va; const char *name; int load, store, jump; } cases[] = {
+    { guard_page(), "the stack guard page", 1, 1, 1 },
+    { PGROUNDUP((uint64)sbrk(0)) + 10 * PGSIZE, "break+10 pages", 1, 1, 1 },
+    { KERNBASE, "KERNBASE", 1, 1, 1 },
+    { KERNLINK, "the kernel's text", 1, 1, 1 },
+    { TRAPFRAME, "TRAPFRAME", 1, 1, 1 },
+    { TRAMPOLINE, "TRAMPOLINE", 1, 1, 1 },
+    { MAXVA - 1, "MAXVA-1", 1, 1, 0 },
+    { MAXVA, "MAXVA", 1, 1, 1 },
+    { 1UL << 63, "1<<63", 1, 1, 0 },
+    { ~0UL, "0xffffffffffffffff", 1, 1, 1 },
+    { (uint64)&fail, "the program's text", 0, 1, 0 },
+    { (uint64)rodata, "read-only data", 0, 1, 0 },
+  };
+  for(int i = 0; i < NELEM(cases); i++){
+    char what[80];
+    if(cases[i].load){
+      format(what, sizeof(what), "load from %s", cases[i].name);
+      expect_killed(do_load, cases[i].va, what);
+    }
+    if(cases[i].store){
+      format(what, sizeof(what), "store to %s", cases[i].name);
+      expect_killed(do_store, cases[i].va, what);
+    }
+    if(cases[i].jump){
+      format(what, sizeof(what), "jump to %s", cases[i].name);
+      expect_killed(do_jump, cases[i].va, what);
+    }
+  }
+  expect_killed(overflow_stack, 0, "stack overflow");
+  expect_killed(illegal_instruction, 0, "illegal instruction");
+  expect_killed(supervisor_csr, 0, "reading sstatus");
+  expect_killed(breakpoint, 0, "ebreak");
+}
+
+// A system call with number num and arguments a0..a2, made directly.
+static long
+raw_syscall(long num, long a0, long a1, long a2)
+{
+  register long r_a0 asm("a0") = a0;
+  register long r_a1 asm("a1") = a1;
+  register long r_a2 asm("a2") = a2;
+  register long r_a7 asm("a7") = num;
+  asm volatile("ecall"
+               : "+r" (r_a0)
+               : "r" (r_a1), "r" (r_a2), "r" (r_a7)
+               : "memory");
+  return r_a0;
+}
+
+static void
+t_badsyscall(void)
+{
+  static const long nums[] = { 0, 32, 33, 64, 1000, -1, 0x7fffffff,
+                               -0x80000000L };
+  for(int i = 0; i < NELEM(nums); i++){
+    long r = raw_syscall(nums[i], 1, 2, 3);
+    if(r != -1)
+      fail("system call %ld returned %ld, not -1", nums[i], r);
+  }
+  if(raw_syscall(SYS_getpid, 0, 0, 0) != getpid())
+    fail("a direct getpid system call did not work");
+}
+
+// ---- many processes at once --------------------------------------------------
+
+static void
+t_filetable(void)
+{
+  // Processes together open more files than the kernel's table holds.
+  int ctl[2], res[2];
+  if(pipe(ctl) < 0 || pipe(res) < 0)
+    fail("pipe failed");
+  // Each child has 0, 1, 2, the report pipe, ctl[0] and res[1] open.
+  int nchild = NFILE / (NOFILE - 6) + 2;
+  if(nchild > NPROC - 8)
+    nchild = NPROC - 8;
+  for(int i = 0; i < nchild; i++){
+    if(xfork() == 0){
+      close(ctl[1]);
+      close(res[0]);
+      // Report how many files were opened and the last descriptor.
+      int got[2] = { 0, -1 };
+      int fd;
+      while((fd = open("/README", O_RDONLY)) >= 0){
+        got[0]++;
+        got[1] = fd;
+      }
+      write(res[1], got, sizeof(got));
+      block_on_read(ctl[0]);
+    }
+  }
+  close(res[1]);
+  int total = 0, limited = 0;
+  for(int i = 0; i < nchild; i++){
+    int got[2];
+    read_all(res[0], (char*)got, sizeof(got));
+    // A child stopped by its own descriptor table ends at NOFILE-1.
+    if(got[1] != NOFILE - 1)
+      limited = 1;
+    total += got[0];
+  }
+  if(total > NFILE)
+    fail("%d files open at once, more than NFILE", total);
+  if(!limited)
+    fail("the file table never filled up");
+  close(ctl[1]);
+  close(ctl[0]);
+  close(res[0]);
+  reap(nchild);
+  int fd = open("/README", O_RDONLY);
+  if(fd < 0)
+    fail("open failed after the file table emptied");
+  close(fd);
+}
+
+// ---- stress tests ---------------------------------------------------------------
+
+// Each round: fork several children at once (some fork a grandchild of
+// their own), then reap them all, checking every exit status.
+static void
+forkstress_worker(uint64 arg)
+{
+  int w = arg;
+  enum { ROUNDS = 40, AT_ONCE = 4 };
+  for(int round = 0; round < ROUNDS; round++){
+    int pids[AT_ONCE], codes[AT_ONCE];
+    for(int i = 0; i < AT_ONCE; i++){
+      codes[i] = (w * 37 + round * AT_ONCE + i) & 0x7f;
+      pids[i] = xfork();
+      if(pids[i] == 0){
+        if(i == 0){
+          int g = fork();
+          if(g < 0)
+            exit(120);
+          if(g == 0)
+            exit(0);
+          int st = -99;
+          if(wait(&st) != g || st != 0)
+            exit(121);
+        }
+        exit(codes[i]);
+      }
+    }
+    for(int n = 0; n < AT_ONCE; n++){
+      int st = -99;
+      int pid = wait(&st);
+      int i = 0;
+      while(i < AT_ONCE && pids[i] != pid)
+        i++;
+      if(i == AT_ONCE)
+        fail("worker %d: wait returned %d, not a child", w, pid);
+      if(st != codes[i])
+        fail("worker %d: child exited with %d, wait saw %d", w, codes[i], st);
+      pids[i] = 0;
+    }
+  }
+}
+
+static void
+t_forkstress(void)
+{
+  enum { W = 4, BURST = 30 };
+  run_workers(forkstress_worker, W);
+  // Many sleepers wake on every hart at about the same time.
+  for(int i = 0; i < BURST; i++){
+    if(xfork() == 0){
+      sleep(i % 3);
+      exit(0);
+    }
+  }
+  reap(BURST);
+}
+
+static void
+execstress_worker(uint64 arg)
+{
+  int w = arg;
+  char code[12], num[12];
+  for(int i = 0; i < 8; i++){
+    itoa((w * 10 + i) & 0x7f, code);
+    itoa(i, num);
+    char *argv[] = { "systest", EXEC_CHILD, code, "worker", num, 0 };
+    char out[128], want[128];
+    int st = -99;
+    int n = run_self(argv, out, sizeof(out), &st);
+    int k = expected_output(argv, want);
+    if(n != k || memcmp(out, want, k) != 0 || st != ((w * 10 + i) & 0x7f))
+      fail("worker %d: exec %d gave status %d and %d bytes", w, i, st, n);
+  }
+}
+
+static void
+t_execstress(void)
+{
+  run_workers(execstress_worker, 3);
+}
+
+enum { PS_WRITERS = 3, PS_READERS = 3, PS_BYTES = 250000 };
+
+// What one pipestress reader saw: bytes and sum of sequence numbers per writer.
+struct tally {
+  uint64 count[PS_WRITERS];
+  uint64 sum[PS_WRITERS];
+};
+
+static int ps_data[2], ps_result[2];
+
+// Writer w sends PS_BYTES bytes, each holding w+1 in its top two bits and
+// its sequence number modulo 64 in the others.
+static void
+pipe_writer(int w)
+{
+  char chunk[400];
+  rnd_seed(100 + w);
+  for(int seq = 0; seq < PS_BYTES; ){
+    int k = 1 + rnd(sizeof(chunk));
+    if(k > PS_BYTES - seq)
+      k = PS_BYTES - seq;
+    for(int j = 0; j < k; j++)
+      chunk[j] = (char)(((w + 1) << 6) | ((seq + j) & 63));
+    int r = write(ps_data[1], chunk, k);
+    if(r != k)
+      fail("writer %d: write of %d bytes returned %d", w, k, r);
+    seq += k;
+  }
+}
+
+static void
+pipe_reader(int r)
+{
+  struct tally t;
+  char chunk[600];
+  memset(&t, 0, sizeof(t));
+  rnd_seed(200 + r);
+  for(;;){
+    int n = read(ps_data[0], chunk, 1 + rnd(sizeof(chunk)));
+    if(n < 0)
+      fail("reader %d: read failed", r);
+    if(n == 0)
+      break;
+    for(int j = 0; j < n; j++){
+      int w = ((uchar)chunk[j] >> 6) - 1;
+      if(w < 0 || w >= PS_WRITERS)
+        fail("reader %d: corrupt byte %x", r, (uchar)chunk[j]);
+      t.count[w]++;
+      t.sum[w] += chunk[j] & 63;
+    }
+  }
+  if(write(ps_result[1], &t, sizeof(t)) != sizeof(t))
+    fail("reader %d: cannot report", r);
+}
+
+static void
+t_pipestress(void)
+{
+  if(pipe(ps_data) < 0 || pipe(ps_result) < 0)
+    fail("pipe failed");
+  for(int r = 0; r < PS_READERS; r++){
+    if(xfork() == 0){
+      close(ps_data[1]);
+      close(ps_result[0]);
+      pipe_reader(r);
+      exit(0);
+    }
+  }
+  for(int w = 0; w < PS_WRITERS; w++){
+    if(xfork() == 0){
+      close(ps_data[0]);
+      close(ps_result[0]);
+      close(ps_result[1]);
+      pipe_writer(w);
+      exit(0);
+    }
+  }
+  close(ps_data[0]);
+  close(ps_data[1]);
+  close(ps_result[1]);
+  struct tally total;
+  memset(&total, 0, sizeof(total));
+  for(int r = 0; r < PS_READERS; r++){
+    struct tally t;
+    read_all(ps_result[0], (char*)&t, sizeof(t));
+    for(int w = 0; w < PS_WRITERS; w++){
+      total.count[w] += t.count[w];
+      total.sum[w] += t.sum[w];
+    }
+  }
+  close(ps_result[0]);
+  reap(PS_READERS + PS_WRITERS);
+  uint64 want = 0;
+  for(int s = 0; s < PS_BYTES; s++)
+    want += s & 63;
+  for(int w = 0; w < PS_WRITERS; w++)
+    if(total.count[w] != PS_BYTES || total.sum[w] != want)
+      fail("writer %d sent %d bytes, readers got %ld (sum %ld, want %ld)",
+           w, PS_BYTES, total.count[w], total.sum[w], want);
+}
+
+static void
+fsstress_worker(uint64 arg)
+{
+  int w = arg;
+  char dir[8], name[16], other[16], sub[16], inner[24];
+  char *data = buf, *back = buf2;   // each worker has its own copies
+
+  format(dir, sizeof(dir), "w%d", w);
+  if(mkdir(dir) != 0 || chdir(dir) != 0)
+    fail("worker %d: cannot make its directory", w);
+  for(int r = 0; r < 8; r++){
+    int size = 300 + r * 350 + w * 50;
+    format(name, sizeof(name), "f%d", r);
+    format(other, sizeof(other), "g%d", r);
+    format(sub, sizeof(sub), "d%d", r);
+    format(inner, sizeof(inner), "d%d/x", r);
+    fill_pattern(data, size, w * 16 + r);
+
+    int fd = open(name, O_CREATE | O_RDWR | O_TRUNC);
+    if(fd < 0)
+      fail("worker %d: cannot create %s", w, name);
+    if(write(fd, data, size / 2) != size / 2 ||
+       write(fd, data + size / 2, size - size / 2) != size - size / 2)
+      fail("worker %d: write to %s failed", w, name);
+    close(fd);
+    fd = open(name, O_RDONLY);
+    if(fd < 0 || fsize(fd) != size)
+      fail("worker %d: %s has the wrong size", w, name);
+    read_all(fd, back, size);
+    close(fd);
+    if(memcmp(data, back, size) != 0)
+      fail("worker %d: %s read back wrong", w, name);
+
+    if(link(name, other) != 0 || unlink(name) != 0)
+      fail("worker %d: link or unlink failed", w);
+    fd = open(other, O_RDONLY);
+    if(fd < 0)
+      fail("worker %d: the link vanished", w);
+    read_all(fd, back, 100);
+    close(fd);
+    if(memcmp(data, back, 100) != 0)
+      fail("worker %d: the link has the wrong data", w);
+    if(unlink(other) != 0 || open(name, O_RDONLY) != -1)
+      fail("worker %d: unlinked files are still there", w);
+
+    if(mkdir(sub) != 0)
+      fail("worker %d: mkdir %s failed", w, sub);
+    make_file(inner, data, 50);
+    if(unlink(sub) != -1)
+      fail("worker %d: unlinked a non-empty directory", w);
+    if(unlink(inner) != 0 || unlink(sub) != 0)
+      fail("worker %d: cannot remove %s", w, sub);
+  }
+  if(chdir("..") != 0 || unlink(dir) != 0)
+    fail("worker %d: cannot remove its directory", w);
+}
+
+static void
+t_fsstress(void)
+{
+  run_workers(fsstress_worker, 3);
+}
+
+// Grow the heap by a few pages, stamp and check them, sometimes fork,
+// shrink again; now and then take and give back 2 MB at once.
+static void
+sbrkstress_worker(uint64 arg)
+{
+  int w = arg;
+  rnd_seed(300 + w);
+  for(int i = 0; i < 600; i++){
+    int n = i % 25 == 24 ? 512 : 1 + rnd(24);
+    char *p = sbrk(n * PGSIZE);
+    if(p == (char*)-1)
+      fail("worker %d: sbrk(%d pages) failed", w, n);
+    for(int j = 0; j < n; j++){
+      uint64 *first = (uint64*)(p + j * PGSIZE);
+      uint64 *last = (uint64*)(p + (j + 1) * PGSIZE) - 1;
+      if(*first != 0 || *last != 0)
+        fail("worker %d: new heap memory is not zero", w);
+      *first = *last = ((uint64)w << 32) | (i << 12) | j;
+    }
+    if(i % 40 == 0){
+      int pid = xfork();
+      if(pid == 0){
+        for(int j = 0; j < n; j++)
+          if(*(uint64*)(p + j * PGSIZE) != (((uint64)w << 32) | (i << 12) | j))
+            exit(1);
+        memset(p, 0, n * PGSIZE);
+        exit(0);
+      }
+      reap(1);
+    }
+    for(int j = 0; j < n; j++){
+      uint64 want = ((uint64)w << 32) | (i << 12) | j;
+      if(*(uint64*)(p + j * PGSIZE) != want ||
+         *((uint64*)(p + (j + 1) * PGSIZE) - 1) != want)
+        fail("worker %d: heap page lost its contents", w);
+    }
+    if(sbrk(-n * PGSIZE) != p + n * PGSIZE || sbrk(0) != p)
+      fail("worker %d: shrinking gave the wrong break", w);
+  }
+}
+
+static void
+t_sbrkstress(void)
+{
+  run_workers(sbrkstress_worker, 3);
+}
+
+// Fork and reap children for ever.
+static void
+fork_forever(uint64 unused)
+{
+  for(;;){
+    int pid = fork();
+    if(pid == 0)
+      exit(0);
+    if(pid > 0)
+      wait(0);
+  }
+}
+
+// Grow and shrink the heap for ever.
+static void
+sbrk_forever(uint64 unused)
+{
+  for(;;){
+    char *p = sbrk(4 * PGSIZE);
+    if(p != (char*)-1){
+      p[0] = 1;
+      p[3 * PGSIZE] = 1;
+      sbrk(-4 * PGSIZE);
+    }
+  }
+}
+
+static void
+t_killstress(void)
+{
+  enum { ROUNDS = 10, KINDS = 6 };
+  int p[2], q[2];
+  if(pipe(p) < 0 || pipe(q) < 0)
+    fail("pipe failed");
+  for(int round = 0; round < ROUNDS; round++){
+    int pids[KINDS];
+    pids[0] = start_child(spin_forever, 0);
+    pids[1] = start_child(sleep_forever, 0);
+    pids[2] = start_child(block_on_read, p[0]);
+    pids[3] = start_child(write_forever, q[1]);
+    pids[4] = start_child(fork_forever, 0);
+    pids[5] = start_child(sbrk_forever, 0);
+    if(round & 1)
+      sleep(1);
+    for(int i = 0; i < KINDS; i++)
+      if(kill(pids[i]) != 0)
+        fail("kill failed");
+    for(int i = 0; i < KINDS; i++){
+      int st = 0;
+      int pid = wait(&st);
+      if(pid < 0)
+        fail("wait failed");
+      if(st != -1)
+        fail("a killed child exited with %d", st);
+    }
+    // Empty the pipe the writer filled.
+    close(q[0]);
+    close(q[1]);
+    if(pipe(q) < 0)
+      fail("pipe failed");
+  }
+  close(p[0]);
+  close(p[1]);
+  close(q[0]);
+  close(q[1]);
+}
+
+// ---- the test table and the runner ---------------------------------------------
+
+struct test {
+  const char *name;
+  void (*fn)(void);
+  int stress;
+  const char *what;
+};
+
+static struct test tests[] = {
+  { "fork", t_fork, 0, "fork, memory copies, wait in any order" },
+  { "exit", t_exit, 0, "exit statuses, orphans, files closed" },
+  { "wait", t_wait, 0, "wait with bad status pointers" },
+  { "getpid", t_getpid, 0, "process ids" },
+  { "forkfull", t_forkfull, 0, "fork until the process table is full" },
+  { "kill", t_kill, 0, "kill in every state, bad pids" },
+  { "pipe", t_pipe, 0, "pipes: bad arguments, a large transfer" },
+  { "pipefds", t_pipefds, 0, "pipe with a full descriptor table" },
+  { "rw", t_rw, 0, "read and write: modes, sizes, bad buffers" },
+  { "console", t_console, 0, "console write with bad buffers" },
+  { "bigfile", t_bigfile, 0, "a file past the direct blocks" },
+  { "fds", t_fds, 0, "bad descriptors, a full descriptor table" },
+  { "dup", t_dup, 0, "dup and shared offsets" },
+  { "fstat", t_fstat, 0, "fstat results and bad buffers" },
+  { "open", t_open, 0, "open: bad paths and modes" },
+  { "mkdir", t_mkdir, 0, "mkdir and directory contents" },
+  { "chdir", t_chdir, 0, "chdir" },
+  { "link", t_link, 0, "link" },
+  { "unlink", t_unlink, 0, "unlink" },
+  { "mknod", t_mknod, 0, "mknod and devices without drivers" },
+  { "exec", t_exec, 0, "exec: arguments, bad paths and argv" },
+  { "execelf", t_execelf, 0, "exec of malformed ELF files" },
+  { "sbrk", t_sbrk, 0, "sbrk: growth, shrinking, bad sizes" },
+  { "sbrklazy", t_sbrklazy, 0, "system calls on untouched heap memory" },
+  { "sbrkfault", t_sbrkfault, 0, "touching memory past the break" },
+  { "faults", t_faults, 0, "user faults kill the process" },
+  { "badsyscall", t_badsyscall, 0, "unknown system call numbers" },
+  { "sleep", t_sleep, 0, "sleep and pause" },
+  { "uptime", t_uptime, 0, "uptime" },
+  { "sysinfo", t_sysinfo, 0, "sysinfo results and bad buffers" },
+  { "kpages", t_kpages, 0, "kpages follows allocation" },
+  { "filetable", t_filetable, 0, "the system-wide file table fills up" },
+  { "outofmem", t_outofmem, 0, "running out of physical memory" },
+  { "forkstress", t_forkstress, 1, "concurrent fork, exit and wait" },
+  { "execstress", t_execstress, 1, "concurrent exec" },
+  { "pipestress", t_pipestress, 1, "several writers and readers on a pipe" },
+  { "fsstress", t_fsstress, 1, "concurrent file system work" },
+  { "sbrkstress", t_sbrkstress, 1, "concurrent heap growth and shrinking" },
+  { "killstress", t_killstress, 1, "killing busy processes" },
+};
+
+// Wait up to a second for the free-page count to come back to want (init
+// may still be reaping orphans). Returns the last count seen.
+static int
+settle_pages(int want)
+{
+  int k = kpages();
+  for(int i = 0; i < TICKS_PER_SEC && k != want; i++){
+    sleep(1);
+    k = kpages();
+  }
+  return k;
+}
+
+// Run test t (number idx) in a child; print its result. Returns 1 if it
+// passed.
+static int
+run_test(struct test *t, int idx)
+{
+  char dir[16];
+  char msg[300];
+  int p[2];
+
+  format(dir, sizeof(dir), "/st%d", idx);
+  remove_tree(dir);
+  if(mkdir(dir) != 0){
+    printf("test %s: FAILED (cannot make %s)\n", t->name, dir);
+    return 0;
+  }
+  int before = kpages();
+  if(pipe(p) < 0){
+    printf("test %s: FAILED (pipe failed)\n", t->name);
+    return 0;
+  }
+  int pid = fork();
+  if(pid < 0){
+    printf("test %s: FAILED (fork failed)\n", t->name);
+    close(p[0]);
+    close(p[1]);
+    return 0;
+  }
+  if(pid == 0){
+    close(p[0]);
+    report_fd = p[1];
+    if(chdir(dir) != 0)
+      fail("cannot chdir to %s", dir);
+    t->fn();
+    exit(0);
+  }
+  close(p[1]);
+  // The report pipe reaches end-of-file when the test and every process
+  // it started have exited.
+  int n = 0, r;
+  char chunk[64];
+  while((r = read(p[0], chunk, sizeof(chunk))) > 0){
+    for(int i = 0; i < r && n < sizeof(msg) - 1; i++)
+      msg[n++] = chunk[i];
+  }
+  close(p[0]);
+  msg[n] = '\0';
+  int st = 0;
+  if(wait(&st) != pid){
+    printf("test %s: FAILED (wait failed)\n", t->name);
+    return 0;
+  }
+  // The first line of the report is the reason.
+  char *nl = strchr(msg, '\n');
+  if(nl)
+    *nl = '\0';
+  int ok = 0;
+  if(msg[0] != '\0')
+    printf("test %s: FAILED (%s)\n", t->name, msg);
+  else if(st == -1)
+    printf("test %s: FAILED (killed)\n", t->name);
+  else if(st != 0)
+    printf("test %s: FAILED (exit status %d)\n", t->name, st);
+  else
+    ok = 1;
+  if(remove_tree(dir) != 0){
+    if(ok)
+      printf("test %s: FAILED (cannot remove %s)\n", t->name, dir);
+    return 0;
+  }
+  int after = settle_pages(before);
+  if(after != before){
+    if(ok)
+      printf("test %s: FAILED (free pages %d before, %d after)\n",
+             t->name, before, after);
+    return 0;
+  }
+  if(ok)
+    printf("test %s: OK\n", t->name);
+  return ok;
+}
+
+// The program exec'd by the exec tests: print each argument on a line of
+// its own in one write, then return atoi(argv[2]) as main's result.
+static int
+exec_child(int argc, char *argv[])
+{
+  int n = 0;
+  for(int i = 0; i < argc; i++){
+    int len = strlen(argv[i]);
+    if(n + len + 1 > sizeof(buf))
+      exit(97);
+    memmove(buf + n, argv[i], len);
+    n += len;
+    buf[n++] = '\n';
+  }
+  if(argv[argc] != 0)
+    exit(96);
+  write(1, buf, n);
+  return atoi(argv[2]);
+}
+
+int
+main(int argc, char *argv[])
+{
+  if(argc >= 3 && strcmp(argv[1], EXEC_CHILD) == 0)
+    return exec_child(argc, argv);
+  stack_top = PGROUNDUP(r_sp());
+
+  if(argc == 2 && strcmp(argv[1], "-l") == 0){
+    for(int i = 0; i < NELEM(tests); i++){
+      char name[40];
+      int n = format(name, sizeof(name), "%s%s", tests[i].name,
+                     tests[i].stress ? " (stress)" : "");
+      while(n < 22)
+        name[n++] = ' ';
+      name[n] = '\0';
+      printf("%s%s\n", name, tests[i].what);
+    }
+    exit(0);
+  }
+
+  char chosen[NELEM(tests)];
+  memset(chosen, argc == 1, sizeof(chosen));
+  for(int a = 1; a < argc; a++){
+    int found = 0;
+    for(int i = 0; i < NELEM(tests); i++){
+      if(strcmp(argv[a], tests[i].name) == 0 ||
+         (strcmp(argv[a], "stress") == 0 && tests[i].stress)){
+        chosen[i] = 1;
+        found = 1;
+      }
+    }
+    if(!found){
+      fprintf(2, "systest: no test named %s (systest -l lists them)\n", argv[a]);
+      exit(2);
+    }
+  }
+
+  int start = kpages();
+  int passed = 0, failed = 0;
+  for(int i = 0; i < NELEM(tests); i++){
+    if(!chosen[i])
+      continue;
+    if(run_test(&tests[i], i))
+      passed++;
+    else
+      failed++;
+  }
+  int end = settle_pages(start);
+  printf("free pages: %d -> %d\n", start, end);
+  if(end != start){
+    printf("systest: the kernel leaked %d pages\n", start - end);
+    failed++;
+  }
+  printf("systest: %d of %d tests passed\n", passed, passed + failed);
+  if(failed == 0){
+    printf("ALL TESTS PASSED\n");
+    exit(0);
+  }
+  printf("SOME TESTS FAILED\n");
+  exit(1);
+}
