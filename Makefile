@@ -107,7 +107,8 @@ $(B)/README: README.md
 fs.img: mkfs/mkfs $(FSFILES) $(B)/fsfiles
 	mkfs/mkfs $@ $(FSFILES)
 
-.PRECIOUS: $(B)/%.o $(B)/user/lib/usys.S
+# Keep every intermediate file (objects, unstripped programs for GDB).
+.SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # ---- Running -----------------------------------------------------------
@@ -118,7 +119,11 @@ QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 
 all: kernel/kernel fs.img
 
-qemu: all
+# QEMU may be missing even where the compiler is not: install it first.
+ensure-qemu:
+	@command -v $(QEMU) >/dev/null 2>&1 || tools/install-deps.sh
+
+qemu: all ensure-qemu
 	$(QEMU) $(QEMUOPTS)
 
 # Debugging: QEMU waits for GDB on a port derived from the user id, so
@@ -126,7 +131,7 @@ qemu: all
 # terminal.
 GDBPORT := $(shell expr `id -u` % 5000 + 25000)
 
-qemu-gdb: all
+qemu-gdb: all ensure-qemu
 	@echo "*** QEMU is waiting for GDB on port $(GDBPORT): run 'make gdb' in another terminal"
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
@@ -144,5 +149,5 @@ clean:
 	rm -rf $(B) kernel/kernel fs.img mkfs/mkfs grade-logs
 
 FORCE:
-.PHONY: all qemu qemu-gdb gdb test clean print-qemu-opts FORCE
+.PHONY: all ensure-qemu qemu qemu-gdb gdb test clean print-qemu-opts FORCE
 .DEFAULT_GOAL := all
