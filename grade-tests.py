@@ -108,6 +108,14 @@ def _(m):
         raise TestFailure("QEMU exited with status %d after halt" % status)
 
 
+@test("boot", "sbi-timer", qemu_args=["-cpu", "rv64,sstc=off"])
+def _(m):
+    """Without Sstc the kernel must fall back to the SBI timer."""
+    if not re.search(r"Atlas\b.*\btimer sbi\b", m.boot_output):
+        raise TestFailure("banner does not say the SBI timer is in use")
+    m.run("systest sleep uptime", expect=r"^ALL TESTS PASSED$")
+
+
 # ---- systest: every system call, good and bad arguments ---------------------
 
 def systest(m, args, timeout):

@@ -56,12 +56,13 @@ class QemuExited(TestFailure):
 # ---- Test registry -----------------------------------------------------------
 
 class TestCase:
-    def __init__(self, suite, name, fn, timeout, boot):
+    def __init__(self, suite, name, fn, timeout, boot, qemu_args):
         self.suite = suite
         self.name = name
         self.fn = fn
         self.timeout = timeout
         self.boot = boot
+        self.qemu_args = qemu_args
 
     @property
     def full_name(self):
@@ -71,17 +72,18 @@ class TestCase:
 TESTS = []
 
 
-def test(suite, name, timeout=60, boot=True):
+def test(suite, name, timeout=60, boot=True, qemu_args=()):
     """Register fn(machine) as test NAME of SUITE.
 
     timeout is the default number of seconds each wait inside the test may
     take. With boot=False the test gets a machine that has been started but
-    not yet waited on, for tests that look at the boot itself.
+    not yet waited on, for tests that look at the boot itself. qemu_args
+    are added to QEMU's command line (e.g. a different -cpu).
     """
     def register(fn):
         if any(t.suite == suite and t.name == name for t in TESTS):
             raise ValueError("duplicate test %s/%s" % (suite, name))
-        TESTS.append(TestCase(suite, name, fn, timeout, boot))
+        TESTS.append(TestCase(suite, name, fn, timeout, boot, list(qemu_args)))
         return fn
     return register
 
@@ -286,7 +288,7 @@ def run_one(case, label, qemu_cmd, cpus, verbose):
     t0 = time.monotonic()
     m = None
     try:
-        m = Machine(label, qemu_cmd, cpus, case.timeout, verbose)
+        m = Machine(label, qemu_cmd + case.qemu_args, cpus, case.timeout, verbose)
         if case.boot:
             m.wait_boot()
         case.fn(m)
