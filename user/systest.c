@@ -1414,6 +1414,66 @@ t_chdir(void)
   unlink("f");
 }
 
+// A process whose working directory is removed under it (and the parent
+// with it) must get -1 for every lookup there, never a freed inode.
+static void
+t_rmcwd(void)
+{
+  if(mkdir("a") != 0 || mkdir("a/b") != 0)
+    fail("mkdir a/b failed");
+  int ready[2], go[2];
+  if(pipe(ready) < 0 || pipe(go) < 0)
+    fail("pipe failed");
+  int pid = xfork();
+  if(pid == 0){
+    char c = 0;
+    if(chdir("a/b") != 0)
+      exit(1);
+    write(ready[1], &c, 1);
+    read(go[0], &c, 1);                 // the parent has removed a/b and a
+    if(open("..", O_RDONLY) >= 0 || open(".", O_RDONLY) >= 0)
+      exit(2);
+    if(open("../c", O_CREATE | O_RDWR) >= 0 || open("c", O_CREATE | O_RDWR) >= 0)
+      exit(3);
+    if(mkdir("d") != -1 || chdir("..") != -1)
+      exit(4);
+    exit(0);
+  }
+  char c;
+  if(read(ready[0], &c, 1) != 1)
+    fail("the child could not chdir into a/b");
+  if(unlink("a/b") != 0 || unlink("a") != 0)
+    fail("cannot remove a/b and a");
+  write(go[1], &c, 1);
+  int st = -9;
+  wait(&st);
+  if(st != 0)
+    fail("in a removed directory, lookups did not all fail (child status %d)", st);
+  close(ready[0]); close(ready[1]); close(go[0]); close(go[1]);
+}
+
+// A write that runs off the end of memory fails with -1, as xv6 programs
+// expect, but the bytes before the bad page are written and stay written.
+static void
+t_partialwrite(void)
+{
+  make_file("f", "A", 1);
+  char *edge = mem_edge();
+  edge[-1] = 'X';
+  int fd = open("f", O_RDWR);
+  if(fd < 0)
+    fail("cannot open f");
+  if(write(fd, edge - 1, 2) != -1)
+    fail("a write running off memory did not return -1");
+  close(fd);
+  fd = open("f", O_RDONLY);
+  char b = 0;
+  if(fd < 0 || read(fd, &b, 1) != 1 || b != 'X')
+    fail("the byte before the bad page was not written (read %c)", b);
+  close(fd);
+  unlink("f");
+}
+
 static void
 t_link(void)
 {
@@ -2611,6 +2671,8 @@ static struct test tests[] = {
   { "open", t_open, 0, "open: bad paths and modes" },
   { "mkdir", t_mkdir, 0, "mkdir and directory contents" },
   { "chdir", t_chdir, 0, "chdir" },
+  { "rmcwd", t_rmcwd, 0, "lookups in a removed working directory" },
+  { "partialwrite", t_partialwrite, 0, "a write that runs off memory" },
   { "link", t_link, 0, "link" },
   { "unlink", t_unlink, 0, "unlink" },
   { "mknod", t_mknod, 0, "mknod and devices without drivers" },

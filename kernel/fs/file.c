@@ -159,7 +159,8 @@ fileread(struct file *f, uint64 addr, int n)
 
 // Write n bytes at the user address addr to the inode of f, at most
 // MAXWRITE bytes per log operation, so that a large write never overflows
-// the log. Returns the bytes written, or -1 if none could be.
+// the log. Returns n, or -1 if an error stopped the write part-way (as
+// xv6 programs expect); bytes written before the error stay written.
 static int
 inode_write(struct file *f, uint64 addr, int n)
 {
@@ -182,13 +183,12 @@ inode_write(struct file *f, uint64 addr, int n)
     if(r != chunk)
       break;
   }
-  return (n > 0 && done == 0) ? -1 : done;
+  return done == n ? n : -1;
 }
 
-// Write n bytes from the user address addr to f. Returns the bytes
-// written, which is less than n only if an error stopped the write
-// part-way (bad address, full disk, file too big), or -1 if nothing
-// could be written.
+// Write n bytes from the user address addr to f. For a file, returns n
+// or -1 (bad address, full disk, file too big); pipes and devices return
+// the bytes written before an error, or -1 if there were none.
 int
 filewrite(struct file *f, uint64 addr, int n)
 {

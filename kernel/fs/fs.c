@@ -622,7 +622,9 @@ namex(char *path, int parent, char *name)
 
   while((path = skipelem(path, name)) != 0){
     ilock(ip);
-    if(ip->type != T_DIR){
+    // A removed directory (no links left, kept alive only as someone's
+    // cwd) holds no names: its ".." may name a freed inode.
+    if(ip->type != T_DIR || ip->nlink == 0){
       iunlockput(ip);
       return 0;
     }
