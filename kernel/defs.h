@@ -95,7 +95,11 @@ void            virtio_disk_intr(void);
 void            kinit(void);
 void*           kalloc(void);
 void            kfree(void *);
+void            kpage_get(uint64);
+uint64          kpage_refs(uint64);
 uint64          kfreepages(void);
+uint64          ktotalpages(void);
+uint64          ksharedpages(void);
 // pagetable.c: Sv39 page-table walks and mappings
 pagetable_t     pagetable_alloc(void);
 pte_t *         walk(pagetable_t, uint64, int);
@@ -104,6 +108,8 @@ uint64          walkaddr(pagetable_t, uint64);
 int             mappages(pagetable_t, uint64, uint64, uint64, int);
 void            unmappages(pagetable_t, uint64, uint64, int);
 void            freewalk(pagetable_t);
+uint64          pagetable_pages(void);
+void            pagetable_census(pagetable_t, uint64 *tables, uint64 *user_pages);
 // kvm.c: the kernel's address space
 void            kvminit(void);
 void            kvminithart(void);
@@ -112,7 +118,6 @@ void            kvmmap(pagetable_t, uint64, uint64, uint64, int);
 pagetable_t     uvmcreate(void);
 uint64          uvmalloc(pagetable_t, uint64, uint64, int);
 uint64          uvmdealloc(pagetable_t, uint64, uint64);
-int             uvmcopy(pagetable_t, pagetable_t, uint64);
 void            uvmfree(pagetable_t, uint64);
 void            uvmclear(pagetable_t, uint64);
 // usercopy.c: moving bytes between kernel and user memory
@@ -121,15 +126,24 @@ int             copyin(pagetable_t, char *, uint64, uint64);
 int             copyinstr(pagetable_t, char *, uint64, uint64);
 int             either_copyout(int user_dst, uint64 dst, void *src, uint64 len);
 int             either_copyin(void *dst, int user_src, uint64 src, uint64 len);
-// fault.c: page faults
+// fault.c: page faults, from user mode and from copyin/copyout
+enum fault_access { ACCESS_LOAD, ACCESS_STORE, ACCESS_EXEC };
+enum fault_result { FAULT_OK, FAULT_BAD, FAULT_OOM };
+enum fault_result uvm_fault(struct proc *, uint64 va, enum fault_access);
 void            page_fault(uint64 scause, uint64 stval);
+// cow.c: fork's copy of an address space, eager or copy-on-write
+int             uvmcopy(pagetable_t, pagetable_t, uint64);
+enum fault_result cow_break(pagetable_t, uint64 va, pte_t *);
+int             set_forkmode(int);
+// stats.c: memory-system counters
+void            vm_count(struct proc *, int event);   // enum vm_event, proc.h
 
 // ---- proc/ -------------------------------------------------------------
 // proc.c
 int             cpuid(void);
 void            exit(int) __attribute__((noreturn));
 int             fork(void);
-int             growproc(int);
+int             growproc(int, int);
 void            proc_mapstacks(pagetable_t);
 pagetable_t     proc_pagetable(struct proc *);
 void            proc_freepagetable(pagetable_t, uint64);

@@ -64,6 +64,9 @@ struct trapframe {
 
 enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
+// Memory-system events counted per process (and system-wide, mm/stats.c).
+enum vm_event { VM_LAZY_FAULT, VM_COW_FAULT, VM_COW_COPY, NVMEVENTS };
+
 // Per-process state.
 struct proc {
   struct spinlock lock;
@@ -88,6 +91,8 @@ struct proc {
   struct file *ofile[NOFILE];  // Open files
   struct inode *cwd;           // Current directory
   char name[16];               // Process name (debugging)
+  uint64 vm_events[NVMEVENTS]; // memory-system events (mm/stats.c)
+  int kfail_after;             // >0: that many kallocs from now, one fails
 };
 
 #endif

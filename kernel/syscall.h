@@ -29,5 +29,9 @@
 // Atlas's own calls.
 #define SYS_halt   30          // power the machine off
 #define SYS_kpages 31          // number of free physical pages
+#define SYS_kfail  32          // fault injection: fail the N-th page allocation
+#define SYS_forkmode 33        // choose how fork copies memory
+#define SYS_memstat 34         // memory-system counters
+#define SYS_timefreq 35        // frequency of the time CSR (Hz)
 
 #endif

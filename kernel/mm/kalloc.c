@@ -1,23 +1,33 @@
 // The physical page allocator: a free list of 4 KiB pages covering all
-// RAM from the end of the kernel image to PHYSTOP.
+// RAM from the end of the kernel image to PHYSTOP, and a reference count
+// for every page frame.
 //
-// Invariants, all under kmem.lock:
-//  - a page is on the free list exactly when its bit in free_map is set;
-//  - nfree is the length of the free list.
+// kalloc() hands out a page with one reference; kpage_get() adds one
+// (a page mapped by two processes after a copy-on-write fork has two);
+// kfree() drops one, and the page goes back on the free list when the
+// last reference is dropped. A count of zero means "on the free list".
+//
+// Invariants:
+//  - refs[f] == 0 exactly when frame f is on the free list (kmem.lock
+//    orders the transitions to and from zero; other changes are atomic,
+//    so counting is safe on all harts at once);
+//  - nfree is the length of the free list, nshared the number of frames
+//    whose count is above one.
 // Freed pages are filled with junk so that code using a page after
-// freeing it fails loudly; double and misaligned frees panic.
+// freeing it fails loudly; double, misaligned and out-of-range frees
+// panic.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
 #include "spinlock.h"
 #include "riscv.h"
+#include "proc.h"
 #include "defs.h"
 
 extern char end[];          // first address after the kernel (linker)
 uint64 phystop;             // end of the RAM the kernel uses
 
-#define MAXFRAMES (MAXPHYSMEM / PGSIZE)   // page frames Atlas can track
-#define JUNK_BYTE 0x05                    // fills freed pages
+#define JUNK_BYTE 0x05      // fills freed pages
 
 struct run {
   struct run *next;
@@ -27,8 +37,12 @@ static struct {
   struct spinlock lock;
   struct run *freelist;
   uint64 nfree;
-  uint64 free_map[MAXFRAMES / 64];  // bit set: frame is on the free list
+  uint64 ntotal;
 } kmem;
+
+static uint32 *refs;          // references to each frame, from KERNBASE on
+static uint64 first_page;     // lowest page the allocator hands out
+static uint64 nshared;        // frames with more than one reference
 
 // Frame number of pa, counted from the start of RAM.
 static uint64
@@ -37,28 +51,13 @@ frame_of(uint64 pa)
   return (pa - KERNBASE) / PGSIZE;
 }
 
-static int
-frame_is_free(uint64 f)
-{
-  return (kmem.free_map[f / 64] >> (f % 64)) & 1;
-}
-
-static void
-frame_set_free(uint64 f, int is_free)
-{
-  if(is_free)
-    kmem.free_map[f / 64] |= 1UL << (f % 64);
-  else
-    kmem.free_map[f / 64] &= ~(1UL << (f % 64));
-}
-
 // Panic unless pa is a page the allocator manages.
 static void
 check_page(uint64 pa, char *who)
 {
-  if(pa % PGSIZE != 0 || pa < PGROUNDUP((uint64)end) || pa >= phystop){
+  if(pa % PGSIZE != 0 || pa < first_page || pa >= phystop){
     printf("%s: bad physical address %p\n", who, (void *)pa);
-    panic("kfree: address is not a free-able page");
+    panic("kalloc: not a page the allocator manages");
   }
 }
 
@@ -69,7 +68,6 @@ freelist_push(uint64 pa)
   struct run *r = (struct run *)pa;
   r->next = kmem.freelist;
   kmem.freelist = r;
-  frame_set_free(frame_of(pa), 1);
   kmem.nfree++;
 }
 
@@ -82,41 +80,84 @@ kinit(void)
   phystop = machine.ram_base + machine.ram_size;
   if(phystop > KERNBASE + MAXPHYSMEM)
     phystop = KERNBASE + MAXPHYSMEM;
-  for(uint64 pa = PGROUNDUP((uint64)end); pa + PGSIZE <= phystop; pa += PGSIZE)
+  // The reference counts take the first pages after the kernel: one
+  // 32-bit count for every frame of RAM (128 KiB for 128 MiB).
+  refs = (uint32 *)PGROUNDUP((uint64)end);
+  uint64 nframes = (phystop - KERNBASE) / PGSIZE;
+  memset(refs, 0, nframes * sizeof(uint32));
+  first_page = PGROUNDUP((uint64)refs + nframes * sizeof(uint32));
+  for(uint64 pa = first_page; pa + PGSIZE <= phystop; pa += PGSIZE)
     freelist_push(pa);
+  kmem.ntotal = kmem.nfree;
 }
 
-// Return the page at pa to the free list. It must have come from kalloc().
-void
-kfree(void *pa)
+// Should this allocation fail on purpose? A process can ask (kfail())
+// for its n-th allocation from now to fail, to test failure paths.
+static int
+injected_failure(void)
 {
-  check_page((uint64)pa, "kfree");
-  memset(pa, JUNK_BYTE, PGSIZE);
-  acquire(&kmem.lock);
-  if(frame_is_free(frame_of((uint64)pa))){
-    release(&kmem.lock);
-    printf("kfree: page %p\n", pa);
-    panic("kfree: double free");
-  }
-  freelist_push((uint64)pa);
-  release(&kmem.lock);
+  struct proc *p = myproc();
+  return p != 0 && p->kfail_after > 0 && --p->kfail_after == 0;
 }
 
-// Take one 4 KiB page off the free list; 0 when memory is exhausted.
-// The page holds junk (or, at first, whatever RAM held): callers that
-// need zeros clear it.
+// Take one 4 KiB page off the free list, with one reference; 0 when
+// memory is exhausted. The page holds junk (or, at first, whatever RAM
+// held): callers that need zeros clear it.
 void *
 kalloc(void)
 {
+  if(injected_failure())
+    return 0;
   acquire(&kmem.lock);
   struct run *r = kmem.freelist;
   if(r){
     kmem.freelist = r->next;
-    frame_set_free(frame_of((uint64)r), 0);
     kmem.nfree--;
+    refs[frame_of((uint64)r)] = 1;
   }
   release(&kmem.lock);
   return r;
+}
+
+// Add a reference to the allocated page pa.
+void
+kpage_get(uint64 pa)
+{
+  check_page(pa, "kpage_get");
+  uint32 old = __atomic_fetch_add(&refs[frame_of(pa)], 1, __ATOMIC_ACQ_REL);
+  if(old == 0)
+    panic("kpage_get: page is free");
+  if(old == 1)
+    __atomic_fetch_add(&nshared, 1, __ATOMIC_RELAXED);
+}
+
+// Drop a reference to page pa, which must have come from kalloc(); free
+// the page when it was the last.
+void
+kfree(void *pa)
+{
+  check_page((uint64)pa, "kfree");
+  uint32 old = __atomic_fetch_sub(&refs[frame_of((uint64)pa)], 1, __ATOMIC_ACQ_REL);
+  if(old == 0){
+    printf("kfree: page %p\n", pa);
+    panic("kfree: double free");
+  }
+  if(old == 2)
+    __atomic_fetch_sub(&nshared, 1, __ATOMIC_RELAXED);
+  if(old > 1)
+    return;
+  memset(pa, JUNK_BYTE, PGSIZE);
+  acquire(&kmem.lock);
+  freelist_push((uint64)pa);
+  release(&kmem.lock);
+}
+
+// How many references page pa has.
+uint64
+kpage_refs(uint64 pa)
+{
+  check_page(pa, "kpage_refs");
+  return __atomic_load_n(&refs[frame_of(pa)], __ATOMIC_ACQUIRE);
 }
 
 // How many pages are free right now.
@@ -127,4 +168,17 @@ kfreepages(void)
   uint64 n = kmem.nfree;
   release(&kmem.lock);
   return n;
+}
+
+// How many pages the allocator manages, and how many are shared now.
+uint64
+ktotalpages(void)
+{
+  return kmem.ntotal;
+}
+
+uint64
+ksharedpages(void)
+{
+  return __atomic_load_n(&nshared, __ATOMIC_RELAXED);
 }

@@ -8,14 +8,48 @@
 #include "defs.h"
 #include "mm/pte.h"
 
+static uint64 nptpages;   // page-table pages in use, all address spaces
+
 // A new, empty table page (all entries invalid); 0 if out of memory.
 pagetable_t
 pagetable_alloc(void)
 {
   pagetable_t pt = kalloc();
-  if(pt)
+  if(pt){
     memset(pt, 0, PGSIZE);
+    __atomic_fetch_add(&nptpages, 1, __ATOMIC_RELAXED);
+  }
   return pt;
+}
+
+// Give a table page back. Its entries must all be invalid by now.
+static void
+pagetable_free(pagetable_t pt)
+{
+  __atomic_fetch_sub(&nptpages, 1, __ATOMIC_RELAXED);
+  kfree(pt);
+}
+
+// How many page-table pages are in use, in all address spaces.
+uint64
+pagetable_pages(void)
+{
+  return __atomic_load_n(&nptpages, __ATOMIC_RELAXED);
+}
+
+// Count the table pages of a tree and the user pages (leaves with U) it
+// maps; adds to *tables and *user_pages.
+void
+pagetable_census(pagetable_t pt, uint64 *tables, uint64 *user_pages)
+{
+  (*tables)++;
+  for(int i = 0; i < PT_ENTRIES; i++){
+    pte_t pte = pt[i];
+    if(pte_table(pte))
+      pagetable_census(pte_next_table(pte), tables, user_pages);
+    else if(pte_leaf(pte) && pte_user(pte))
+      (*user_pages)++;
+  }
 }
 
 // The walk: find the entry for va at `level` (PT_LEVEL0 for a 4 KiB
@@ -120,5 +154,5 @@ freewalk(pagetable_t pt)
       panic("freewalk: leaf still mapped");
     pt[i] = 0;
   }
-  kfree(pt);
+  pagetable_free(pt);
 }

@@ -23,11 +23,17 @@ enum pt_level {
 // Permission bits a leaf may carry (any of R, W, X makes an entry a leaf).
 #define PTE_RWX (PTE_R | PTE_W | PTE_X)
 
+// Atlas's use of the bits the hardware leaves to software: a page that
+// was writable and is now shared copy-on-write. It is mapped read-only;
+// a store to it faults, and cow_break() gives the process its own copy.
+#define PTE_COW PTE_RSW0
+
 static inline int pte_valid(pte_t pte)    { return (pte & PTE_V) != 0; }
 static inline int pte_leaf(pte_t pte)     { return pte_valid(pte) && (pte & PTE_RWX) != 0; }
 static inline int pte_table(pte_t pte)    { return pte_valid(pte) && (pte & PTE_RWX) == 0; }
 static inline int pte_user(pte_t pte)     { return (pte & PTE_U) != 0; }
 static inline int pte_writable(pte_t pte) { return (pte & PTE_W) != 0; }
+static inline int pte_cow(pte_t pte)      { return (pte & PTE_COW) != 0; }
 static inline uint64 pte_pa(pte_t pte)    { return PTE2PA(pte); }
 static inline int pte_flags(pte_t pte)    { return PTE_FLAGS(pte); }
 

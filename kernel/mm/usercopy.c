@@ -13,9 +13,9 @@
 #include "mm/pte.h"
 
 // Physical address of the user page holding va if the user may access it
-// (and write it, when write is set); 0 otherwise.
+// (and write it, when write is set), with the pte it was found in.
 static uint64
-user_page(pagetable_t pt, uint64 va, int write)
+user_page_mapped(pagetable_t pt, uint64 va, int write)
 {
   if(va >= MAXVA)
     return 0;
@@ -25,6 +25,22 @@ user_page(pagetable_t pt, uint64 va, int write)
   if(write ? !pte_writable(*pte) : !(*pte & PTE_R))
     return 0;
   return pte_pa(*pte);
+}
+
+// Physical address of the user page holding va, for a read or (write
+// set) a write by the kernel on the user's behalf; 0 if the user could
+// not make that access. When pt is the current process's, pages are made
+// accessible as a user access would: copy-on-write pages are broken and
+// lazily reserved heap pages filled (mm/fault.c).
+static uint64
+user_page(pagetable_t pt, uint64 va, int write)
+{
+  uint64 pa = user_page_mapped(pt, va, write);
+  struct proc *p = myproc();
+  if(pa == 0 && p && pt == p->pagetable &&
+     uvm_fault(p, va, write ? ACCESS_STORE : ACCESS_LOAD) == FAULT_OK)
+    pa = user_page_mapped(pt, va, write);
+  return pa;
 }
 
 // Copy len bytes between the kernel buffer kbuf and user address uva:

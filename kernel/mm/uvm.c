@@ -64,32 +64,6 @@ uvmfree(pagetable_t pt, uint64 sz)
   freewalk(pt);
 }
 
-// Copy a parent's memory [0, sz) into the child's page table: each page
-// is duplicated with the same permissions. Returns 0, or -1 when memory
-// runs out, after freeing what it had copied.
-int
-uvmcopy(pagetable_t old, pagetable_t new, uint64 sz)
-{
-  for(uint64 va = 0; va < sz; va += PGSIZE){
-    pte_t *pte = walk(old, va, 0);
-    if(pte == 0 || !pte_valid(*pte))
-      continue;                    // a hole: nothing to copy
-    char *mem = kalloc();
-    if(mem == 0)
-      goto fail;
-    memmove(mem, (char *)pte_pa(*pte), PGSIZE);
-    if(mappages(new, va, PGSIZE, (uint64)mem, pte_flags(*pte) & ~PTE_V) != 0){
-      kfree(mem);
-      goto fail;
-    }
-  }
-  return 0;
-
- fail:
-  unmappages(new, 0, PGROUNDUP(sz) / PGSIZE, 1);
-  return -1;
-}
-
 // Take user access away from the page at va (exec's stack guard page).
 void
 uvmclear(pagetable_t pt, uint64 va)

@@ -17,6 +17,7 @@
 #include "file.h"
 #include "proc.h"
 #include "defs.h"
+#include "vm.h"
 
 struct cpu cpus[NCPU];
 static struct proc proc[NPROC];
@@ -140,6 +141,8 @@ freeproc(struct proc *p)
   p->chan = 0;
   p->killed = 0;
   p->xstate = 0;
+  p->kfail_after = 0;
+  memset(p->vm_events, 0, sizeof(p->vm_events));
   p->state = UNUSED;
 }
 
@@ -188,16 +191,25 @@ userinit(void)
 }
 
 // Grow (n > 0) or shrink (n < 0) the heap of the current process by n
-// bytes. The heap cannot shrink below its start nor grow into the
-// trapframe. Returns 0, or -1 on failure (nothing changed).
+// bytes. Growth allocates zeroed pages now when mode is SBRK_EAGER and
+// enough pages are free; otherwise (SBRK_LAZY, or more than free memory:
+// overcommit) it only reserves the range, and page faults fill it in.
+// The heap cannot shrink below its start nor grow into the trapframe.
+// Returns 0, or -1 on failure (nothing changed).
 int
-growproc(int n)
+growproc(int n, int mode)
 {
   struct proc *p = myproc();
   uint64 sz = p->sz;
   if(n > 0){
-    if((sz = uvmalloc(p->pagetable, sz, sz + n, PTE_W)) == 0)
+    if(sz + n > TRAPFRAME)
       return -1;
+    // Allocating is only an attempt: should it fail it undoes itself,
+    // and the range stays reserved for faults to fill (mm/fault.c).
+    uint64 pages = (PGROUNDUP(sz + n) - PGROUNDUP(sz)) / PGSIZE;
+    if(mode == SBRK_EAGER && pages < kfreepages())
+      uvmalloc(p->pagetable, sz, sz + n, PTE_W);
+    sz += n;
   } else if(n < 0){
     if((uint64)-(long)n > sz - p->heap_start)
       return -1;
@@ -505,6 +517,9 @@ procdump(void)
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
     if(p->state == UNUSED)
       continue;
-    printf("%d %s %s\n", p->pid, states[p->state], p->name);
+    printf("%d %s %s: size %lu, lazy faults %lu, cow faults %lu (copied %lu)\n",
+           p->pid, states[p->state], p->name, p->sz,
+           p->vm_events[VM_LAZY_FAULT], p->vm_events[VM_COW_FAULT],
+           p->vm_events[VM_COW_COPY]);
   }
 }

@@ -8,6 +8,7 @@
 #include "spinlock.h"
 #include "proc.h"
 #include "sysinfo.h"
+#include "vm.h"
 
 uint64
 sys_exit(void)
@@ -37,15 +38,19 @@ sys_wait(void)
   return wait(p);
 }
 
-// sbrk(n): grow or shrink the heap by n bytes; returns the old end of
-// the heap, or -1.
+// sbrk(n, mode): grow or shrink the heap by n bytes, allocating now
+// (SBRK_EAGER, when memory allows) or on first touch (SBRK_LAZY).
+// Returns the old end of the heap, or -1.
 uint64
 sys_sbrk(void)
 {
-  int n;
+  int n, mode;
   argint(0, &n);
+  argint(1, &mode);
+  if(mode != SBRK_EAGER && mode != SBRK_LAZY)
+    return -1;
   uint64 addr = myproc()->sz;
-  if(growproc(n) < 0)
+  if(growproc(n, mode) < 0)
     return -1;
   return addr;
 }
@@ -115,4 +120,34 @@ sys_halt(void)
 {
   printf("Atlas: halting\n");
   poweroff(0);
+}
+
+// kfail(n): make this process's n-th page allocation from now fail, once
+// (n = 0 turns it off). For testing the kernel's failure paths.
+uint64
+sys_kfail(void)
+{
+  int n;
+  argint(0, &n);
+  if(n < 0)
+    return -1;
+  myproc()->kfail_after = n;
+  return 0;
+}
+
+// forkmode(mode): FORK_EAGER or FORK_COW, or FORK_QUERY to only ask.
+// Returns the previous mode, or -1 for an unknown one.
+uint64
+sys_forkmode(void)
+{
+  int mode;
+  argint(0, &mode);
+  return set_forkmode(mode);
+}
+
+// Ticks per second of the time CSR, which user mode may read directly.
+uint64
+sys_timefreq(void)
+{
+  return machine.timebase;
 }

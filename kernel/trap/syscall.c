@@ -92,6 +92,10 @@ extern uint64 sys_close(void);
 extern uint64 sys_sysinfo(void);
 extern uint64 sys_halt(void);
 extern uint64 sys_kpages(void);
+extern uint64 sys_kfail(void);
+extern uint64 sys_forkmode(void);
+extern uint64 sys_memstat(void);
+extern uint64 sys_timefreq(void);
 
 static uint64 (*syscalls[])(void) = {
   [SYS_fork]    sys_fork,
@@ -118,6 +122,10 @@ static uint64 (*syscalls[])(void) = {
   [SYS_sysinfo] sys_sysinfo,
   [SYS_halt]    sys_halt,
   [SYS_kpages]  sys_kpages,
+  [SYS_kfail]   sys_kfail,
+  [SYS_forkmode] sys_forkmode,
+  [SYS_memstat] sys_memstat,
+  [SYS_timefreq] sys_timefreq,
 };
 
 // Run the system call the current process asked for.

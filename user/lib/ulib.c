@@ -4,6 +4,7 @@
 #include "kernel/types.h"
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
+#include "kernel/vm.h"
 #include "user/user.h"
 
 int main(int argc, char *argv[]);
@@ -158,4 +159,35 @@ atoi(const char *s)
   while(*s >= '0' && *s <= '9')
     n = n * 10 + (*s++ - '0');
   return sign * n;
+}
+
+// Grow the heap by n bytes (or shrink it, n < 0). The kernel allocates
+// the pages now when it has them, and otherwise reserves the range for
+// page faults to fill. Returns the old end of the heap, or SBRK_ERROR.
+char*
+sbrk(int n)
+{
+  return sys_sbrk(n, SBRK_EAGER);
+}
+
+// Grow the heap by n bytes without allocating anything: each page is
+// allocated, zeroed, when it is first touched.
+char*
+sbrklazy(int n)
+{
+  return sys_sbrk(n, SBRK_LAZY);
+}
+
+// Nanoseconds since boot. User mode may read the time CSR directly
+// (the kernel allows it through scounteren); its frequency is asked of
+// the kernel once.
+uint64
+nsec(void)
+{
+  static uint64 freq;
+  if(freq == 0)
+    freq = timefreq();
+  uint64 t;
+  asm volatile("rdtime %0" : "=r" (t));
+  return (t / freq) * 1000000000UL + (t % freq) * 1000000000UL / freq;
 }

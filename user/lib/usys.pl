@@ -16,8 +16,8 @@ use strict;
 # Every system call listed in user/user.h, in the same order.
 my @calls = qw(
     fork exit wait pipe read write close kill exec open mknod unlink
-    fstat link mkdir chdir dup getpid sbrk sleep pause uptime sysinfo
-    halt kpages
+    fstat link mkdir chdir dup getpid sys_sbrk sleep pause uptime sysinfo
+    halt kpages kfail forkmode memstat timefreq
 );
 
 # Print the file header: a warning and the include of the numbers.
@@ -31,11 +31,12 @@ sub header {
 # Print the stub for one system call, given its name.
 sub stub {
     my ($name) = @_;
+    (my $number = $name) =~ s/^sys_//;   # sys_sbrk uses SYS_sbrk
     print "\n";
     print ".globl $name\n";
     print ".type $name, \@function\n";
     print "$name:\n";
-    print "    li a7, SYS_$name\n";
+    print "    li a7, SYS_$number\n";
     print "    ecall\n";
     print "    ret\n";
     print ".size $name, . - $name\n";

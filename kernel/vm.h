@@ -1,0 +1,34 @@
+// The memory system's interface to user programs: sbrk and fork modes,
+// and the counters memstat() reports.
+#ifndef ATLAS_VM_H
+#define ATLAS_VM_H
+
+// Second argument of the sbrk system call (xv6's current convention).
+#define SBRK_EAGER 1   // allocate now if memory allows, else reserve
+#define SBRK_LAZY  2   // only reserve: page faults fill the range
+
+// forkmode(): how fork() copies memory.
+#define FORK_EAGER 0   // copy every page at fork
+#define FORK_COW   1   // share pages copy-on-write (the default)
+#define FORK_QUERY (-1)
+
+// Filled in by memstat(&st): the system's counters and the caller's.
+struct memstat {
+  // whole system
+  uint64 free_pages;      // physical pages free now
+  uint64 total_pages;     // physical pages the allocator manages
+  uint64 lazy_faults;     // heap pages filled by a fault, since boot
+  uint64 cow_faults;      // store faults on copy-on-write pages, since boot
+  uint64 cow_copies;      // of those, the ones that had to copy the page
+  uint64 shared_pages;    // pages mapped more than once now
+  uint64 pt_pages;        // page-table pages in use now
+  // the process
+  uint64 p_size;          // its size in bytes (sbrk(0))
+  uint64 p_resident;      // user pages actually mapped
+  uint64 p_pt_pages;      // page-table pages of its address space
+  uint64 p_lazy_faults;
+  uint64 p_cow_faults;
+  uint64 p_cow_copies;
+};
+
+#endif
