@@ -26,11 +26,9 @@ struct machine {
 extern struct machine machine;
 void            fdt_parse(uint64 dtb_pa);
 // sbi.c: calls into the OpenSBI firmware
-void            sbi_console_putchar(int c);
 void            sbi_set_timer(uint64 when);
 int             sbi_hart_start(uint64 hartid, uint64 start_pa, uint64 opaque);
-void            sbi_shutdown(int failure);
-void            sbi_remote_sfence_vma(uint64 hart_mask, uint64 start, uint64 size);
+void            sbi_shutdown(void);
 
 // ---- lib/ --------------------------------------------------------------
 // printf.c
@@ -71,7 +69,6 @@ void            uartinit(void);
 void            uartintr(void);
 void            uartputc(int);
 void            uartputc_sync(int);
-int             uartgetc(void);
 // power.c
 void            poweroff(int failure) __attribute__((noreturn));
 // plic.c

@@ -7,19 +7,15 @@
 #include "defs.h"
 
 // Extension ids (SBI specification v1.0).
-#define SBI_EXT_LEGACY_PUTCHAR 0x01
 #define SBI_EXT_TIME   0x54494D45   // "TIME"
-#define SBI_EXT_RFENCE 0x52464E43   // "RFNC"
 #define SBI_EXT_HSM    0x48534D     // "HSM"
 #define SBI_EXT_SRST   0x53525354   // "SRST"
 
 #define SBI_TIME_SET_TIMER            0
-#define SBI_RFENCE_REMOTE_SFENCE_VMA  1
 #define SBI_HSM_HART_START            0
 #define SBI_SRST_SYSTEM_RESET         0
 #define SBI_SRST_TYPE_SHUTDOWN        0
 #define SBI_SRST_REASON_NONE          0
-#define SBI_SRST_REASON_FAILURE       1
 
 struct sbiret {
   long error;
@@ -43,14 +39,6 @@ sbi_call(uint64 ext, uint64 fid, uint64 arg0, uint64 arg1, uint64 arg2)
   return ret;
 }
 
-// Print one character through the firmware; needs no driver, so it
-// works before the UART is set up and while panicking.
-void
-sbi_console_putchar(int c)
-{
-  sbi_call(SBI_EXT_LEGACY_PUTCHAR, 0, c, 0, 0);
-}
-
 // Ask for a supervisor timer interrupt when the time CSR reaches `when`.
 void
 sbi_set_timer(uint64 when)
@@ -66,27 +54,12 @@ sbi_hart_start(uint64 hartid, uint64 start_pa, uint64 opaque)
   return sbi_call(SBI_EXT_HSM, SBI_HSM_HART_START, hartid, start_pa, opaque).error;
 }
 
-// Flush the TLB entries for [start, start+size) on the harts in hart_mask.
+// Ask the firmware to power the machine off (SBI SRST); QEMU then exits
+// with status 0. (power.c handles failures, which OpenSBI 1.1 cannot
+// report to QEMU.)
 void
-sbi_remote_sfence_vma(uint64 hart_mask, uint64 start, uint64 size)
-{
-  register uint64 a3 asm("a3") = size;
-  register uint64 a0 asm("a0") = hart_mask;
-  register uint64 a1 asm("a1") = 0;          // mask base: hart 0
-  register uint64 a2 asm("a2") = start;
-  register uint64 a6 asm("a6") = SBI_RFENCE_REMOTE_SFENCE_VMA;
-  register uint64 a7 asm("a7") = SBI_EXT_RFENCE;
-  asm volatile("ecall"
-               : "+r"(a0), "+r"(a1)
-               : "r"(a2), "r"(a3), "r"(a6), "r"(a7)
-               : "memory");
-}
-
-// Ask the firmware to power the machine off (SBI SRST). `failure` is
-// passed on as the reason, though OpenSBI 1.1 ignores it on QEMU.
-void
-sbi_shutdown(int failure)
+sbi_shutdown(void)
 {
   sbi_call(SBI_EXT_SRST, SBI_SRST_SYSTEM_RESET, SBI_SRST_TYPE_SHUTDOWN,
-           failure ? SBI_SRST_REASON_FAILURE : SBI_SRST_REASON_NONE, 0);
+           SBI_SRST_REASON_NONE, 0);
 }

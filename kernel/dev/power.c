@@ -20,7 +20,7 @@ poweroff(int failure)
   if(failure)
     *(volatile uint32 *)SIFIVE_TEST = FINISHER_FAIL | (1 << 16);
   else
-    sbi_shutdown(0);
+    sbi_shutdown();
   for(;;)
     asm volatile("wfi");
 }

@@ -37,6 +37,7 @@ static uint64 tx_w;   // next slot to fill: tx_buf[tx_w % TX_BUF_SIZE]
 static uint64 tx_r;   // next slot to send
 
 static void uartstart(void);
+static int uartgetc(void);
 
 // Program the UART: 38.4K baud, 8 data bits, FIFOs on, interrupts on.
 void
@@ -91,7 +92,7 @@ uartstart(void)
 }
 
 // One received character, or -1 if none is waiting.
-int
+static int
 uartgetc(void)
 {
   if(ReadReg(LSR) & LSR_RX_READY)
