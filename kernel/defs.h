@@ -101,6 +101,8 @@ uint64          ksharedpages(void);
 pagetable_t     pagetable_alloc(void);
 pte_t *         walk(pagetable_t, uint64, int);
 pte_t *         walk_level(pagetable_t, uint64, int, int);
+pagetable_t     leaf_table(pagetable_t, uint64, int);
+uint64          next_leaf_table(uint64);
 uint64          walkaddr(pagetable_t, uint64);
 int             mappages(pagetable_t, uint64, uint64, uint64, int);
 void            unmappages(pagetable_t, uint64, uint64, int);

@@ -3,10 +3,26 @@
 #include "riscv.h"
 #include "defs.h"
 
+// Are p and q both 8-byte aligned, and n a multiple of 8? Then the
+// functions below can move whole words, 8 times fewer steps: pages, the
+// common case, always qualify.
+static int
+word_aligned(const void *p, const void *q, uint n)
+{
+  return (((uint64)p | (uint64)q | n) & 7) == 0;
+}
+
 // Fill n bytes at dst with the byte c.
 void*
 memset(void *dst, int c, uint n)
 {
+  if(word_aligned(dst, dst, n)){
+    uint64 w = (uchar)c * 0x0101010101010101UL;
+    uint64 *d = dst;
+    for(uint i = 0; i < n / 8; i++)
+      d[i] = w;
+    return dst;
+  }
   char *d = dst;
   for(uint i = 0; i < n; i++)
     d[i] = c;
@@ -35,6 +51,11 @@ memmove(void *dst, const void *src, uint n)
   if(s < d && s + n > d){
     while(n-- > 0)          // overlap with dst above src: copy backwards
       d[n] = s[n];
+  } else if(word_aligned(dst, src, n)){
+    const uint64 *ws = src;
+    uint64 *wd = dst;
+    for(uint i = 0; i < n / 8; i++)
+      wd[i] = ws[i];
   } else {
     for(uint i = 0; i < n; i++)
       d[i] = s[i];

@@ -39,58 +39,64 @@ set_forkmode(int mode)
   return old;
 }
 
-// Map into the child a fresh copy of the parent's page pa, writable if
-// the parent may write it (now, or after a copy-on-write break).
+// Make *to (the child's entry) map a fresh copy of the parent's page
+// that `from` maps, writable if the parent may write it (now, or after a
+// copy-on-write break).
 static int
-copy_page_eager(pagetable_t new, uint64 va, pte_t pte)
+copy_page_eager(pte_t from, pte_t *to)
 {
   char *mem = kalloc();
   if(mem == 0)
     return -1;
-  memmove(mem, (char *)pte_pa(pte), PGSIZE);
-  int perm = pte_flags(pte) & ~(PTE_V | PTE_COW);
-  if(pte_cow(pte))
+  memmove(mem, (char *)pte_pa(from), PGSIZE);
+  int perm = pte_flags(from) & ~PTE_COW;
+  if(pte_cow(from))
     perm |= PTE_W;
-  if(mappages(new, va, PGSIZE, (uint64)mem, perm) != 0){
-    kfree(mem);
-    return -1;
-  }
+  *to = pte_make_leaf((uint64)mem, perm);
   return 0;
 }
 
-// Map the parent's page into the child as well. A writable page becomes
-// read-only and copy-on-write in both (the parent's PTE is *ppte).
+// Make *to (the child's entry) map the parent's page too. A writable page
+// becomes read-only and copy-on-write in both.
 static int
-share_page_cow(pagetable_t new, uint64 va, pte_t *ppte)
+share_page_cow(pte_t *from, pte_t *to)
 {
-  if(pte_writable(*ppte))
-    *ppte = (*ppte & ~PTE_W) | PTE_COW;
-  uint64 pa = pte_pa(*ppte);
-  if(mappages(new, va, PGSIZE, pa, pte_flags(*ppte) & ~PTE_V) != 0)
-    return -1;
-  kpage_get(pa);
+  if(pte_writable(*from))
+    *from = (*from & ~PTE_W) | PTE_COW;
+  kpage_get(pte_pa(*from));
+  *to = *from;
   return 0;
 }
 
-// Copy a parent's memory [0, sz) into the child's page table, in the
-// current fork mode. Holes (heap pages never touched) stay holes.
-// Returns 0, or -1 when memory runs out, after undoing the child's part.
+// Copy a parent's memory [0, sz) into the child's (empty) page table, in
+// the current fork mode, one level-0 table (2 MiB) at a time. Holes (heap
+// pages never touched) stay holes. Returns 0, or -1 when memory runs out,
+// after undoing the child's part.
 int
 uvmcopy(pagetable_t old, pagetable_t new, uint64 sz)
 {
-  int mode = set_forkmode(FORK_QUERY);
-  for(uint64 va = 0; va < sz; va += PGSIZE){
-    pte_t *pte = walk(old, va, 0);
-    if(pte == 0 || !pte_valid(*pte))
-      continue;
-    int r = mode == FORK_COW ? share_page_cow(new, va, pte)
-                             : copy_page_eager(new, va, *pte);
-    if(r != 0){
-      unmappages(new, 0, PGROUNDUP(sz) / PGSIZE, 1);
-      return -1;
+  int cow = set_forkmode(FORK_QUERY) == FORK_COW;
+  for(uint64 base = 0; base < sz; base = next_leaf_table(base)){
+    pagetable_t from = leaf_table(old, base, 0);
+    pagetable_t to = 0;
+    for(uint64 va = base; from && va < sz && va < next_leaf_table(base); va += PGSIZE){
+      pte_t *pte = &from[PX(PT_LEVEL0, va)];
+      if(!pte_valid(*pte))
+        continue;
+      if(to == 0 && (to = leaf_table(new, base, 1)) == 0)
+        goto fail;
+      pte_t *cpte = &to[PX(PT_LEVEL0, va)];
+      if(pte_valid(*cpte))
+        panic("uvmcopy: child page already mapped");
+      if((cow ? share_page_cow(pte, cpte) : copy_page_eager(*pte, cpte)) != 0)
+        goto fail;
     }
   }
   return 0;
+
+ fail:
+  unmappages(new, 0, PGROUNDUP(sz) / PGSIZE, 1);
+  return -1;
 }
 
 // Resolve a store to the copy-on-write page at va, whose PTE is pte:

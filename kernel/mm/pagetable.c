@@ -86,6 +86,33 @@ walk(pagetable_t pt, uint64 va, int alloc)
   return walk_level(pt, va, PT_LEVEL0, alloc);
 }
 
+// The level-0 table (512 entries, mapping the 2 MiB around va), found
+// with one walk so that callers working on a range can go entry by entry
+// instead of walking from the root for every page. With alloc set the
+// table is created when missing. 0 if there is none (or no memory, or a
+// megapage maps the range).
+pagetable_t
+leaf_table(pagetable_t pt, uint64 va, int alloc)
+{
+  pte_t *pde = walk_level(pt, va, PT_LEVEL1, alloc);
+  if(pde == 0)
+    return 0;
+  if(!pte_valid(*pde) && alloc){
+    pagetable_t t = pagetable_alloc();
+    if(t == 0)
+      return 0;
+    *pde = pte_make_table((uint64)t);
+  }
+  return pte_table(*pde) ? pte_next_table(*pde) : 0;
+}
+
+// First address of the next 2 MiB region (the next level-0 table) after va.
+uint64
+next_leaf_table(uint64 va)
+{
+  return (va | (PT_LEVEL_SIZE(PT_LEVEL1) - 1)) + 1;
+}
+
 // The physical address of the user page mapped at va, or 0 if va is not
 // mapped for user access. For the kernel's own use only: checks V and U,
 // not R or W (usercopy.c checks those).
@@ -121,23 +148,29 @@ mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm)
   return 0;
 }
 
-// Remove the mappings of npages pages from va; with do_free, give the
-// physical pages back to the allocator. Pages that are not mapped are
-// skipped (a heap may have holes).
+// Remove the mappings of npages pages from va; with do_free, drop the
+// reference to each physical page (freeing it if it was the last).
+// Pages that are not mapped are skipped (a heap may have holes), a whole
+// missing table at a time.
 void
 unmappages(pagetable_t pt, uint64 va, uint64 npages, int do_free)
 {
   if(va % PGSIZE != 0)
     panic("unmappages: not aligned");
-  for(uint64 a = va; a < va + npages*PGSIZE; a += PGSIZE){
-    pte_t *pte = walk(pt, a, 0);
-    if(pte == 0 || !pte_valid(*pte))
-      continue;
-    if(!pte_leaf(*pte))
-      panic("unmappages: not a leaf");
-    if(do_free)
-      kfree((void *)pte_pa(*pte));
-    *pte = 0;
+  uint64 end = va + npages*PGSIZE;
+  for(uint64 base = va; base < end; base = next_leaf_table(base)){
+    pagetable_t t = leaf_table(pt, base, 0);
+    uint64 stop = next_leaf_table(base) < end ? next_leaf_table(base) : end;
+    for(uint64 a = base; t && a < stop; a += PGSIZE){
+      pte_t *pte = &t[PX(PT_LEVEL0, a)];
+      if(!pte_valid(*pte))
+        continue;
+      if(!pte_leaf(*pte))
+        panic("unmappages: not a leaf");
+      if(do_free)
+        kfree((void *)pte_pa(*pte));
+      *pte = 0;
+    }
   }
 }
 
