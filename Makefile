@@ -78,7 +78,10 @@ $(B)/user/lib/usys.o: $(B)/user/lib/usys.S
 	$(CC) $(UCFLAGS) -c -o $@ $<
 
 $(B)/user/_%: $(B)/user/%.o $(ULIB) linker/user.ld
-	$(LD) $(LDFLAGS) -T linker/user.ld -o $@ $< $(ULIB)
+	$(LD) $(LDFLAGS) -T linker/user.ld -o $@ $(filter %.o,$^)
+
+# The test programs also link the test runner (user/testlib.h).
+$(B)/user/_systest $(B)/user/_vmtest: $(B)/user/lib/testlib.o
 
 $(B)/uextra/_%: $(B)/uextra/%.o $(ULIB) linker/user.ld
 	$(LD) $(LDFLAGS) -T linker/user.ld -o $@ $< $(ULIB)

@@ -173,13 +173,16 @@ class Machine:
         m = PANIC_RE.search(self.text)
         raise Panic("kernel panic: " + m.group(1).strip())
 
-    def expect(self, pattern, timeout=None, what=None):
-        """Wait until regex pattern matches console output not yet consumed;
-        consume up to the end of the match and return the match."""
+    def expect(self, pattern, timeout=None, what=None, start=None):
+        """Wait until regex pattern matches console output not yet consumed
+        (or, given start, output since that mark()); consume up to the end
+        of the match and return the match."""
         regex = re.compile(pattern, re.MULTILINE)
         timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         with self.cond:
+            if start is not None:
+                self.pos = start
             while True:
                 self._check_panic()
                 m = regex.search(self.text, self.pos)

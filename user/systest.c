@@ -23,8 +23,6 @@
 // tests check that user faults kill the faulting process with status -1,
 // and the stress tests run many processes at once on every hart.
 
-#include <stdarg.h>
-
 #include "kernel/types.h"
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
@@ -36,134 +34,17 @@
 #include "kernel/fs.h"
 #include "kernel/elf.h"
 #include "user/user.h"
+#include "user/testlib.h"
 
 #define SELF "/systest"          // this program, for the exec tests
 #define EXEC_CHILD "--exec-child" // argv[1] that makes systest echo its args
 #define BIGBUF 8192
-#define NELEM(x) ((int)(sizeof(x) / sizeof((x)[0])))
 
-static int report_fd = -1;       // where a test writes why it failed
 static uint64 stack_top;         // top of the user stack, found in main
 static char buf[BIGBUF];         // scratch buffer for the tests
 static char buf2[BIGBUF];        // a second one, for comparisons
 static const char rodata[] = "read-only data";
 static volatile int sink;        // keeps fault-making loads alive
-
-// ---- Formatting and reporting -------------------------------------------
-
-// Append character c to out (size bytes) at *n, if there is room.
-static void
-put(char *out, int size, int *n, char c)
-{
-  if(*n < size)
-    out[(*n)++] = c;
-}
-
-// Append v in the given base, with a leading '-' when neg is set.
-static void
-put_num(char *out, int size, int *n, uint64 v, int base, int neg)
-{
-  char digits[24];
-  int k = 0;
-
-  if(neg)
-    put(out, size, n, '-');
-  do {
-    digits[k++] = "0123456789abcdef"[v % base];
-    v /= base;
-  } while(v != 0);
-  while(k > 0)
-    put(out, size, n, digits[--k]);
-}
-
-// A small vsnprintf: %d %u %x (with an optional l), %p, %s and %c.
-// Returns the number of bytes stored in out (no terminator is added).
-static int
-vformat(char *out, int size, const char *fmt, va_list ap)
-{
-  int n = 0;
-
-  for(; *fmt != '\0'; fmt++){
-    if(*fmt != '%'){
-      put(out, size, &n, *fmt);
-      continue;
-    }
-    fmt++;
-    int lng = 0;
-    while(*fmt == 'l'){
-      lng = 1;
-      fmt++;
-    }
-    switch(*fmt){
-    case 'd': {
-      long v = lng ? va_arg(ap, long) : va_arg(ap, int);
-      put_num(out, size, &n, v < 0 ? -(uint64)v : (uint64)v, 10, v < 0);
-      break;
-    }
-    case 'u':
-      put_num(out, size, &n, lng ? va_arg(ap, uint64) : va_arg(ap, uint), 10, 0);
-      break;
-    case 'x':
-      put_num(out, size, &n, lng ? va_arg(ap, uint64) : va_arg(ap, uint), 16, 0);
-      break;
-    case 'p':
-      put(out, size, &n, '0');
-      put(out, size, &n, 'x');
-      put_num(out, size, &n, (uint64)va_arg(ap, void*), 16, 0);
-      break;
-    case 's': {
-      const char *s = va_arg(ap, const char*);
-      if(s == 0)
-        s = "(null)";
-      while(*s != '\0')
-        put(out, size, &n, *s++);
-      break;
-    }
-    case 'c':
-      put(out, size, &n, (char)va_arg(ap, int));
-      break;
-    case '\0':
-      return n;
-    default:
-      put(out, size, &n, '%');
-      put(out, size, &n, *fmt);
-      break;
-    }
-  }
-  return n;
-}
-
-// Format into out (size bytes, NUL-terminated). Returns the length.
-static int
-format(char *out, int size, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start(ap, fmt);
-  int n = vformat(out, size - 1, fmt, ap);
-  va_end(ap);
-  out[n] = '\0';
-  return n;
-}
-
-// Report why the running test failed and end this process. Any process of
-// a test (the test itself or one of its workers) may call it.
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fail(const char *fmt, ...)
-{
-  char msg[200];
-  va_list ap;
-
-  va_start(ap, fmt);
-  int n = vformat(msg, sizeof(msg) - 1, fmt, ap);
-  va_end(ap);
-  msg[n++] = '\n';
-  if(report_fd >= 0)
-    write(report_fd, msg, n);
-  else
-    write(2, msg, n);
-  exit(1);
-}
 
 // ---- Helpers --------------------------------------------------------------
 
@@ -257,88 +138,6 @@ itoa(int v, char *out)
   format(out, 12, "%d", v);
 }
 
-// Fork, failing the test if that is impossible.
-static int
-xfork(void)
-{
-  int pid = fork();
-  if(pid < 0)
-    fail("fork failed");
-  return pid;
-}
-
-// Wait for n children, all of which must exit with status 0.
-static void
-reap(int n)
-{
-  for(int i = 0; i < n; i++){
-    int st = 0;
-    int pid = wait(&st);
-    if(pid < 0)
-      fail("wait returned -1 with %d children left", n - i);
-    if(st != 0)
-      fail("child %d exited with status %d", pid, st);
-  }
-}
-
-// Start fn(arg) in a child and return its pid.
-static int
-start_child(void (*fn)(uint64), uint64 arg)
-{
-  int pid = xfork();
-  if(pid == 0){
-    fn(arg);
-    exit(0);
-  }
-  return pid;
-}
-
-// Run fn(0) .. fn(n-1) in n children at once and wait for them all.
-static void
-run_workers(void (*fn)(uint64), int n)
-{
-  for(int w = 0; w < n; w++)
-    start_child(fn, w);
-  reap(n);
-}
-
-// Run fn(arg) in a child and return the child's exit status (0 if fn
-// returns).
-static int
-child_status(void (*fn)(uint64), uint64 arg)
-{
-  int pid = xfork();
-  if(pid == 0){
-    fn(arg);
-    exit(0);
-  }
-  int st = 12345;
-  if(wait(&st) != pid)
-    fail("wait did not return the child's pid");
-  return st;
-}
-
-// Run fn(arg) in a child, which the kernel must kill (status -1).
-static void
-expect_killed(void (*fn)(uint64), uint64 arg, const char *what)
-{
-  int st = child_status(fn, arg);
-  if(st != -1)
-    fail("%s: child exited with %d, expected to be killed (-1)", what, st);
-}
-
-// Create file path holding n bytes of data.
-static void
-make_file(const char *path, const void *data, int n)
-{
-  int fd = open(path, O_CREATE | O_WRONLY | O_TRUNC);
-  if(fd < 0)
-    fail("cannot create %s", path);
-  if(write(fd, data, n) != n)
-    fail("write to %s failed", path);
-  close(fd);
-}
-
 // The lowest free file descriptor (checked by dup, then closed again).
 static int
 lowest_free_fd(void)
@@ -347,52 +146,6 @@ lowest_free_fd(void)
   if(fd >= 0)
     close(fd);
   return fd;
-}
-
-// Read exactly n bytes from fd, failing the test on error or early EOF.
-static void
-read_all(int fd, char *p, int n)
-{
-  while(n > 0){
-    int r = read(fd, p, n);
-    if(r <= 0)
-      fail("read returned %d with %d bytes still expected", r, n);
-    p += r;
-    n -= r;
-  }
-}
-
-// Remove path and, if it is a directory, everything in it.
-// Returns 0 on success, -1 if path could not be removed.
-static int
-remove_tree(const char *path)
-{
-  struct stat st;
-
-  if(stat(path, &st) == 0 && st.type == T_DIR){
-    int fd = open(path, O_RDONLY);
-    if(fd < 0)
-      return -1;
-    struct dirent de;
-    while(read(fd, &de, sizeof(de)) == sizeof(de)){
-      char name[DIRSIZ + 1];
-      char child[MAXPATH];
-      if(de.inum == 0)
-        continue;
-      memmove(name, de.name, DIRSIZ);
-      name[DIRSIZ] = '\0';
-      if(strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        continue;
-      if(strlen(path) + 1 + strlen(name) + 1 > MAXPATH ||
-         (format(child, sizeof(child), "%s/%s", path, name),
-          remove_tree(child) < 0)){
-        close(fd);
-        return -1;
-      }
-    }
-    close(fd);
-  }
-  return unlink(path);
 }
 
 // ---- fork, exit, wait, getpid ----------------------------------------------
@@ -2647,13 +2400,6 @@ t_killstress(void)
 
 // ---- the test table and the runner ---------------------------------------------
 
-struct test {
-  const char *name;
-  void (*fn)(void);
-  int stress;
-  const char *what;
-};
-
 static struct test tests[] = {
   { "fork", t_fork, 0, "fork, memory copies, wait in any order" },
   { "exit", t_exit, 0, "exit statuses, orphans, files closed" },
@@ -2690,125 +2436,23 @@ static struct test tests[] = {
   { "kpages", t_kpages, 0, "kpages follows allocation" },
   { "filetable", t_filetable, 0, "the system-wide file table fills up" },
   { "outofmem", t_outofmem, 0, "running out of physical memory" },
-  { "forkstress", t_forkstress, 1, "concurrent fork, exit and wait" },
-  { "execstress", t_execstress, 1, "concurrent exec" },
-  { "pipestress", t_pipestress, 1, "several writers and readers on a pipe" },
-  { "fsstress", t_fsstress, 1, "concurrent file system work" },
-  { "sbrkstress", t_sbrkstress, 1, "concurrent heap growth and shrinking" },
-  { "killstress", t_killstress, 1, "killing busy processes" },
+  { "forkstress", t_forkstress, "stress", "concurrent fork, exit and wait" },
+  { "execstress", t_execstress, "stress", "concurrent exec" },
+  { "pipestress", t_pipestress, "stress", "several writers and readers on a pipe" },
+  { "fsstress", t_fsstress, "stress", "concurrent file system work" },
+  { "sbrkstress", t_sbrkstress, "stress", "concurrent heap growth and shrinking" },
+  { "killstress", t_killstress, "stress", "killing busy processes" },
 };
-
-// Wait up to a second for the free-page count to come back to want (init
-// may still be reaping orphans). Returns the last count seen.
-static int
-settle_pages(int want)
-{
-  int k = kpages();
-  for(int i = 0; i < TICKS_PER_SEC && k != want; i++){
-    sleep(1);
-    k = kpages();
-  }
-  return k;
-}
-
-// Run test t (number idx) in a child; print its result. Returns 1 if it
-// passed.
-static int
-run_test(struct test *t, int idx)
-{
-  char dir[16];
-  char msg[300];
-  int p[2];
-
-  format(dir, sizeof(dir), "/st%d", idx);
-  remove_tree(dir);
-  if(mkdir(dir) != 0){
-    printf("test %s: FAILED (cannot make %s)\n", t->name, dir);
-    return 0;
-  }
-  int before = kpages();
-  if(pipe(p) < 0){
-    printf("test %s: FAILED (pipe failed)\n", t->name);
-    return 0;
-  }
-  int pid = fork();
-  if(pid < 0){
-    printf("test %s: FAILED (fork failed)\n", t->name);
-    close(p[0]);
-    close(p[1]);
-    return 0;
-  }
-  if(pid == 0){
-    close(p[0]);
-    report_fd = p[1];
-    if(chdir(dir) != 0)
-      fail("cannot chdir to %s", dir);
-    t->fn();
-    exit(0);
-  }
-  close(p[1]);
-  // The report pipe reaches end-of-file when the test and every process
-  // it started have exited.
-  int n = 0, r;
-  char chunk[64];
-  while((r = read(p[0], chunk, sizeof(chunk))) > 0){
-    for(int i = 0; i < r && n < sizeof(msg) - 1; i++)
-      msg[n++] = chunk[i];
-  }
-  close(p[0]);
-  msg[n] = '\0';
-  int st = 0;
-  if(wait(&st) != pid){
-    printf("test %s: FAILED (wait failed)\n", t->name);
-    return 0;
-  }
-  // The first line of the report is the reason.
-  char *nl = strchr(msg, '\n');
-  if(nl)
-    *nl = '\0';
-  int ok = 0;
-  if(msg[0] != '\0')
-    printf("test %s: FAILED (%s)\n", t->name, msg);
-  else if(st == -1)
-    printf("test %s: FAILED (killed)\n", t->name);
-  else if(st != 0)
-    printf("test %s: FAILED (exit status %d)\n", t->name, st);
-  else
-    ok = 1;
-  if(remove_tree(dir) != 0){
-    if(ok)
-      printf("test %s: FAILED (cannot remove %s)\n", t->name, dir);
-    return 0;
-  }
-  int after = settle_pages(before);
-  if(after != before){
-    if(ok)
-      printf("test %s: FAILED (free pages %d before, %d after)\n",
-             t->name, before, after);
-    return 0;
-  }
-  if(ok)
-    printf("test %s: OK\n", t->name);
-  return ok;
-}
 
 // The program exec'd by the exec tests: print each argument on a line of
 // its own in one write, then return atoi(argv[2]) as main's result.
 static int
 exec_child(int argc, char *argv[])
 {
-  int n = 0;
-  for(int i = 0; i < argc; i++){
-    int len = strlen(argv[i]);
-    if(n + len + 1 > sizeof(buf))
-      exit(97);
-    memmove(buf + n, argv[i], len);
-    n += len;
-    buf[n++] = '\n';
-  }
   if(argv[argc] != 0)
     exit(96);
-  write(1, buf, n);
+  if(print_args(argc, argv) < 0)
+    exit(97);
   return atoi(argv[2]);
 }
 
@@ -2818,58 +2462,5 @@ main(int argc, char *argv[])
   if(argc >= 3 && strcmp(argv[1], EXEC_CHILD) == 0)
     return exec_child(argc, argv);
   stack_top = PGROUNDUP(r_sp());
-
-  if(argc == 2 && strcmp(argv[1], "-l") == 0){
-    for(int i = 0; i < NELEM(tests); i++){
-      char name[40];
-      int n = format(name, sizeof(name), "%s%s", tests[i].name,
-                     tests[i].stress ? " (stress)" : "");
-      while(n < 22)
-        name[n++] = ' ';
-      name[n] = '\0';
-      printf("%s%s\n", name, tests[i].what);
-    }
-    exit(0);
-  }
-
-  char chosen[NELEM(tests)];
-  memset(chosen, argc == 1, sizeof(chosen));
-  for(int a = 1; a < argc; a++){
-    int found = 0;
-    for(int i = 0; i < NELEM(tests); i++){
-      if(strcmp(argv[a], tests[i].name) == 0 ||
-         (strcmp(argv[a], "stress") == 0 && tests[i].stress)){
-        chosen[i] = 1;
-        found = 1;
-      }
-    }
-    if(!found){
-      fprintf(2, "systest: no test named %s (systest -l lists them)\n", argv[a]);
-      exit(2);
-    }
-  }
-
-  int start = kpages();
-  int passed = 0, failed = 0;
-  for(int i = 0; i < NELEM(tests); i++){
-    if(!chosen[i])
-      continue;
-    if(run_test(&tests[i], i))
-      passed++;
-    else
-      failed++;
-  }
-  int end = settle_pages(start);
-  printf("free pages: %d -> %d\n", start, end);
-  if(end != start){
-    printf("systest: the kernel leaked %d pages\n", start - end);
-    failed++;
-  }
-  printf("systest: %d of %d tests passed\n", passed, passed + failed);
-  if(failed == 0){
-    printf("ALL TESTS PASSED\n");
-    exit(0);
-  }
-  printf("SOME TESTS FAILED\n");
-  exit(1);
+  return run_tests("systest", "/st", tests, NELEM(tests), argc, argv);
 }

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""bench.py: run Atlas's memory benchmark (user/membench.c) and report it.
+
+    tools/bench.py                      3 harts, 256 MiB, plot to bench/fork.png
+    tools/bench.py --cpus 1 --mem 512M
+    tools/bench.py --png /tmp/fork.png -v
+
+Builds the kernel (make), boots it in QEMU on a private copy of fs.img
+(tools/gradelib.py's machinery, as the test suite does), runs membench at
+the shell, halts the machine, and prints fork + exit + wait latency per
+heap size in both fork modes, their ratio (eager / cow) and the cost of
+one lazy and one copy-on-write fault. The plot (fork latency against
+heap size, log scale) needs matplotlib; without it the tables are still
+printed. The exit status is 0 only when membench ran to its end.
+"""
+
+import argparse
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import gradelib  # noqa: E402
+
+ROOT = gradelib.ROOT
+RUN_TIMEOUT = 600           # seconds membench may take
+HALT_TIMEOUT = 30           # seconds QEMU may take to power off
+SYSTEM_PYTHON = "/usr/bin/python3"   # the one Debian's python3-matplotlib serves
+
+FORK_RE = re.compile(r"^fork heap=(\d+)MiB mode=(eager|cow) "
+                     r"median_us=(\d+) reps=(\d+)$", re.MULTILINE)
+SKIP_RE = re.compile(r"^fork heap=(\d+)MiB mode=(eager|cow) skipped "
+                     r"free_pages=(\d+) need_pages=(\d+)$", re.MULTILINE)
+FAULT_RE = re.compile(r"^fault kind=(lazy|cow) us=(\d+\.\d) "
+                      r"pages=(\d+) reps=(\d+)$", re.MULTILINE)
+RATIO_RE = re.compile(r"^ratio heap=(\d+)MiB eager_over_cow=(\d+\.\d)$",
+                      re.MULTILINE)
+DONE_RE = re.compile(r"^membench: done$", re.MULTILINE)
+ERROR_RE = re.compile(r"^membench: error: (.*)$", re.MULTILINE)
+
+
+# Parse membench's output into a dict: forks[(mib, mode)] = (us, reps),
+# skipped[(mib, mode)] = (free, need), faults[kind] = us,
+# ratios[mib] = eager / cow.
+def parse(out):
+    return {
+        "forks": {(int(m[0]), m[1]): (int(m[2]), int(m[3]))
+                  for m in FORK_RE.findall(out)},
+        "skipped": {(int(m[0]), m[1]): (int(m[2]), int(m[3]))
+                    for m in SKIP_RE.findall(out)},
+        "faults": {m[0]: float(m[1]) for m in FAULT_RE.findall(out)},
+        "ratios": {int(m[0]): float(m[1]) for m in RATIO_RE.findall(out)},
+    }
+
+
+# Build, boot QEMU, run membench, halt; return its output and how many
+# seconds it ran. Raises gradelib.TestFailure (having printed the
+# console's last lines) on trouble.
+def run_membench(args):
+    qemu_cmd = gradelib.build(args.cpus, args.mem)
+    m = gradelib.Machine("bench", qemu_cmd, args.cpus, args.timeout,
+                         args.verbose)
+    try:
+        m.wait_boot()
+        t0 = time.monotonic()
+        out = m.run("membench", timeout=args.timeout)
+        seconds = time.monotonic() - t0
+        m.send("halt\n")
+        m.wait_exit(HALT_TIMEOUT)
+        return out, seconds
+    except gradelib.TestFailure:
+        for line in m.tail():
+            print("    | " + line)
+        raise
+    finally:
+        m.close()
+
+
+# The sizes membench reported on, smallest first.
+def heap_sizes(res):
+    keys = list(res["forks"]) + list(res["skipped"])
+    return sorted({mib for mib, _ in keys})
+
+
+# One fork-latency cell of the table: microseconds, or why it is missing.
+def fork_cell(res, mib, mode):
+    if (mib, mode) in res["forks"]:
+        return str(res["forks"][(mib, mode)][0])
+    if (mib, mode) in res["skipped"]:
+        return "skipped"
+    return "-"
+
+
+# Print the fork table (with the eager/cow ratios) and the fault costs.
+def print_tables(res):
+    print("fork + exit + wait, median microseconds")
+    print("%8s %12s %12s %10s" % ("heap", "eager", "cow", "eager/cow"))
+    for mib in heap_sizes(res):
+        ratio = res["ratios"].get(mib)
+        print("%4d MiB %12s %12s %10s" % (
+            mib, fork_cell(res, mib, "eager"), fork_cell(res, mib, "cow"),
+            "%.1f" % ratio if ratio is not None else "-"))
+    for (mib, mode), (free, need) in sorted(res["skipped"].items()):
+        print("skipped: %d MiB %s (free pages %d, needs %d): boot with more --mem"
+              % (mib, mode, free, need))
+    for kind in ("lazy", "cow"):
+        if kind in res["faults"]:
+            print("one %s fault: %.1f us" % (kind, res["faults"][kind]))
+
+
+# Debian's python3-matplotlib is for /usr/bin/python3 only. When this
+# script runs under another Python (pyenv, a venv) that lacks matplotlib
+# and the system's has it, start the script again under the system's.
+def use_system_python_for_matplotlib(argv):
+    if importlib.util.find_spec("matplotlib") is not None:
+        return
+    if not os.path.exists(SYSTEM_PYTHON) or \
+            os.path.realpath(sys.executable) == os.path.realpath(SYSTEM_PYTHON):
+        return
+    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import matplotlib"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if probe.returncode == 0:
+        sys.stdout.flush()
+        os.execv(SYSTEM_PYTHON, [SYSTEM_PYTHON, os.path.abspath(__file__)] + argv)
+
+
+# The matplotlib pyplot module, or None (having said how to install it).
+def load_pyplot():
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        return plt
+    except ImportError:
+        print("bench: matplotlib is not installed for %s, so no plot. Install "
+              "it with `sudo apt-get install python3-matplotlib` (Debian, "
+              "Ubuntu; for %s) or `python3 -m pip install matplotlib`."
+              % (sys.executable, SYSTEM_PYTHON))
+        return None
+
+
+# Plot fork latency against heap size for both modes, log-scale latency,
+# heap sizes evenly spaced; write the PNG to path.
+def plot(res, path, plt):
+    sizes = heap_sizes(res)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for mode, marker in (("eager", "o"), ("cow", "s")):
+        points = [(i, res["forks"][(mib, mode)][0])
+                  for i, mib in enumerate(sizes) if (mib, mode) in res["forks"]]
+        if points:
+            ax.plot([p[0] for p in points], [p[1] for p in points],
+                    marker=marker, label="FORK_%s" % mode.upper())
+    ax.set_xticks(range(len(sizes)))
+    ax.set_xticklabels(["%d" % mib for mib in sizes])
+    ax.set_yscale("log")
+    ax.set_xlabel("heap (MiB, every page touched)")
+    ax.set_ylabel("fork + exit + wait, median (us)")
+    ax.set_title("Atlas fork latency by fork mode")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    print("bench: plot written to %s" % path)
+
+
+# Did membench run to its end? Print why not, if it did not.
+def complete(out):
+    err = ERROR_RE.search(out)
+    if err:
+        print("bench: membench failed: %s" % err.group(1))
+        return False
+    if not DONE_RE.search(out):
+        print("bench: membench did not finish (no 'membench: done' line)")
+        return False
+    return True
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    use_system_python_for_matplotlib(argv)
+    ap = argparse.ArgumentParser(
+        description="Run Atlas's memory benchmark in QEMU: fork latency by "
+                    "heap size and fork mode, lazy and COW fault cost.")
+    ap.add_argument("--cpus", type=int, default=3, help="harts (default 3)")
+    ap.add_argument("--mem", default="256M",
+                    help="QEMU memory (default 256M: a 64 MiB eager fork "
+                         "needs room for two copies)")
+    ap.add_argument("--png", default=os.path.join(ROOT, "bench", "fork.png"),
+                    help="where to write the plot (default bench/fork.png)")
+    ap.add_argument("--timeout", type=float, default=RUN_TIMEOUT,
+                    help="seconds membench may take (default %d)" % RUN_TIMEOUT)
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="stream the console output")
+    args = ap.parse_args(argv)
+
+    t0 = time.monotonic()
+    try:
+        out, seconds = run_membench(args)
+    except gradelib.TestFailure as e:
+        print("bench: %s" % e)
+        return 1
+    ok = complete(out)
+    res = parse(out)
+    print_tables(res)
+    print("bench: CPUS=%d MEM=%s; membench ran %.1f s, %.1f s in all with "
+          "build and boot" % (args.cpus, args.mem, seconds,
+                              time.monotonic() - t0))
+    plt = load_pyplot() if res["forks"] else None
+    if plt:
+        plot(res, args.png, plt)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,366 @@
+// membench: what fork costs in each fork mode as the heap grows, and what
+// one lazy and one copy-on-write page fault cost.
+//
+//   membench
+//
+// For heaps of 0, 1, 8, 32 and 64 MiB (bytes added with sbrk on top of
+// the program's own few pages, every page written before timing) it
+// times fork + exit + wait in FORK_EAGER and in FORK_COW mode, several
+// times, and reports the median. Then it times touching fresh sbrklazy
+// pages (one lazy fault each) and a child's stores to pages it shares
+// copy-on-write with its parent (one COW fault and copy each).
+//
+// One line per result, for scripts (tools/bench.py):
+//   fork heap=<MiB>MiB mode=<eager|cow> median_us=<int> reps=<n>
+//   fork heap=<MiB>MiB mode=<eager|cow> skipped free_pages=<n> need_pages=<n>
+//   fault kind=<lazy|cow> us=<int>.<digit> pages=<n> reps=<n>
+//   ratio heap=<MiB>MiB eager_over_cow=<int>.<digit>
+// then a table for people, and "membench: done" as the last line. On an
+// error it prints "membench: error: ..." and exits with status 1. The
+// fork mode in force at the start is restored in both cases.
+
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/vm.h"
+#include "user/user.h"
+
+#define MIB (1024 * 1024)
+#define NSIZES 5
+#define NMODES 2
+#define MAX_REPS 11              // repetitions of each fork measurement
+#define MIN_REPS 3               // at least this many, however slow
+#define SLOW_CELL_NS 3000000000UL  // stop at MIN_REPS past this much time
+#define MARGIN_PAGES 512         // spare pages for page tables and kernel
+#define FAULT_PAGES 2048         // pages touched per fault measurement
+#define FAULT_REPS 5
+
+static const int heap_mib[NSIZES] = { 0, 1, 8, 32, 64 };
+static const int modes[NMODES] = { FORK_EAGER, FORK_COW };
+static const char *mode_names[NMODES] = { "eager", "cow" };
+
+static int saved_mode = -1;      // fork mode to restore on the way out
+static char *heap_base;          // start of the heap this program grows
+static int heap_pages;           // pages sbrk has added so far
+
+// Median fork latency (ns) for each heap size and mode; 0 when skipped.
+static uint64 fork_ns[NSIZES][NMODES];
+
+// Put the fork mode back, say what went wrong and exit with status 1.
+static void
+fail(const char *what)
+{
+  if(saved_mode >= 0)
+    forkmode(saved_mode);
+  printf("membench: error: %s\n", what);
+  exit(1);
+}
+
+// Write v in decimal at buf, NUL-terminated; returns its length.
+static int
+utoa(char *buf, uint64 v)
+{
+  char rev[24];
+  int n = 0;
+  do {
+    rev[n++] = '0' + v % 10;
+    v /= 10;
+  } while(v != 0);
+  for(int i = 0; i < n; i++)
+    buf[i] = rev[n - 1 - i];
+  buf[n] = '\0';
+  return n;
+}
+
+// Write tenths / 10 with one decimal ("12.3") at buf; returns buf.
+static char *
+fixed1(char *buf, uint64 tenths)
+{
+  int n = utoa(buf, tenths / 10);
+  buf[n] = '.';
+  utoa(buf + n + 1, tenths % 10);
+  return buf;
+}
+
+// ns as microseconds with one decimal, rounded, written at buf.
+static char *
+us1(char *buf, uint64 ns)
+{
+  return fixed1(buf, (ns + 50) / 100);
+}
+
+// a / b with one decimal, rounded, written at buf.
+static char *
+ratio1(char *buf, uint64 a, uint64 b)
+{
+  return fixed1(buf, (a * 10 + b / 2) / b);
+}
+
+// Print s right-aligned in a field of width characters.
+static void
+print_right(const char *s, int width)
+{
+  for(int n = strlen(s); n < width; n++)
+    printf(" ");
+  printf("%s", s);
+}
+
+// Sort v[0..n) in place, ascending (n is small: insertion sort).
+static void
+sort(uint64 *v, int n)
+{
+  for(int i = 1; i < n; i++){
+    uint64 x = v[i];
+    int j = i;
+    for(; j > 0 && v[j - 1] > x; j--)
+      v[j] = v[j - 1];
+    v[j] = x;
+  }
+}
+
+// The median of v[0..n); sorts v.
+static uint64
+median(uint64 *v, int n)
+{
+  sort(v, n);
+  return v[n / 2];
+}
+
+// Store one byte in each of the npages pages starting at p.
+static void
+touch(char *p, int npages)
+{
+  volatile char *v = p;
+  for(int i = 0; i < npages; i++)
+    v[(uint64)i * PGSIZE] = 1;
+}
+
+// Grow or shrink the heap to npages pages past heap_base, eagerly.
+static void
+set_heap(int npages)
+{
+  if(sbrk((npages - heap_pages) * PGSIZE) == SBRK_ERROR)
+    fail("sbrk failed");
+  heap_pages = npages;
+}
+
+// Time one fork whose child exits at once, until wait() returns it.
+static uint64
+time_fork(void)
+{
+  uint64 t0 = nsec();
+  int pid = fork();
+  if(pid == 0)
+    exit(0);
+  if(pid < 0)
+    fail("fork failed");
+  if(wait(0) != pid)
+    fail("wait returned another process");
+  return nsec() - t0;
+}
+
+// Median of MAX_REPS timed forks in fork mode mode, or of fewer (but at
+// least MIN_REPS) when they take longer than SLOW_CELL_NS together.
+// *reps is set to the number done.
+static uint64
+measure_fork(int mode, int *reps)
+{
+  uint64 t[MAX_REPS];
+  uint64 spent = 0;
+  int n = 0;
+  forkmode(mode);
+  while(n < MAX_REPS && (n < MIN_REPS || spent < SLOW_CELL_NS)){
+    t[n] = time_fork();
+    spent += t[n++];
+  }
+  *reps = n;
+  return median(t, n);
+}
+
+// Measure fork with the current heap in mode m (an index into modes[]),
+// unless the eager copy cannot fit in memory. Prints the result line.
+static void
+fork_cell(int s, int m)
+{
+  int need = heap_pages + MARGIN_PAGES;
+  int nfree = kpages();
+  printf("fork heap=%dMiB mode=%s ", heap_mib[s], mode_names[m]);
+  if(modes[m] == FORK_EAGER && nfree < need){
+    printf("skipped free_pages=%d need_pages=%d\n", nfree, need);
+    return;
+  }
+  touch(heap_base, heap_pages);
+  int reps;
+  fork_ns[s][m] = measure_fork(modes[m], &reps);
+  printf("median_us=%lu reps=%d\n", (fork_ns[s][m] + 500) / 1000, reps);
+}
+
+// Grow the heap to the size of row s, and measure fork in both modes.
+// A heap that does not fit in memory is skipped in both.
+static void
+fork_row(int s)
+{
+  int npages = heap_mib[s] * (MIB / PGSIZE);
+  int need = npages - heap_pages + MARGIN_PAGES;
+  int nfree = kpages();
+  if(nfree < need){
+    for(int m = 0; m < NMODES; m++)
+      printf("fork heap=%dMiB mode=%s skipped free_pages=%d need_pages=%d\n",
+             heap_mib[s], mode_names[m], nfree, need);
+    return;
+  }
+  set_heap(npages);
+  for(int m = 0; m < NMODES; m++)
+    fork_cell(s, m);
+}
+
+// Time FAULT_PAGES lazy faults: touch fresh sbrklazy pages. Returns the
+// time per fault in ns.
+static uint64
+time_lazy_faults(void)
+{
+  char *p = sbrklazy(FAULT_PAGES * PGSIZE);
+  if(p == SBRK_ERROR)
+    fail("sbrklazy failed");
+  struct memstat before, after;
+  memstat(&before);
+  uint64 t0 = nsec();
+  touch(p, FAULT_PAGES);
+  uint64 ns = nsec() - t0;
+  memstat(&after);
+  if(sbrk(-FAULT_PAGES * PGSIZE) == SBRK_ERROR)
+    fail("sbrk could not shrink the heap");
+  if(after.p_lazy_faults - before.p_lazy_faults != FAULT_PAGES)
+    fail("lazy fault count is not one per page touched");
+  return ns / FAULT_PAGES;
+}
+
+// In a child sharing the heap copy-on-write: store to every page and
+// send the parent the time per fault, or 0 if the copy count is wrong.
+static void
+cow_child(int fd)
+{
+  struct memstat before, after;
+  memset(&before, 0, sizeof(before));   // own stack page before counting
+  memstat(&before);
+  uint64 t0 = nsec();
+  touch(heap_base, FAULT_PAGES);
+  uint64 ns = nsec() - t0;
+  memstat(&after);
+  uint64 per = ns / FAULT_PAGES;
+  if(after.p_cow_copies - before.p_cow_copies != FAULT_PAGES)
+    per = 0;
+  write(fd, &per, sizeof(per));
+  exit(0);
+}
+
+// Time FAULT_PAGES COW faults, each one copying a page: a child stores
+// to pages its parent also maps. Returns the time per fault in ns.
+static uint64
+time_cow_faults(void)
+{
+  int fds[2];
+  if(pipe(fds) < 0)
+    fail("pipe failed");
+  set_heap(FAULT_PAGES);
+  touch(heap_base, FAULT_PAGES);
+  forkmode(FORK_COW);
+  int pid = fork();
+  if(pid == 0)
+    cow_child(fds[1]);
+  if(pid < 0)
+    fail("fork failed");
+  uint64 per = 0;
+  int n = read(fds[0], &per, sizeof(per));
+  wait(0);
+  close(fds[0]);
+  close(fds[1]);
+  set_heap(0);
+  if(n != sizeof(per) || per == 0)
+    fail("COW copy count is not one per page stored to");
+  return per;
+}
+
+// Measure one kind of fault FAULT_REPS times; print and return the median.
+static uint64
+fault_line(const char *kind, uint64 (*measure)(void))
+{
+  uint64 t[FAULT_REPS];
+  char buf[32];
+  for(int i = 0; i < FAULT_REPS; i++)
+    t[i] = measure();
+  uint64 ns = median(t, FAULT_REPS);
+  printf("fault kind=%s us=%s pages=%d reps=%d\n", kind, us1(buf, ns),
+         FAULT_PAGES, FAULT_REPS);
+  return ns;
+}
+
+// Print the eager/cow ratio line of every heap size measured in both modes.
+static void
+ratio_lines(void)
+{
+  char buf[32];
+  for(int s = 0; s < NSIZES; s++){
+    if(fork_ns[s][0] != 0 && fork_ns[s][1] != 0)
+      printf("ratio heap=%dMiB eager_over_cow=%s\n", heap_mib[s],
+             ratio1(buf, fork_ns[s][0], fork_ns[s][1]));
+  }
+}
+
+// Print one fork latency for the table: microseconds, or "skipped".
+static void
+table_cell(uint64 ns)
+{
+  char buf[32];
+  if(ns == 0)
+    strcpy(buf, "skipped");
+  else
+    utoa(buf, (ns + 500) / 1000);
+  print_right(buf, 12);
+}
+
+// Print the table row of heap size s.
+static void
+table_row(int s)
+{
+  char buf[32];
+  utoa(buf, heap_mib[s]);
+  print_right(buf, 4);
+  printf(" MiB");
+  table_cell(fork_ns[s][0]);
+  table_cell(fork_ns[s][1]);
+  if(fork_ns[s][0] != 0 && fork_ns[s][1] != 0)
+    print_right(ratio1(buf, fork_ns[s][0], fork_ns[s][1]), 11);
+  printf("\n");
+}
+
+// The results again, as a table for people.
+static void
+table(uint64 lazy_ns, uint64 cow_ns)
+{
+  char lazy[32], cow[32];
+  printf("\nfork + exit + wait, median microseconds\n");
+  printf("    heap       eager         cow  eager/cow\n");
+  for(int s = 0; s < NSIZES; s++)
+    table_row(s);
+  printf("one fault, microseconds: lazy %s, cow (with copy) %s\n",
+         us1(lazy, lazy_ns), us1(cow, cow_ns));
+}
+
+// Run every measurement, then restore the fork mode.
+int
+main(void)
+{
+  saved_mode = forkmode(FORK_QUERY);
+  heap_base = sbrk(0);
+  printf("membench: start free_pages=%d\n", kpages());
+  for(int s = 0; s < NSIZES; s++)
+    fork_row(s);
+  set_heap(0);
+  uint64 lazy_ns = fault_line("lazy", time_lazy_faults);
+  uint64 cow_ns = fault_line("cow", time_cow_faults);
+  ratio_lines();
+  table(lazy_ns, cow_ns);
+  forkmode(saved_mode);
+  printf("membench: done\n");
+  return 0;
+}

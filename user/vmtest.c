@@ -1,0 +1,1624 @@
+// vmtest: tests of Atlas's memory system.
+//
+//   vmtest             run every test
+//   vmtest NAME...     run the named tests; a group name (cow, lazy, oom,
+//                      inject, acct) stands for every test of that group
+//   vmtest -l          list the tests
+//
+// The groups:
+//   cow     copy-on-write fork: sharing, private copies, system calls that
+//           store into shared pages, the counters, several harts at once;
+//   lazy    heap pages reserved by sbrk and filled on first touch, also by
+//           the kernel's own copies to and from user memory;
+//   oom     running out of physical memory kills only the process that
+//           needed a page, and gives all its memory back;
+//   inject  every allocation of an operation made to fail in turn
+//           (kfail): the operation fails cleanly and frees what it took;
+//   acct    sysinfo and memstat report what the kernel holds.
+//
+// The runner (user/testlib.h) runs each test in a child of its own, in a
+// fresh directory /vtNN, prints "test NAME: OK" or "test NAME: FAILED
+// (reason)", and checks that the free-page count is back where it was
+// after every test. Tests touch memory with one store per page unless
+// the content of the whole page matters.
+//
+// Fork's mode is system-wide: a test that needs one mode forks with
+// fork_mode(), which restores the mode at once.
+
+#include "kernel/types.h"
+#include "kernel/stat.h"
+#include "kernel/fcntl.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/sysinfo.h"
+#include "kernel/syscall.h"
+#include "kernel/vm.h"
+#include "user/user.h"
+#include "user/testlib.h"
+
+#define SELF "/vmtest"               // this program, exec'd by some tests
+#define ECHO_ARGS "--echo"           // argv[1]: print the arguments, one a line
+#define INJECT_EXEC "--inject-exec"  // argv[1]: the exec'd half of inject-exec
+#define MIB (1 << 20)
+#define MEGAPAGE (2 * MIB)           // what one last-level page table maps
+
+static uint64 stack_top;             // top of the user stack, found in main
+static char buf[3 * PGSIZE];         // scratch buffer for the tests
+static volatile char sink;           // keeps fault-making loads alive
+
+// ---- Helpers -----------------------------------------------------------------
+
+// The caller's memory counters and the system's.
+static void
+get_memstat(struct memstat *st)
+{
+  if(memstat(st) != 0)
+    fail("memstat failed");
+}
+
+// Grow the heap by npages pages, allocated now; return the first.
+static char *
+grow(int npages)
+{
+  char *p = sbrk(npages * PGSIZE);
+  if(p == SBRK_ERROR)
+    fail("sbrk(%d pages) failed", npages);
+  if((uint64)p % PGSIZE != 0)
+    fail("the break %p is not page-aligned", p);
+  return p;
+}
+
+// Reserve nbytes of heap, to be filled by page faults; return the start.
+static char *
+reserve(int nbytes)
+{
+  char *p = sbrklazy(nbytes);
+  if(p == SBRK_ERROR)
+    fail("sbrklazy(%d) failed", nbytes);
+  return p;
+}
+
+// Give back the heap from p (an earlier break) to the end, at most 1 GiB
+// per call of sbrk (whose argument is an int).
+static void
+release_heap(char *p)
+{
+  for(char *brk = sbrk(0); brk > p; brk = sbrk(0)){
+    int n = brk - p > (1 << 30) ? (1 << 30) : brk - p;
+    if(sbrk(-n) == SBRK_ERROR)
+      fail("shrinking the heap from %p by %d failed", brk, n);
+  }
+  if(sbrk(0) != p)
+    fail("shrinking the heap back to %p left it at %p", p, sbrk(0));
+}
+
+// Pages over half of the machine's memory: an eager fork of a process
+// holding that many cannot succeed.
+static int
+over_half(void)
+{
+  struct memstat st;
+  get_memstat(&st);
+  int n = st.total_pages / 2 + st.total_pages / 16;
+  if(n + 512 > st.free_pages)
+    fail("only %d pages free, %d needed", (int)st.free_pages, n + 512);
+  return n;
+}
+
+// Store one word in each page from..to-1 of p: tag plus the page's index.
+static void
+stamp(char *p, int from, int to, int tag)
+{
+  for(int i = from; i < to; i++)
+    *(volatile int *)(p + (uint64)i * PGSIZE) = tag + i;
+}
+
+// Check that pages from..to-1 of p hold stamp(tag); who names the viewer.
+static void
+check_stamps(char *p, int from, int to, int tag, const char *who)
+{
+  for(int i = from; i < to; i++){
+    int v = *(volatile int *)(p + (uint64)i * PGSIZE);
+    if(v != tag + i)
+      fail("%s: page %d holds %d, not %d", who, i, v, tag + i);
+  }
+}
+
+// Fill n bytes with a pattern that depends on seed and on the position.
+static void
+fill(char *p, int n, int seed)
+{
+  for(int i = 0; i < n; i++)
+    p[i] = (char)(seed + i % 251);
+}
+
+// Check bytes from..n-1 of n bytes filled by fill(seed); what names them.
+static void
+check_fill(char *p, int from, int n, int seed, const char *what)
+{
+  for(int i = from; i < n; i++)
+    if(p[i] != (char)(seed + i % 251))
+      fail("%s: byte %d is %d, not %d", what, i, p[i], (char)(seed + i % 251));
+}
+
+// Check that n bytes at p all hold c.
+static void
+check_bytes(char *p, int n, char c, const char *what)
+{
+  for(int i = 0; i < n; i++)
+    if(p[i] != c)
+      fail("%s: byte %d is %d, not %d", what, i, p[i], c);
+}
+
+// fork() with memory copied in the given mode (FORK_EAGER or FORK_COW);
+// the system-wide mode is restored at once, in parent and child.
+static int
+fork_mode(int mode)
+{
+  int old = forkmode(mode);
+  if(old < 0)
+    fail("forkmode(%d) returned %d", mode, old);
+  int pid = fork();
+  forkmode(old);
+  return pid;
+}
+
+// A copy-on-write fork that must succeed.
+static int
+cow_fork(void)
+{
+  int pid = fork_mode(FORK_COW);
+  if(pid < 0)
+    fail("copy-on-write fork failed");
+  return pid;
+}
+
+// Start fn(arg) in a child forked copy-on-write; return its pid.
+static int
+cow_child(void (*fn)(uint64), uint64 arg)
+{
+  int pid = cow_fork();
+  if(pid == 0){
+    fn(arg);
+    exit(0);
+  }
+  return pid;
+}
+
+// A gate that processes wait at until it opens: a pipe that nobody
+// writes. Waiters close their copy of the write end; when the opener
+// closes its own, every waiter's read returns at once.
+static void
+gate_make(int *g)
+{
+  if(pipe(g) < 0)
+    fail("pipe failed");
+}
+
+// Wait at gate g (inherited from the process that will open it).
+static void
+gate_pass(int *g)
+{
+  char c;
+  close(g[1]);
+  if(read(g[0], &c, 1) != 0)
+    fail("a gate pipe carried data");
+  close(g[0]);
+}
+
+// Open gate g: every process waiting at it goes on.
+static void
+gate_open(int *g)
+{
+  close(g[0]);
+  close(g[1]);
+}
+
+// The lowest free file descriptor (found with dup, then closed again).
+static int
+lowest_free_fd(void)
+{
+  int fd = dup(0);
+  if(fd >= 0)
+    close(fd);
+  return fd;
+}
+
+// The stack's guard page: mapped, but not for user access.
+static uint64
+guard_page(void)
+{
+  return stack_top - (USERSTACK + 1) * PGSIZE;
+}
+
+// The first address of the 2 MiB region after the one holding a.
+static uint64
+next_megapage(uint64 a)
+{
+  return (a + MEGAPAGE) & ~((uint64)MEGAPAGE - 1);
+}
+
+// Run exec(argv[0], argv) in a child whose standard output is a pipe; put
+// what it prints in out (size bytes, NUL-terminated). Returns the child's
+// exit status.
+static int
+exec_output(char **argv, char *out, int size)
+{
+  int p[2];
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  int pid = xfork();
+  if(pid == 0){
+    close(1);
+    dup(p[1]);
+    close(p[0]);
+    close(p[1]);
+    exec(argv[0], argv);
+    exit(99);
+  }
+  close(p[1]);
+  int n = 0, r;
+  while(n < size - 1 && (r = read(p[0], out + n, size - 1 - n)) > 0)
+    n += r;
+  out[n] = '\0';
+  close(p[0]);
+  int st = 0;
+  if(wait(&st) != pid)
+    fail("wait did not return the exec'd child");
+  return st;
+}
+
+// ---- cow: copy-on-write fork -----------------------------------------------------
+
+// An eager fork of a process holding n pages, more than half of memory,
+// must fail and leave the free page count as it was.
+static void
+eager_fork_fails(int n)
+{
+  int k = kpages();
+  int pid = fork_mode(FORK_EAGER);
+  if(pid == 0)
+    exit(0);
+  if(pid > 0){
+    reap(1);
+    fail("an eager fork of %d pages succeeded with %d pages free", n, k);
+  }
+  if(kpages() != k)
+    fail("the failed eager fork left %d pages free, not %d", kpages(), k);
+}
+// Over half of memory is allocated and touched: an eager fork cannot copy
+// it and must fail, changing nothing; a copy-on-write fork shares it.
+static void
+t_cow_bigfork(void)
+{
+  int n = over_half();
+  char *p = grow(n);
+  stamp(p, 0, n, 1);
+  eager_fork_fails(n);
+  int pid = fork_mode(FORK_COW);
+  if(pid < 0)
+    fail("a copy-on-write fork of %d pages failed", n);
+  if(pid == 0){
+    stamp(p, 0, 4, 2);
+    check_stamps(p, 0, 4, 2, "child");
+    check_stamps(p, 4, n, 1, "child");
+    exit(0);
+  }
+  reap(1);
+  check_stamps(p, 0, n, 1, "parent");
+  release_heap(p);
+}
+
+enum { THREE_PAGES = 8, THREE_ROUNDS = 10 };
+static char *three_region;
+static int three_go[2], three_done[2], three_check[2];
+
+// The tag process id stamps in round r.
+static int
+three_tag(int id, int r)
+{
+  return (id + 1) * 1000 + r * THREE_PAGES;
+}
+
+// Stamp the shared region with this process's own tag, round after
+// round, checking each time that its own stores are there.
+static void
+three_write(int id)
+{
+  for(int r = 0; r < THREE_ROUNDS; r++){
+    stamp(three_region, 0, THREE_PAGES, three_tag(id, r));
+    check_stamps(three_region, 0, THREE_PAGES, three_tag(id, r), "a writer");
+  }
+}
+
+// Once every process has written: check that this one sees its last
+// stamps, and the rest of each page as it was before the fork.
+static void
+three_check_all(int id)
+{
+  check_stamps(three_region, 0, THREE_PAGES, three_tag(id, THREE_ROUNDS - 1),
+               "a writer after all the writes");
+  for(int i = 0; i < THREE_PAGES; i++)
+    check_fill(three_region + i * PGSIZE, 4, PGSIZE, i, "the rest of a page");
+}
+
+// A child: wait for the start, write, say so, wait until all have
+// written, check.
+static void
+three_child(uint64 id)
+{
+  gate_pass(three_go);
+  three_write(id);
+  if(write(three_done[1], "d", 1) != 1)
+    fail("write failed");
+  gate_pass(three_check);
+  three_check_all(id);
+}
+
+// Three processes store into the same copy-on-write pages at once; each
+// sees only its own stores.
+static void
+t_cow_three(void)
+{
+  char done[2];
+  three_region = grow(THREE_PAGES);
+  for(int i = 0; i < THREE_PAGES; i++)
+    fill(three_region + i * PGSIZE, PGSIZE, i);
+  gate_make(three_go);
+  gate_make(three_check);
+  if(pipe(three_done) < 0)
+    fail("pipe failed");
+  cow_child(three_child, 1);
+  cow_child(three_child, 2);
+  close(three_done[1]);
+  gate_open(three_go);
+  three_write(0);
+  read_all(three_done[0], done, 2);
+  gate_open(three_check);
+  three_check_all(0);
+  reap(2);
+}
+
+enum { RD_LEN = 6000 };
+static char rd_data[RD_LEN];
+
+// Check a 4-page buffer of 'x' into which RD_LEN bytes of rd_data were
+// read at offset off.
+static void
+check_read_buf(char *b, int off, const char *who)
+{
+  check_bytes(b, off, 'x', who);
+  if(memcmp(b + off, rd_data, RD_LEN) != 0)
+    fail("%s: the data read into copy-on-write pages is wrong", who);
+  check_bytes(b + off + RD_LEN, 4 * PGSIZE - off - RD_LEN, 'x', who);
+}
+
+// The child of t_cow_read: read the file into pages 0-1 of the shared
+// buffer, send the data down the pipe, wait for the parent, check again.
+static void
+cow_read_child(char *b, int *dp, int *gp)
+{
+  close(dp[0]);
+  int fd = open("f", O_RDONLY);
+  if(fd < 0 || read(fd, b + 100, RD_LEN) != RD_LEN)
+    fail("child: read from a file into copy-on-write pages failed");
+  close(fd);
+  check_read_buf(b, 100, "child after its read");
+  if(write(dp[1], rd_data, RD_LEN) != RD_LEN)
+    fail("child: write to the pipe failed");
+  close(dp[1]);
+  gate_pass(gp);
+  check_read_buf(b, 100, "child after the parent's reads");
+  exit(0);
+}
+
+// read() stores into copy-on-write pages: the reader gets its own copy
+// with the data; the other process sees none of it.
+static void
+t_cow_read(void)
+{
+  int dp[2], gp[2];
+  char *b = grow(4);
+  memset(b, 'x', 4 * PGSIZE);
+  fill(rd_data, RD_LEN, 3);
+  make_file("f", rd_data, RD_LEN);
+  if(pipe(dp) < 0)
+    fail("pipe failed");
+  gate_make(gp);
+  if(cow_fork() == 0)
+    cow_read_child(b, dp, gp);
+  close(dp[1]);
+  read_all(dp[0], b + PGSIZE + 50, RD_LEN);
+  close(dp[0]);
+  check_read_buf(b, PGSIZE + 50, "parent after reading the pipe");
+  memset(b + PGSIZE, 'x', RD_LEN + 50);
+  int fd = open("f", O_RDONLY);
+  if(fd < 0 || read(fd, b + 2 * PGSIZE + 10, RD_LEN) != RD_LEN)
+    fail("parent: read from a file into copy-on-write pages failed");
+  close(fd);
+  check_read_buf(b, 2 * PGSIZE + 10, "parent after reading the file");
+  gate_open(gp);
+  reap(1);
+}
+
+// Check that the pipe whose descriptors are fds carries a byte.
+static void
+check_pipe(int *fds, const char *who)
+{
+  char c = 0;
+  if(write(fds[1], "p", 1) != 1 || read(fds[0], &c, 1) != 1 || c != 'p')
+    fail("%s: the pipe does not work", who);
+}
+
+// pipe() stores its descriptors into a copy-on-write page: first in the
+// parent, which must copy the page, then in the child, which need not.
+static void
+t_cow_pipefds(void)
+{
+  int g[2];
+  int *fds = (int *)grow(1);
+  fds[0] = fds[1] = -7;
+  gate_make(g);
+  if(cow_fork() == 0){
+    gate_pass(g);
+    if(fds[0] != -7 || fds[1] != -7)
+      fail("child: the parent's pipe() changed the child's page");
+    if(pipe(fds) != 0)
+      fail("child: pipe() into a copy-on-write page failed");
+    check_pipe(fds, "child");
+    exit(0);
+  }
+  if(pipe(fds) != 0)
+    fail("parent: pipe() into a copy-on-write page failed");
+  check_pipe(fds, "parent");
+  gate_open(g);
+  reap(1);
+  check_pipe(fds, "parent after the child");
+  close(fds[0]);
+  close(fds[1]);
+}
+
+// wait() stores the status into a page shared with the exited child and
+// with a second child still running.
+static void
+t_cow_wait(void)
+{
+  int g[2];
+  int *status = (int *)grow(1);
+  *status = 12345;
+  gate_make(g);
+  int holder = cow_fork();
+  if(holder == 0){
+    gate_pass(g);
+    exit(*status == 12345 ? 0 : 1);
+  }
+  int quick = cow_fork();
+  if(quick == 0)
+    exit(42);
+  int pid = wait(status);
+  if(pid != quick || *status != 42)
+    fail("wait returned %d, not %d, and stored %d into a copy-on-write page, not 42",
+         pid, quick, *status);
+  gate_open(g);
+  if(wait(status) != holder || *status != 0)
+    fail("the other child saw the parent's status (exit status %d)", *status);
+}
+
+enum { GEN_PAGES = 6 };
+static char *gen_region;
+
+// Check pages from..to-1 of the region: the stamp tag on each, and the
+// rest of page i as fill(i) left it.
+static void
+check_gen(int from, int to, int tag, const char *who)
+{
+  check_stamps(gen_region, from, to, tag, who);
+  for(int i = from; i < to; i++)
+    check_fill(gen_region + i * PGSIZE, 4, PGSIZE, i, who);
+}
+
+// The third generation: sees the second's stores, makes its own.
+static void
+gen_three(void)
+{
+  check_gen(0, 3, 200, "grandchild");
+  check_gen(3, GEN_PAGES, 100, "grandchild");
+  stamp(gen_region, 0, GEN_PAGES, 300);
+  check_gen(0, GEN_PAGES, 300, "grandchild");
+  exit(0);
+}
+
+// The second generation: sees the first's memory, changes half of it,
+// forks the third and checks that its stores stay its own.
+static void
+gen_two(void)
+{
+  check_gen(0, GEN_PAGES, 100, "child");
+  stamp(gen_region, 0, 3, 200);
+  if(cow_fork() == 0)
+    gen_three();
+  stamp(gen_region, 3, GEN_PAGES, 250);
+  reap(1);
+  check_gen(0, 3, 200, "child after the grandchild");
+  check_gen(3, GEN_PAGES, 250, "child after the grandchild");
+  exit(0);
+}
+
+// Three generations share pages copy-on-write; each writes and checks.
+static void
+t_cow_gens(void)
+{
+  gen_region = grow(GEN_PAGES);
+  for(int i = 0; i < GEN_PAGES; i++)
+    fill(gen_region + i * PGSIZE, PGSIZE, i);
+  stamp(gen_region, 0, GEN_PAGES, 100);
+  if(cow_fork() == 0)
+    gen_two();
+  stamp(gen_region, 3, GEN_PAGES, 400);
+  reap(1);
+  check_gen(0, 3, 100, "parent");
+  check_gen(3, GEN_PAGES, 400, "parent");
+}
+
+static int iso_data[64] = { 1, 2, 3 };   // initialised data
+static char iso_bss[3 * PGSIZE];         // uninitialised data, three pages
+
+// The child of t_cow_isolation: overwrite all of it and see the change.
+static void
+iso_child(char *local, char *heap)
+{
+  memset(local, 'L', 256);
+  memset(heap, 'H', 4 * PGSIZE);
+  memset(iso_bss, 'B', sizeof(iso_bss));
+  for(int i = 0; i < NELEM(iso_data); i++)
+    iso_data[i] = -i;
+  check_bytes(heap, 4 * PGSIZE, 'H', "child's heap");
+  check_bytes(iso_bss, sizeof(iso_bss), 'B', "child's bss");
+  if(iso_data[1] != -1 || local[255] != 'L')
+    fail("the child's stores did not stick");
+  exit(0);
+}
+
+// A child's stores to its stack, heap, data and bss leave the parent's
+// memory as it was.
+static void
+t_cow_isolation(void)
+{
+  char local[256];
+  fill(local, sizeof(local), 5);
+  char *heap = grow(4);
+  fill(heap, 4 * PGSIZE, 6);
+  fill(iso_bss, sizeof(iso_bss), 7);
+  if(cow_fork() == 0)
+    iso_child(local, heap);
+  reap(1);
+  check_fill(local, 0, sizeof(local), 5, "parent's stack");
+  check_fill(heap, 0, 4 * PGSIZE, 6, "parent's heap");
+  check_fill(iso_bss, 0, sizeof(iso_bss), 7, "parent's bss");
+  if(iso_data[0] != 1 || iso_data[1] != 2 || iso_data[2] != 3 || iso_data[63] != 0)
+    fail("the parent's initialised data changed");
+}
+
+enum { STATS_PAGES = 16 };
+
+// Make the stack page this process's own now: after a copy-on-write fork
+// the first store to it is a fault that copies it.
+static void
+own_stack(void)
+{
+  volatile int here = 0;
+  here++;
+}
+
+// The child of t_cow_stats: write() from shared pages copies nothing;
+// each store to one is a fault that copies, counted for the process and
+// for the system.
+static void
+cow_stats_child(char *p)
+{
+  struct memstat a, b, c;
+  own_stack();
+  get_memstat(&a);
+  int fd = open("copy", O_CREATE | O_WRONLY);
+  if(fd < 0 || write(fd, p, STATS_PAGES * PGSIZE) != STATS_PAGES * PGSIZE)
+    fail("child: write() from shared pages failed");
+  close(fd);
+  get_memstat(&b);
+  if(b.p_cow_faults != a.p_cow_faults)
+    fail("child: write() from shared pages made %d cow faults",
+         (int)(b.p_cow_faults - a.p_cow_faults));
+  stamp(p, 0, STATS_PAGES, 2);
+  get_memstat(&c);
+  if(c.p_cow_faults - b.p_cow_faults != STATS_PAGES ||
+     c.p_cow_copies - b.p_cow_copies != STATS_PAGES)
+    fail("child: %d stores to shared pages counted %d cow faults, %d copies",
+         STATS_PAGES, (int)(c.p_cow_faults - b.p_cow_faults),
+         (int)(c.p_cow_copies - b.p_cow_copies));
+  if(c.cow_faults - b.cow_faults < STATS_PAGES || c.cow_copies - b.cow_copies < STATS_PAGES)
+    fail("child: the system counted fewer cow faults or copies than the process");
+  if(c.p_lazy_faults != b.p_lazy_faults)
+    fail("child: stores to shared pages counted as lazy faults");
+  exit(0);
+}
+
+// memstat's copy-on-write counters: the child's stores copy; once the
+// child is gone, the parent's stores fault but copy nothing (it holds
+// the last reference).
+static void
+t_cow_stats(void)
+{
+  struct memstat a, b;
+  char *p = grow(STATS_PAGES);
+  stamp(p, 0, STATS_PAGES, 1);
+  if(cow_fork() == 0)
+    cow_stats_child(p);
+  reap(1);
+  get_memstat(&a);
+  stamp(p, 0, STATS_PAGES, 3);
+  get_memstat(&b);
+  if(b.p_cow_faults - a.p_cow_faults != STATS_PAGES)
+    fail("parent: %d stores to formerly shared pages counted %d cow faults",
+         STATS_PAGES, (int)(b.p_cow_faults - a.p_cow_faults));
+  if(b.p_cow_copies != a.p_cow_copies || b.free_pages != a.free_pages)
+    fail("parent: the last holder of a page copied it (%d copies, %d pages)",
+         (int)(b.p_cow_copies - a.p_cow_copies), (int)(a.free_pages - b.free_pages));
+  check_stamps(p, 0, STATS_PAGES, 3, "parent");
+}
+
+enum { HART_PROCS = 4, HART_PAGES = 64, HART_ROUNDS = 3 };
+static char *hart_region;
+static int hart_gate[2];
+
+// Stamp every page of the shared region with this process's tag, as
+// fast as possible, and check that it sees its own stores only.
+static void
+hart_store(int tag)
+{
+  stamp(hart_region, 0, HART_PAGES, tag);
+  check_stamps(hart_region, 0, HART_PAGES, tag, "a hart worker");
+}
+
+// A worker: wait at the gate with the others, then store.
+static void
+hart_worker(uint64 id)
+{
+  gate_pass(hart_gate);
+  hart_store((id + 1) << 16);
+}
+
+// Several processes, on different harts where there are several, break
+// copy-on-write sharing of the same pages at the same moment.
+static void
+t_cow_harts(void)
+{
+  hart_region = grow(HART_PAGES);
+  for(int r = 0; r < HART_ROUNDS; r++){
+    stamp(hart_region, 0, HART_PAGES, r);
+    gate_make(hart_gate);
+    for(int w = 0; w < HART_PROCS; w++)
+      cow_child(hart_worker, w);
+    gate_open(hart_gate);
+    hart_store((r + 1) << 24);
+    reap(HART_PROCS);
+  }
+}
+
+// ---- lazy: heap pages filled on first touch ----------------------------------------
+
+// Load the byte at p and the first word of its page, which must be zero,
+// then store v at p and read it back.
+static void
+touch_zero(volatile char *p, char v)
+{
+  uint64 first = *(volatile uint64 *)PGROUNDDOWN((uint64)p);
+  if(*p != 0 || first != 0)
+    fail("fresh heap at %p holds %d, its page begins with %p", p, *p, (void *)first);
+  *p = v;
+  if(*p != v)
+    fail("byte %p does not keep its value", p);
+}
+
+// sbrk(1 GiB) on a smaller machine reserves the range; touching one byte
+// in every 64 MiB fills only those pages; shrinking gives them back.
+static void
+t_lazy_huge(void)
+{
+  enum { GIB = 1 << 30, STEP = 64 * MIB, TOUCHES = GIB / STEP + 1 };
+  struct memstat a, b, c;
+  get_memstat(&a);
+  char *p = sbrk(GIB);
+  if(p == SBRK_ERROR)
+    fail("sbrk(1 GiB) failed with %d pages in the machine", (int)a.total_pages);
+  if(a.free_pages - kpages() > 2)
+    fail("sbrk(1 GiB) took %d pages at once", (int)(a.free_pages - kpages()));
+  for(int off = 0; off < GIB; off += STEP)
+    touch_zero(p + off + off / STEP * 97 % PGSIZE, 'h');
+  touch_zero(p + GIB - 1, 'e');
+  get_memstat(&b);
+  if(b.p_lazy_faults - a.p_lazy_faults != TOUCHES || b.p_resident - a.p_resident != TOUCHES)
+    fail("%d touches made %d lazy faults, %d resident pages", TOUCHES,
+         (int)(b.p_lazy_faults - a.p_lazy_faults), (int)(b.p_resident - a.p_resident));
+  release_heap(p);
+  get_memstat(&c);
+  if(c.p_resident != a.p_resident || c.p_size != a.p_size)
+    fail("after shrinking, %d pages resident (was %d)", (int)c.p_resident, (int)a.p_resident);
+  if(c.free_pages + (c.p_pt_pages - a.p_pt_pages) != a.free_pages)
+    fail("after shrinking, %d pages free and %d more page-table pages; %d were free",
+         (int)c.free_pages, (int)(c.p_pt_pages - a.p_pt_pages), (int)a.free_pages);
+}
+
+// sbrklazy costs nothing until a page is touched; every page reads as
+// zero; each first touch is one lazy fault, later ones none.
+static void
+t_lazy_zero(void)
+{
+  enum { SIZE = 64 * MIB, STEP = MIB, TOUCHES = SIZE / STEP };
+  struct memstat a, b, c, d;
+  get_memstat(&a);
+  char *p = reserve(SIZE);
+  get_memstat(&b);
+  if(b.free_pages != a.free_pages || b.p_resident != a.p_resident)
+    fail("sbrklazy(64 MiB) took %d pages", (int)(a.free_pages - b.free_pages));
+  if(b.p_size != a.p_size + SIZE)
+    fail("sbrklazy(64 MiB) made the size %d, not %d", (int)b.p_size, (int)a.p_size + SIZE);
+  for(int i = 0; i < TOUCHES; i++)
+    sink = p[i * STEP + i];
+  get_memstat(&c);
+  if(c.p_lazy_faults - b.p_lazy_faults != TOUCHES || c.p_resident - b.p_resident != TOUCHES)
+    fail("%d loads made %d lazy faults, %d resident pages", TOUCHES,
+         (int)(c.p_lazy_faults - b.p_lazy_faults), (int)(c.p_resident - b.p_resident));
+  if(c.lazy_faults - b.lazy_faults < TOUCHES)
+    fail("the system counted fewer lazy faults than the process");
+  if(b.free_pages - c.free_pages != TOUCHES + (c.p_pt_pages - b.p_pt_pages))
+    fail("%d touched pages took %d pages", TOUCHES, (int)(b.free_pages - c.free_pages));
+  check_bytes(p, PGSIZE, 0, "a page filled by a load");
+  for(int i = 0; i < TOUCHES; i++)
+    touch_zero(p + i * STEP + PGSIZE - 1 - i, 'z');
+  get_memstat(&d);
+  if(d.p_lazy_faults != c.p_lazy_faults)
+    fail("stores to filled pages made %d lazy faults", (int)(d.p_lazy_faults - c.p_lazy_faults));
+  release_heap(p);
+}
+
+static char *shrink_region;
+
+// Shrink the heap by two pages (one touched, one not), then touch one of
+// them: a load from the touched one or a store to the other.
+static void
+touch_shrunk(uint64 store)
+{
+  release_heap(shrink_region + 2 * PGSIZE);
+  if(store)
+    shrink_region[3 * PGSIZE] = 1;
+  else
+    sink = shrink_region[2 * PGSIZE];
+}
+
+// Heap pages given back kill the child that touches them, not the
+// parent, which still has them; after shrinking and growing again the
+// heap reads as zero.
+static void
+t_lazy_shrink(void)
+{
+  shrink_region = reserve(4 * PGSIZE);
+  stamp(shrink_region, 0, 3, 10);
+  expect_killed(touch_shrunk, 0, "load from a shrunk heap page");
+  expect_killed(touch_shrunk, 1, "store to a shrunk, untouched heap page");
+  check_stamps(shrink_region, 0, 3, 10, "parent");
+  if(shrink_region[3 * PGSIZE] != 0)
+    fail("an untouched heap page does not read as zero");
+  release_heap(shrink_region);
+  if(reserve(4 * PGSIZE) != shrink_region)
+    fail("the heap did not grow back at the same place");
+  for(int i = 0; i < 4; i++)
+    check_bytes(shrink_region + i * PGSIZE, 8, 0, "heap grown again");
+}
+
+// The heap reserved right up to the trapframe, 1 GiB at a time: growth
+// past it fails; the last page works, and a child shares it; a fork and
+// an exit with such a heap are no trouble.
+static void
+t_lazy_top(void)
+{
+  char *start = sbrk(0);
+  while(sbrklazy(1 << 30) != SBRK_ERROR)
+    ;
+  uint64 brk = (uint64)sbrk(0);
+  if(brk > TRAPFRAME || TRAPFRAME - brk >= (1 << 30))
+    fail("the heap stopped growing at %p; TRAPFRAME is %p", (void *)brk, (void *)TRAPFRAME);
+  if(sbrklazy(TRAPFRAME - brk + 1) != SBRK_ERROR || sbrk(0) != (char *)brk)
+    fail("growing the heap past TRAPFRAME did not fail");
+  if(sbrklazy(TRAPFRAME - brk) == SBRK_ERROR)
+    fail("growing the heap up to TRAPFRAME failed");
+  char *last = (char *)TRAPFRAME - 1;
+  touch_zero(last, 't');
+  if(cow_fork() == 0){
+    if(*last != 't')
+      fail("child: the last heap byte holds %d", *last);
+    *last = 'c';
+    exit(0);
+  }
+  reap(1);
+  if(*last != 't')
+    fail("the child's store to the last heap page reached the parent");
+  release_heap(start);
+}
+
+// The process's lazy faults so far.
+static int
+lazy_faults(void)
+{
+  struct memstat st;
+  get_memstat(&st);
+  return st.p_lazy_faults;
+}
+
+// Check that what (a kernel copy) made exactly n lazy faults since *count,
+// which is brought up to date.
+static void
+expect_lazy(int *count, int n, const char *what)
+{
+  int now = lazy_faults();
+  if(now - *count != n)
+    fail("%s made %d lazy faults, not %d", what, now - *count, n);
+  *count = now;
+}
+
+// The kernel's copies from and to user memory fill untouched heap pages:
+// write() of untouched pages sends zeros, a path's NUL on an untouched
+// page ends it, read() and fstat() store into untouched pages. Outside
+// the heap (the guard page, past the break) they fail.
+static void
+t_lazy_copy(void)
+{
+  char *p = reserve(8 * PGSIZE);
+  int count = lazy_faults();
+  int fd = open("zeros", O_CREATE | O_RDWR);
+  if(fd < 0 || write(fd, p + PGSIZE - 100, 4000) != 4000)
+    fail("write() from untouched heap pages failed");
+  close(fd);
+  expect_lazy(&count, 2, "write() from two untouched pages");
+
+  char *path = p + 3 * PGSIZE - 5;
+  memmove(path, "zeros", 5);
+  expect_lazy(&count, 1, "storing a path");
+  fd = open(path, O_RDONLY);
+  if(fd < 0)
+    fail("open() of a path ending on an untouched page failed");
+  expect_lazy(&count, 1, "open() of a path whose NUL is on an untouched page");
+  memset(buf, 'x', 4000);
+  if(read(fd, buf, 4000) != 4000)
+    fail("reading the file back failed");
+  check_bytes(buf, 4000, 0, "data written from untouched pages");
+
+  fill(buf, 3000, 9);
+  make_file("data", buf, 3000);
+  close(fd);
+  fd = open("data", O_RDONLY);
+  if(fd < 0 || read(fd, p + 5 * PGSIZE - 50, 3000) != 3000)
+    fail("read() into untouched heap pages failed");
+  expect_lazy(&count, 2, "read() into two untouched pages");
+  check_fill(p + 5 * PGSIZE - 50, 0, 3000, 9, "data read into untouched pages");
+  if(fstat(fd, (struct stat *)(p + 6 * PGSIZE)) != 0)
+    fail("fstat() into an untouched heap page failed");
+  expect_lazy(&count, 1, "fstat() into an untouched page");
+  close(fd);
+  fd = open("data", O_RDWR);
+  if(fd < 0 || read(fd, (char *)guard_page(), 10) != -1 ||
+     read(fd, p + 8 * PGSIZE, 10) != -1 || write(fd, (char *)guard_page(), 10) != -1)
+    fail("read() or write() with the guard page or the break did not return -1");
+  expect_lazy(&count, 0, "copies outside the heap");
+  close(fd);
+  release_heap(p);
+}
+
+// exec() fetches its arguments from heap pages nobody touched: argv's
+// terminating null pointer and one empty argument read as zeros.
+static void
+t_lazy_exec(void)
+{
+  char *p = reserve(4 * PGSIZE);
+  strcpy(p, SELF);
+  strcpy(p + 64, ECHO_ARGS);
+  strcpy(p + 128, "alpha");
+  char **argv = (char **)(p + 2 * PGSIZE) - 4;
+  argv[0] = p;
+  argv[1] = p + 64;
+  argv[2] = p + 128;
+  argv[3] = p + 3 * PGSIZE + 100;
+  char out[64];
+  int st = exec_output(argv, out, sizeof(out));
+  if(st != 0)
+    fail("exec with arguments in untouched heap pages: exit status %d", st);
+  if(strcmp(out, SELF "\n" ECHO_ARGS "\nalpha\n\n") != 0)
+    fail("exec with arguments in untouched heap pages printed '%s'", out);
+  release_heap(p);
+}
+
+enum access { LOAD, STORE, EXEC };
+
+// An access that must kill the process making it.
+struct bad_access {
+  const char *what;
+  uint64 va;
+  enum access access;
+};
+
+static struct bad_access bad[12];
+
+// Make bad access number i, which should not return.
+static void
+make_bad_access(uint64 i)
+{
+  volatile char *va = (volatile char *)bad[i].va;
+  if(bad[i].access == LOAD)
+    sink = *va;
+  else if(bad[i].access == STORE)
+    *va = 1;
+  else
+    ((void (*)(void))va)();
+}
+
+// Fill bad[] for a heap whose reserved part ends at brk; return the count.
+static int
+bad_accesses(uint64 brk, char *heap_page)
+{
+  uint64 guard = guard_page();
+  int n = 0;
+  bad[n++] = (struct bad_access){ "load at the break", brk, LOAD };
+  bad[n++] = (struct bad_access){ "store a page past the break", brk + PGSIZE, STORE };
+  bad[n++] = (struct bad_access){ "store 1 GiB past the break", brk + (1UL << 30), STORE };
+  bad[n++] = (struct bad_access){ "load from the stack guard page", guard, LOAD };
+  bad[n++] = (struct bad_access){ "store to the stack guard page", guard + 8, STORE };
+  bad[n++] = (struct bad_access){ "load from TRAMPOLINE", TRAMPOLINE, LOAD };
+  bad[n++] = (struct bad_access){ "jump to TRAMPOLINE", TRAMPOLINE, EXEC };
+  bad[n++] = (struct bad_access){ "store to TRAPFRAME", TRAPFRAME, STORE };
+  bad[n++] = (struct bad_access){ "load at MAXVA", MAXVA, LOAD };
+  bad[n++] = (struct bad_access){ "store to the program's text", (uint64)&make_bad_access, STORE };
+  bad[n++] = (struct bad_access){ "jump into the heap", (uint64)heap_page, EXEC };
+  return n;
+}
+
+// Load the last reserved byte of the heap (which is allowed).
+static void
+load_last(uint64 brk)
+{
+  sink = *(volatile char *)(brk - 1);
+}
+
+// Accesses outside the heap and the program kill the child that makes
+// them, whatever lies reserved below the break; the parent goes on.
+static void
+t_lazy_badfault(void)
+{
+  char *p = reserve(16 * PGSIZE);
+  stamp(p, 0, 1, 77);
+  uint64 brk = (uint64)sbrk(0);
+  if(child_status(load_last, brk) != 0)
+    fail("a load from the last reserved heap byte did not work");
+  int n = bad_accesses(brk, p);
+  for(int i = 0; i < n; i++)
+    expect_killed(make_bad_access, i, bad[i].what);
+  check_stamps(p, 0, 1, 77, "parent");
+  check_bytes(p + 15 * PGSIZE, PGSIZE, 0, "parent's untouched heap page");
+  release_heap(p);
+}
+
+// ---- oom: running out of memory ----------------------------------------------------
+
+// Reserve npages pages and store into every one: more than the machine
+// has, so the kernel must kill this process on the way.
+static void
+hog(uint64 npages)
+{
+  char *p = reserve(npages * PGSIZE);
+  stamp(p, 0, npages, 0);
+}
+
+// A child that touches more memory than exists is killed; all its memory
+// comes back, and the system still works.
+static void
+t_oom_lazy(void)
+{
+  struct memstat st;
+  get_memstat(&st);
+  int k = kpages();
+  expect_killed(hog, st.total_pages + 1024, "touching more pages than the machine has");
+  if(kpages() != k)
+    fail("the killed hog left %d pages free, not %d", kpages(), k);
+  if(child_status(hog, 64) != 0)
+    fail("after the hog, a child could not touch 64 pages");
+}
+
+// An eager fork of a process holding over half of memory fails, frees
+// what it took, and leaves the parent's memory as it was: same values,
+// still private (stores to it take no copy-on-write fault).
+static void
+t_oom_eagerfork(void)
+{
+  struct memstat a, b;
+  int n = over_half();
+  char *p = grow(n);
+  stamp(p, 0, n, 7);
+  eager_fork_fails(n);
+  check_stamps(p, 0, n, 7, "parent after the failed fork");
+  get_memstat(&a);
+  stamp(p, 0, n, 8);
+  get_memstat(&b);
+  if(b.p_cow_faults != a.p_cow_faults || b.free_pages != a.free_pages)
+    fail("after a failed eager fork, stores made %d cow faults and took %d pages",
+         (int)(b.p_cow_faults - a.p_cow_faults), (int)(a.free_pages - b.free_pages));
+  release_heap(p);
+}
+
+// Memory runs out while a child breaks copy-on-write sharing: the child
+// is killed, its copies freed; the parent keeps its memory, and as the
+// last holder its stores copy nothing.
+static void
+t_oom_cowbreak(void)
+{
+  struct memstat a, b;
+  int n = over_half();
+  char *p = grow(n);
+  stamp(p, 0, n, 5);
+  int k = kpages();
+  int pid = cow_fork();
+  if(pid == 0){
+    stamp(p, 0, n, 6);     // more copies than there is memory for
+    exit(0);
+  }
+  int st = 0;
+  if(wait(&st) != pid || st != -1)
+    fail("a child copying %d shared pages was not killed (status %d)", n, st);
+  if(kpages() != k)
+    fail("the killed child left %d pages free, not %d", kpages(), k);
+  check_stamps(p, 0, n, 5, "parent");
+  get_memstat(&a);
+  stamp(p, 0, n, 9);
+  get_memstat(&b);
+  if(b.p_cow_faults - a.p_cow_faults != n || b.p_cow_copies != a.p_cow_copies ||
+     b.free_pages != a.free_pages)
+    fail("the last holder's %d stores made %d cow faults, %d copies", n,
+         (int)(b.p_cow_faults - a.p_cow_faults), (int)(b.p_cow_copies - a.p_cow_copies));
+  release_heap(p);
+}
+
+// ---- inject: every allocation of an operation fails in turn --------------------------
+//
+// For n = 1, 2, ... a fresh child W sets kfail(n), so that its n-th page
+// allocation from then on fails, and makes the operation. Until n passes
+// the number of pages the operation allocates, the failure hits it: it
+// must fail cleanly (or, for a page fault, W is killed). After each round
+// the free-page count must be exactly what it was.
+//
+// Between kfail() and the end of the operation W must allocate nothing
+// else. It stores only to its stack, whose page its first store after
+// fork has already made its own; copy-on-write data pages are only read.
+
+// How W ends.
+enum {
+  INJ_FAILED = 10,   // the operation failed cleanly
+  INJ_DONE = 11,     // it succeeded and the injected failure is still to come
+  INJ_HIT = 12,      // it succeeded although the injected failure happened
+  INJ_BADEXEC = 13,  // the exec'd program got the wrong arguments
+};
+#define INJECT_MAX 200
+
+// What inject() accepts besides INJ_FAILED on the way to INJ_DONE.
+enum {
+  MAY_BE_KILLED = 1, // the failure kills W (a page fault found no page)
+  HAS_FALLBACK = 2,  // the operation may succeed without the page
+};
+
+static int (*inject_op)(int n);
+
+// W: make the operation with allocation n failing; exit with its outcome.
+static void
+inject_child(uint64 n)
+{
+  exit(inject_op(n));
+}
+
+// Is an injected allocation failure still to come within the next n
+// allocations? Each pipe() allocates exactly one page (freed again when
+// both ends are closed): make up to n of them and see whether one fails.
+static int
+failure_pending(int n)
+{
+  int fds[2];
+  for(int i = 0; i < n; i++){
+    if(pipe(fds) < 0)
+      return 1;
+    close(fds[0]);
+    close(fds[1]);
+  }
+  return 0;
+}
+
+// The outcome of an operation that succeeded with allocation n failing.
+static int
+succeeded(int n)
+{
+  return failure_pending(n) ? INJ_DONE : INJ_HIT;
+}
+
+// Judge W's exit status st for the operation what with allocation n
+// failing. Returns 1 when the operation succeeded untouched (the end).
+static int
+inject_verdict(const char *what, int n, int st, int flags)
+{
+  if(st == INJ_DONE && n == 1)
+    fail("%s: allocated no page at all", what);
+  if(st == INJ_DONE)
+    return 1;
+  if(st == INJ_FAILED || (st == -1 && (flags & MAY_BE_KILLED)) ||
+     (st == INJ_HIT && (flags & HAS_FALLBACK)))
+    return 0;
+  if(st == -1)
+    fail("%s: killed with allocation %d failing", what, n);
+  if(st == INJ_HIT)
+    fail("%s: succeeded although its allocation %d failed", what, n);
+  if(st == INJ_BADEXEC)
+    fail("%s: the program got the wrong arguments (allocation %d failing)", what, n);
+  fail("%s: exit status %d with allocation %d failing", what, st, n);
+}
+
+// Run op with its 1st, 2nd, ... allocation failing until it succeeds
+// with the failure still to come; check the free pages after each.
+static void
+inject(const char *what, int (*op)(int), int flags)
+{
+  inject_op = op;
+  int k = kpages();
+  for(int n = 1; n <= INJECT_MAX; n++){
+    int st = child_status(inject_child, n);
+    if(kpages() != k)
+      fail("%s with allocation %d failing: free pages %d before, %d after",
+           what, n, k, kpages());
+    if(inject_verdict(what, n, st, flags))
+      return;
+  }
+  fail("%s: still failing with allocation %d failing", what, INJECT_MAX);
+}
+
+// fork(); the child exits at once and the parent reaps it, with no store
+// to memory in between: after a copy-on-write fork a store copies a page,
+// an allocation of its own. Returns the child's pid, -1 if fork failed,
+// -2 if wait returned something else.
+static int
+fork_and_reap(void)
+{
+  register long a0 asm("a0");
+  asm volatile(
+    "li a7, %1\n"
+    "ecall\n"              // fork()
+    "bnez a0, 1f\n"
+    "li a7, %2\n"
+    "ecall\n"              // the child: exit(0)
+    "1: bltz a0, 2f\n"
+    "mv t0, a0\n"
+    "li a0, 0\n"
+    "li a7, %3\n"
+    "ecall\n"              // wait(0)
+    "beq a0, t0, 2f\n"
+    "li a0, -2\n"
+    "2:\n"
+    : "=r" (a0)
+    : "i" (SYS_fork), "i" (SYS_exit), "i" (SYS_wait)
+    : "a7", "t0", "memory");
+  return a0;
+}
+
+// fork in the given mode with allocation n failing.
+static int
+fork_injected(int n, int mode)
+{
+  int old = forkmode(mode);
+  kfail(n);
+  int pid = fork_and_reap();
+  forkmode(old);
+  if(pid == -2)
+    fail("wait did not return the forked child");
+  return pid < 0 ? INJ_FAILED : succeeded(n);
+}
+
+// The two modes of fork, as operations.
+static int
+op_fork_cow(int n)
+{
+  return fork_injected(n, FORK_COW);
+}
+
+static int
+op_fork_eager(int n)
+{
+  return fork_injected(n, FORK_EAGER);
+}
+
+// Forks of a process with a page in a second 2 MiB region: fork fails
+// also after sharing or copying some pages, when it needs a page table.
+static void
+t_inject_fork(void)
+{
+  char *p = reserve(2 * MEGAPAGE);
+  p[2 * MEGAPAGE - 1] = 1;
+  inject("fork (copy-on-write)", op_fork_cow, 0);
+  inject("fork (eager)", op_fork_eager, 0);
+}
+
+// exec of this program with arguments; the new program checks them and
+// whether the failure is still to come (inject_exec_child).
+static int
+op_exec(int n)
+{
+  char arg[12];
+  format(arg, sizeof(arg), "%d", n);
+  char *argv[] = { SELF, INJECT_EXEC, arg, "alpha", "beta", 0 };
+  kfail(n);
+  exec(SELF, argv);
+  return INJ_FAILED;
+}
+
+// The program exec'd by op_exec: vmtest --inject-exec N alpha beta.
+static int
+inject_exec_child(int argc, char *argv[])
+{
+  if(argc != 5 || strcmp(argv[3], "alpha") != 0 || strcmp(argv[4], "beta") != 0)
+    return INJ_BADEXEC;
+  return succeeded(atoi(argv[2]));
+}
+
+static void
+t_inject_exec(void)
+{
+  inject("exec", op_exec, 0);
+}
+
+// sbrk's eager growth across a 2 MiB boundary (so that page-table pages
+// are needed too). It falls back to reserving what it could not allocate:
+// the new memory must read as zero either way.
+static int
+op_sbrk(int n)
+{
+  enum { N = 8 };
+  uint64 brk = (uint64)sbrk(0);
+  uint64 to = next_megapage(brk + 4 * PGSIZE) - 4 * PGSIZE;
+  reserve(to - brk);
+  kfail(n);
+  char *p = sbrk(N * PGSIZE);
+  int r = p == SBRK_ERROR ? INJ_FAILED : succeeded(n);
+  kfail(0);
+  if(r == INJ_FAILED)
+    fail("sbrk failed instead of reserving the memory");
+  for(int i = 0; i < N; i++)
+    if(p[i * PGSIZE] != 0)
+      fail("page %d of an sbrk with allocation %d failing is not zero", i, n);
+  return r;
+}
+
+static void
+t_inject_sbrk(void)
+{
+  inject("sbrk", op_sbrk, HAS_FALLBACK);
+}
+
+static int *cow_fds;   // a page W shares copy-on-write with its parent
+
+// pipe() with its descriptors stored into fds; the failed call must
+// store nothing and leave no descriptor open.
+static int
+pipe_into(int n, int *fds)
+{
+  int low = lowest_free_fd();
+  kfail(n);
+  if(pipe(fds) < 0){
+    if(fds[0] != -7 || fds[1] != -7)
+      fail("a failed pipe() stored descriptors %d %d", fds[0], fds[1]);
+    if(lowest_free_fd() != low)
+      fail("a failed pipe() left a descriptor open");
+    return INJ_FAILED;
+  }
+  int r = succeeded(n);
+  check_pipe(fds, "pipe() with allocations failing");
+  close(fds[0]);
+  close(fds[1]);
+  return r;
+}
+
+// pipe() into W's stack, and into a copy-on-write page.
+static int
+op_pipe(int n)
+{
+  int fds[2] = { -7, -7 };
+  return pipe_into(n, fds);
+}
+
+static int
+op_pipe_cow(int n)
+{
+  return pipe_into(n, cow_fds);
+}
+
+static void
+t_inject_pipe(void)
+{
+  inject("pipe", op_pipe, 0);
+  cow_fds = (int *)grow(1);
+  cow_fds[0] = cow_fds[1] = -7;
+  inject("pipe into a copy-on-write page", op_pipe_cow, 0);
+  if(cow_fds[0] != -7 || cow_fds[1] != -7)
+    fail("the children's pipe() calls changed the parent's page");
+}
+
+static char *lazy_target;   // an untouched heap page, 2 MiB from the others
+
+// A store to an untouched heap page: a page, and a page table, to find.
+static int
+op_lazy(int n)
+{
+  kfail(n);
+  *(volatile char *)lazy_target = 1;
+  return succeeded(n);
+}
+
+static char *cow_target;    // a page W shares copy-on-write with its parent
+
+// A store to a shared page: its copy to allocate.
+static int
+op_cow(int n)
+{
+  kfail(n);
+  *(volatile int *)cow_target = 2;
+  return succeeded(n);
+}
+
+static void
+t_inject_fault(void)
+{
+  char *p = reserve(4 * MEGAPAGE);
+  lazy_target = (char *)next_megapage((uint64)p + MEGAPAGE);
+  inject("a lazy page fault", op_lazy, MAY_BE_KILLED);
+  cow_target = grow(1);
+  *(volatile int *)cow_target = 1;
+  inject("a copy-on-write fault", op_cow, MAY_BE_KILLED);
+  if(*(volatile int *)cow_target != 1)
+    fail("a child's store reached the parent's page");
+}
+
+static char *open_name;   // a file name ending on the last byte of a page
+
+// open(O_CREATE) of a file whose name's NUL is on an untouched heap page
+// (in a fresh 2 MiB region): copying the name in needs a page and a page
+// table. A failed open must not create the file.
+static int
+op_open(int n)
+{
+  memmove(open_name, "injected", 8);
+  kfail(n);
+  int fd = open(open_name, O_CREATE | O_RDWR);
+  if(fd < 0){
+    if(open("injected", O_RDONLY) >= 0)
+      fail("a failed open(O_CREATE) created the file");
+    return INJ_FAILED;
+  }
+  int r = succeeded(n);
+  if(write(fd, "x", 1) != 1)
+    fail("write to the created file failed");
+  close(fd);
+  if(unlink("injected") != 0)
+    fail("unlink of the created file failed");
+  return r;
+}
+
+static void
+t_inject_open(void)
+{
+  char *p = reserve(4 * MEGAPAGE);
+  open_name = (char *)next_megapage((uint64)p + MEGAPAGE) - 8;
+  inject("open(O_CREATE)", op_open, 0);
+}
+
+// ---- acct: what sysinfo and memstat report ----------------------------------------
+
+static int acct_gate[2];
+
+// A child that waits at the gate.
+static void
+wait_at_gate(uint64 unused)
+{
+  gate_pass(acct_gate);
+}
+
+// sysinfo: freemem is the free pages in bytes; nproc counts processes.
+static void
+t_acct_sysinfo(void)
+{
+  struct sysinfo si;
+  struct memstat st;
+  if(sysinfo(&si) != 0)
+    fail("sysinfo failed");
+  int k = kpages();
+  get_memstat(&st);
+  if(si.freemem != (uint64)k * PGSIZE || st.free_pages != k)
+    fail("sysinfo says %d bytes free, kpages %d pages, memstat %d pages",
+         (int)si.freemem, k, (int)st.free_pages);
+  int n0 = si.nproc;
+  gate_make(acct_gate);
+  for(int i = 0; i < 3; i++)
+    cow_child(wait_at_gate, 0);
+  sysinfo(&si);
+  if(si.nproc != n0 + 3)
+    fail("nproc went from %d to %d with 3 more processes", n0, (int)si.nproc);
+  gate_open(acct_gate);
+  reap(3);
+  sysinfo(&si);
+  if(si.nproc != n0)
+    fail("nproc is %d after the children, not %d", (int)si.nproc, n0);
+}
+
+// The child of t_acct_pt: report its own page-table pages, then wait.
+static void
+report_pt(uint64 fd)
+{
+  struct memstat st;
+  get_memstat(&st);
+  if(write(fd, &st.p_pt_pages, sizeof(st.p_pt_pages)) != sizeof(st.p_pt_pages))
+    fail("write failed");
+  gate_pass(acct_gate);
+}
+
+// pt_pages grows by a new process's page tables and shrinks back when it
+// is gone; a touch in a new 1 GiB region adds two table pages.
+static void
+t_acct_pt(void)
+{
+  struct memstat a, b;
+  int p[2];
+  uint64 child_pt = 0;
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  gate_make(acct_gate);
+  get_memstat(&a);
+  if(a.p_pt_pages < 3 || a.pt_pages < a.p_pt_pages)
+    fail("%d page-table pages for this process, %d in all",
+         (int)a.p_pt_pages, (int)a.pt_pages);
+  cow_child(report_pt, p[1]);
+  read_all(p[0], (char *)&child_pt, sizeof(child_pt));
+  get_memstat(&b);
+  if(b.pt_pages != a.pt_pages + child_pt)
+    fail("a child with %d page-table pages took pt_pages from %d to %d",
+         (int)child_pt, (int)a.pt_pages, (int)b.pt_pages);
+  gate_open(acct_gate);
+  reap(1);
+  get_memstat(&b);
+  if(b.pt_pages != a.pt_pages)
+    fail("pt_pages is %d after the child, not %d", (int)b.pt_pages, (int)a.pt_pages);
+  char *h = reserve((1 << 30) + MEGAPAGE);
+  h[(1 << 30) + MEGAPAGE - 1] = 1;
+  get_memstat(&b);
+  if(b.p_pt_pages != a.p_pt_pages + 2 || b.pt_pages != a.pt_pages + 2)
+    fail("a touch 1 GiB away added %d page-table pages, not 2",
+         (int)(b.p_pt_pages - a.p_pt_pages));
+  close(p[0]);
+  close(p[1]);
+}
+
+// shared_pages grows by at least the touched pages when a child shares
+// them, and comes back when the child is gone.
+static void
+t_acct_shared(void)
+{
+  enum { N = 32 };
+  struct memstat a, b;
+  char *p = grow(N);
+  stamp(p, 0, N, 1);
+  gate_make(acct_gate);
+  get_memstat(&a);
+  cow_child(wait_at_gate, 0);
+  get_memstat(&b);
+  if(b.shared_pages < a.shared_pages + N)
+    fail("sharing %d touched pages took shared_pages from %d to %d", N,
+         (int)a.shared_pages, (int)b.shared_pages);
+  gate_open(acct_gate);
+  reap(1);
+  get_memstat(&b);
+  if(b.shared_pages != a.shared_pages)
+    fail("shared_pages is %d after the child, not %d", (int)b.shared_pages,
+         (int)a.shared_pages);
+}
+
+// Exit 0 if memstat() into va fails as it should. In a child: should it
+// store into the trapframe, say, the process would not survive.
+static void
+memstat_at(uint64 va)
+{
+  exit(memstat((struct memstat *)va) == -1 ? 0 : 1);
+}
+
+// memstat's own numbers agree with each other and with the process;
+// touching reserved pages adds exactly those; bad buffers give -1, lazy
+// and copy-on-write ones work.
+static void
+t_acct_memstat(void)
+{
+  struct memstat a, b;
+  get_memstat(&a);
+  if(a.free_pages > a.total_pages || a.total_pages * PGSIZE > MAXPHYSMEM)
+    fail("%d pages free of %d", (int)a.free_pages, (int)a.total_pages);
+  if(a.p_size != (uint64)sbrk(0) || a.p_resident > a.p_size / PGSIZE)
+    fail("size %d with %d pages resident; sbrk(0) is %p", (int)a.p_size,
+         (int)a.p_resident, sbrk(0));
+  char *p = reserve(8 * PGSIZE);
+  stamp(p, 0, 5, 1);
+  get_memstat(&b);
+  if(b.p_resident != a.p_resident + 5 || b.p_lazy_faults != a.p_lazy_faults + 5 ||
+     b.p_size != a.p_size + 8 * PGSIZE)
+    fail("touching 5 reserved pages: resident +%d, lazy faults +%d",
+         (int)(b.p_resident - a.p_resident), (int)(b.p_lazy_faults - a.p_lazy_faults));
+  uint64 badva[] = { 0, guard_page(), (uint64)sbrk(0), (uint64)&t_acct_memstat,
+                     MAXVA, TRAMPOLINE, TRAPFRAME };
+  for(int i = 0; i < NELEM(badva); i++){
+    int st = child_status(memstat_at, badva[i]);
+    if(st != 0)
+      fail("memstat(%p) did not return -1 (status %d)", (void *)badva[i], st);
+  }
+  if(memstat((struct memstat *)(p + 6 * PGSIZE)) != 0)
+    fail("memstat into an untouched heap page failed");
+  if(cow_fork() == 0)
+    exit(memstat((struct memstat *)p) == 0 ? 0 : 1);
+  reap(1);
+  release_heap(p);
+}
+
+// ---- the test table and main -------------------------------------------------------
+
+static struct test tests[] = {
+  { "cow-bigfork", t_cow_bigfork, "cow", "fork of over half of memory: eager fails, cow works" },
+  { "cow-three", t_cow_three, "cow", "three processes write the same shared pages" },
+  { "cow-read", t_cow_read, "cow", "read() from a file and a pipe into shared pages" },
+  { "cow-pipefds", t_cow_pipefds, "cow", "pipe() stores its descriptors into a shared page" },
+  { "cow-wait", t_cow_wait, "cow", "wait() stores the status into a shared page" },
+  { "cow-gens", t_cow_gens, "cow", "three generations share, write and check" },
+  { "cow-isolation", t_cow_isolation, "cow", "a child's stores leave the parent's memory alone" },
+  { "cow-stats", t_cow_stats, "cow", "cow fault and copy counters; the last holder copies nothing" },
+  { "cow-harts", t_cow_harts, "cow", "processes on several harts break sharing at once" },
+  { "lazy-huge", t_lazy_huge, "lazy", "sbrk(1 GiB), sparse touches, shrink frees all" },
+  { "lazy-zero", t_lazy_zero, "lazy", "sbrklazy costs nothing until touched; reads zero" },
+  { "lazy-shrink", t_lazy_shrink, "lazy", "touching a shrunk heap kills the child only" },
+  { "lazy-top", t_lazy_top, "lazy", "a heap reserved up to the trapframe" },
+  { "lazy-copy", t_lazy_copy, "lazy", "the kernel's copies fill untouched heap pages" },
+  { "lazy-exec", t_lazy_exec, "lazy", "exec with arguments in untouched heap pages" },
+  { "lazy-badfault", t_lazy_badfault, "lazy", "faults outside the heap kill the child only" },
+  { "oom-lazy", t_oom_lazy, "oom", "touching more than all memory kills the toucher" },
+  { "oom-eagerfork", t_oom_eagerfork, "oom", "a failed eager fork leaves the parent intact" },
+  { "oom-cowbreak", t_oom_cowbreak, "oom", "running out while breaking sharing kills the breaker" },
+  { "inject-fork", t_inject_fork, "inject", "fork with each allocation failing, both modes" },
+  { "inject-exec", t_inject_exec, "inject", "exec with each allocation failing" },
+  { "inject-sbrk", t_inject_sbrk, "inject", "eager sbrk with each allocation failing" },
+  { "inject-pipe", t_inject_pipe, "inject", "pipe() with each allocation failing" },
+  { "inject-fault", t_inject_fault, "inject", "lazy and cow faults with each allocation failing" },
+  { "inject-open", t_inject_open, "inject", "open(O_CREATE) of a name in a lazy page, failing" },
+  { "acct-sysinfo", t_acct_sysinfo, "acct", "sysinfo: free memory and process count" },
+  { "acct-pt", t_acct_pt, "acct", "page-table pages follow processes and touches" },
+  { "acct-shared", t_acct_shared, "acct", "shared pages follow a copy-on-write fork" },
+  { "acct-memstat", t_acct_memstat, "acct", "memstat's numbers agree; bad buffers" },
+};
+
+// vmtest --echo ARGS...: print each argument on a line of its own.
+static int
+echo_args(int argc, char *argv[])
+{
+  return print_args(argc, argv) == 0 ? 0 : 97;
+}
+
+int
+main(int argc, char *argv[])
+{
+  if(argc >= 2 && strcmp(argv[1], ECHO_ARGS) == 0)
+    return echo_args(argc, argv);
+  if(argc >= 2 && strcmp(argv[1], INJECT_EXEC) == 0)
+    return inject_exec_child(argc, argv);
+  stack_top = PGROUNDUP(r_sp());
+  return run_tests("vmtest", "/vt", tests, NELEM(tests), argc, argv);
+}
