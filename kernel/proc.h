@@ -85,6 +85,7 @@ struct proc {
   uint64 kstack;               // Virtual address of kernel stack
   uint64 sz;                   // Size of process memory (bytes)
   uint64 heap_start;           // First byte of the heap (end of the stack)
+  uint64 overcommit;           // heap bytes sbrk promised without backing
   pagetable_t pagetable;       // User page table
   struct trapframe *trapframe; // data page for trampoline.S
   struct context context;      // swtch() here to run process

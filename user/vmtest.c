@@ -719,6 +719,26 @@ touch_zero(volatile char *p, char v)
     fail("byte %p does not keep its value", p);
 }
 
+// "sbrk a page until it fails", the way xv6's usertests count free
+// memory, must end: sbrk backs what it can and then overcommits, but only
+// up to 1 GiB of promises. It counts at least the free pages, and
+// shrinking back by the whole amount (an int) works.
+static void
+t_lazy_sbrkall(void)
+{
+  int k = kpages();
+  char *start = sbrk(0);
+  int n = 0;
+  while(sbrk(PGSIZE) != SBRK_ERROR)
+    n++;
+  if(n < k - 64 || n > k + (1 << 30) / PGSIZE)
+    fail("sbrk(4096) succeeded %d times with %d pages free", n, k);
+  if(sbrk(-(int)(sbrk(0) - start)) == SBRK_ERROR || sbrk(0) != start)
+    fail("could not shrink the heap back by %d pages", n);
+  if(sbrk(PGSIZE) == SBRK_ERROR)
+    fail("sbrk fails after shrinking back");
+}
+
 // sbrk(1 GiB) on a smaller machine reserves the range; touching one byte
 // in every 64 MiB fills only those pages; shrinking gives them back.
 static void
@@ -1584,6 +1604,7 @@ static struct test tests[] = {
   { "cow-stats", t_cow_stats, "cow", "cow fault and copy counters; the last holder copies nothing" },
   { "cow-harts", t_cow_harts, "cow", "processes on several harts break sharing at once" },
   { "lazy-huge", t_lazy_huge, "lazy", "sbrk(1 GiB), sparse touches, shrink frees all" },
+  { "lazy-sbrkall", t_lazy_sbrkall, "lazy", "sbrk a page until it fails: it ends" },
   { "lazy-zero", t_lazy_zero, "lazy", "sbrklazy costs nothing until touched; reads zero" },
   { "lazy-shrink", t_lazy_shrink, "lazy", "touching a shrunk heap kills the child only" },
   { "lazy-top", t_lazy_top, "lazy", "a heap reserved up to the trapframe" },

@@ -135,6 +135,7 @@ freeproc(struct proc *p)
   p->pagetable = 0;
   p->sz = 0;
   p->heap_start = 0;
+  p->overcommit = 0;
   p->pid = 0;
   p->parent = 0;
   p->name[0] = 0;
@@ -191,11 +192,14 @@ userinit(void)
 }
 
 // Grow (n > 0) or shrink (n < 0) the heap of the current process by n
-// bytes. Growth allocates zeroed pages now when mode is SBRK_EAGER and
-// enough pages are free; otherwise (SBRK_LAZY, or more than free memory:
-// overcommit) it only reserves the range, and page faults fill it in.
-// The heap cannot shrink below its start nor grow into the trapframe.
-// Returns 0, or -1 on failure (nothing changed).
+// bytes. SBRK_EAGER growth allocates zeroed pages now when enough are
+// free; when not, it overcommits: the range is only reserved, and page
+// faults fill it in (mm/fault.c). A process's unbacked promises are
+// capped at OVERCOMMIT_MAX (1 GiB), so that "sbrk a page until it fails"
+// (how xv6's usertests measure free memory) ends soon, counting free
+// pages, and its total stays below the 2 GiB an int can shrink by.
+// SBRK_LAZY growth is always only reserved. The heap cannot shrink below its start nor grow
+// into the trapframe. Returns 0, or -1 on failure (nothing changed).
 int
 growproc(int n, int mode)
 {
@@ -204,16 +208,19 @@ growproc(int n, int mode)
   if(n > 0){
     if(sz + n > TRAPFRAME)
       return -1;
-    // Allocating is only an attempt: should it fail it undoes itself,
-    // and the range stays reserved for faults to fill (mm/fault.c).
     uint64 pages = (PGROUNDUP(sz + n) - PGROUNDUP(sz)) / PGSIZE;
-    if(mode == SBRK_EAGER && pages < kfreepages())
-      uvmalloc(p->pagetable, sz, sz + n, PTE_W);
+    if(mode == SBRK_EAGER && (pages >= kfreepages() ||
+                              uvmalloc(p->pagetable, sz, sz + n, PTE_W) == 0)){
+      if(p->overcommit + n > OVERCOMMIT_MAX)
+        return -1;
+      p->overcommit += n;
+    }
     sz += n;
   } else if(n < 0){
     if((uint64)-(long)n > sz - p->heap_start)
       return -1;
     sz = uvmdealloc(p->pagetable, sz, sz + n);
+    p->overcommit -= p->overcommit < -(long)n ? p->overcommit : -(long)n;
   }
   p->sz = sz;
   return 0;
@@ -236,6 +243,7 @@ fork(void)
   }
   np->sz = p->sz;
   np->heap_start = p->heap_start;
+  np->overcommit = p->overcommit;
   *np->trapframe = *p->trapframe;
   np->trapframe->a0 = 0;
   for(int i = 0; i < NOFILE; i++)
