@@ -20,19 +20,6 @@
 #include "defs.h"
 #include "mm/pte.h"
 
-// Does the leaf pte allow this access from user mode?
-static int
-pte_allows(pte_t pte, enum fault_access access)
-{
-  if(!pte_user(pte))
-    return 0;
-  switch(access){
-  case ACCESS_LOAD:  return (pte & PTE_R) != 0;
-  case ACCESS_STORE: return (pte & PTE_W) != 0;
-  default:           return (pte & PTE_X) != 0;
-  }
-}
-
 // Map a zeroed page at va, inside p's lazily reserved heap.
 static enum fault_result
 lazy_fill(struct proc *p, uint64 va)
@@ -61,7 +48,7 @@ uvm_fault(struct proc *p, uint64 va, enum fault_access access)
     return FAULT_BAD;
   pte_t *pte = walk(p->pagetable, va, 0);
   if(pte && pte_valid(*pte)){
-    if(pte_allows(*pte, access))
+    if(pte_user_allows(*pte, access))
       return FAULT_OK;
     if(access == ACCESS_STORE && pte_user(*pte) && pte_cow(*pte))
       return cow_break(p->pagetable, va, pte);

@@ -37,6 +37,20 @@ static inline int pte_cow(pte_t pte)      { return (pte & PTE_COW) != 0; }
 static inline uint64 pte_pa(pte_t pte)    { return PTE2PA(pte); }
 static inline int pte_flags(pte_t pte)    { return PTE_FLAGS(pte); }
 
+// Does the leaf pte let user mode make this access (enum fault_access,
+// defs.h: load, store or exec)?
+static inline int
+pte_user_allows(pte_t pte, int access)
+{
+  if(!pte_leaf(pte) || !pte_user(pte))
+    return 0;
+  switch(access){
+  case ACCESS_LOAD:  return (pte & PTE_R) != 0;
+  case ACCESS_STORE: return (pte & PTE_W) != 0;
+  default:           return (pte & PTE_X) != 0;
+  }
+}
+
 // The next-level table an interior entry points to.
 static inline pagetable_t pte_next_table(pte_t pte) { return (pagetable_t)PTE2PA(pte); }
 

@@ -12,17 +12,15 @@
 #include "defs.h"
 #include "mm/pte.h"
 
-// Physical address of the user page holding va if the user may access it
-// (and write it, when write is set), with the pte it was found in.
+// Physical address of the user page holding va if the user may already
+// make that access (a load, or a store); 0 otherwise.
 static uint64
-user_page_mapped(pagetable_t pt, uint64 va, int write)
+user_page_mapped(pagetable_t pt, uint64 va, enum fault_access access)
 {
   if(va >= MAXVA)
     return 0;
   pte_t *pte = walk(pt, va, 0);
-  if(pte == 0 || !pte_valid(*pte) || !pte_user(*pte))
-    return 0;
-  if(write ? !pte_writable(*pte) : !(*pte & PTE_R))
+  if(pte == 0 || !pte_user_allows(*pte, access))
     return 0;
   return pte_pa(*pte);
 }
@@ -35,11 +33,11 @@ user_page_mapped(pagetable_t pt, uint64 va, int write)
 static uint64
 user_page(pagetable_t pt, uint64 va, int write)
 {
-  uint64 pa = user_page_mapped(pt, va, write);
+  enum fault_access access = write ? ACCESS_STORE : ACCESS_LOAD;
+  uint64 pa = user_page_mapped(pt, va, access);
   struct proc *p = myproc();
-  if(pa == 0 && p && pt == p->pagetable &&
-     uvm_fault(p, va, write ? ACCESS_STORE : ACCESS_LOAD) == FAULT_OK)
-    pa = user_page_mapped(pt, va, write);
+  if(pa == 0 && p && pt == p->pagetable && uvm_fault(p, va, access) == FAULT_OK)
+    pa = user_page_mapped(pt, va, access);
   return pa;
 }
 
