@@ -145,8 +145,15 @@ gdb:
 print-qemu-opts:
 	@echo $(QEMUOPTS)
 
+# The whole test suite: every suite on 1, 3 and 8 harts, then the checks
+# of the grader itself (the broken kernels in tests/mutants/ must fail).
 test: all
-	python3 grade-tests.py --cpus 1,3,8
+	python3 grade-tests.py --cpus 1,3,8 --mutants
+
+# Grading: `make grade UEXTRA=DIR` adds DIR's programs and DIR/grade*.py's
+# tests; GRADEFLAGS passes options, e.g. GRADEFLAGS="--json results.json".
+grade:
+	python3 grade-tests.py $(if $(UEXTRA),--extra $(UEXTRA)) $(GRADEFLAGS)
 
 clean:
 	rm -rf $(B) kernel/kernel fs.img mkfs/mkfs grade-logs

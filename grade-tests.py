@@ -1,30 +1,38 @@
 #!/usr/bin/env python3
-"""Atlas's test suite: boot the kernel in QEMU and check what it prints.
+"""Atlas's grader: boot the kernel in QEMU and check what it prints.
 
-    ./grade-tests.py                 build, then run every test
+    ./grade-tests.py                 build, then run every suite
     ./grade-tests.py boot stress     run the named suites (or suite/test)
-    ./grade-tests.py --list          list the tests
+    ./grade-tests.py --list          list the tests with their points
     ./grade-tests.py -v -j 1         stream the consoles, one QEMU at a time
     ./grade-tests.py --cpus 1,3      run everything with 1 and with 3 harts
+    ./grade-tests.py --json r.json   also write Gradescope's results.json
+    ./grade-tests.py --extra DIR     add DIR's programs and DIR/grade*.py tests
+    ./grade-tests.py --mutants       also check that every broken kernel in
+                                     tests/mutants/ fails the grader
 
-Each test boots a fresh QEMU on its own copy of fs.img. The last line of
-output is "N passed, N failed"; the exit status is non-zero if any test
-failed. Console logs are kept in grade-logs/.
+Each test boots a fresh QEMU on its own copy of fs.img. The output is one
+line per test, the score, and last "N passed, N failed"; the exit status
+is non-zero if any test failed. Console logs are kept in grade-logs/.
 
-To add a test, register a function taking the booted machine:
+To add a test, register a function taking the booted machine (see
+tools/gradelib.py for check(), shared boots and the rest):
 
-    @test("boot", "name")
+    @test("boot", "name", points=1)
     def _(m):
         m.run("command", expect=r"regex")
 """
 
+import json
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools"))
 
-from gradelib import TestFailure, Timeout, main, test  # noqa: E402
+from gradelib import OPTIONAL_SUITES, ROOT, TestFailure, Timeout, main, match, test  # noqa: E402
+from selfcheck import nested_grade, private_tree, register_mutants  # noqa: E402
 
 
 # ---- boot: the kernel comes up and the shell works --------------------------
@@ -121,6 +129,7 @@ def _(m):
 # ---- systest: every system call, good and bad arguments ---------------------
 
 FAILED = r"^test (\S+): FAILED \((.*)\)$"
+CRASH_AFTER = 1.5          # seconds of fsstress before the power goes
 
 
 def test_program(m, program, args, timeout, console=()):
@@ -148,18 +157,50 @@ def test_program(m, program, args, timeout, console=()):
     if not re.search(r"^ALL TESTS PASSED$", out, re.MULTILINE):
         raise TestFailure("%s did not print ALL TESTS PASSED" % program)
     for pattern in console:
-        if not re.search(pattern, out, re.MULTILINE):
-            raise TestFailure("the console shows no line matching %r" % pattern)
+        match(out, expect=pattern, what="the console")
 
 
-@test("syscalls", "systest", timeout=600)
+@test("syscalls", "systest", points=10, timeout=600)
 def _(m):
-    test_program(m, "systest", "", 600)
+    test_program(m, "systest", "syscalls", 600)
 
 
-@test("stress", "systest", timeout=400)
+@test("stress", "systest", points=10, timeout=400)
 def _(m):
     test_program(m, "systest", "stress", 400)
+
+
+# ---- fs: the file system ----------------------------------------------------
+
+@test("fs", "systest", points=10, timeout=300)
+def _(m):
+    test_program(m, "systest", "fs", 300)
+
+
+@test("fs", "persist", points=3, timeout=120)
+def _(m):
+    """What a finished command wrote survives a halt and a reboot."""
+    m.run("mkdir keep")
+    m.run("echo kept across boots > keep/f")
+    m.send("halt\n")
+    if m.wait_exit(30) != 0:
+        raise TestFailure("halt did not power off with status 0")
+    m.boot()
+    m.run("cat keep/f", expect=r"^kept across boots$")
+
+
+@test("fs", "crash", points=5, timeout=300)
+def _(m):
+    """Power lost in the middle of file system work: after the reboot the
+    log's recovery leaves a file system in which every finished command's
+    writes are intact and every file system test passes."""
+    m.run("echo written before the crash > kept")
+    m.send("systest fsstress\n")
+    time.sleep(CRASH_AFTER)
+    m.crash()
+    m.boot()
+    m.run("cat kept", expect=r"^written before the crash$")
+    test_program(m, "systest", "fs fsstress", 300)
 
 
 # ---- vmtest: the memory system ---------------------------------------------
@@ -170,28 +211,28 @@ KILLED = r"^pid \d+ vmtest: page fault \(%s\) at 0x[0-9a-f]+ pc 0x[0-9a-f]+$"
 OOM_KILLED = r"^pid \d+ vmtest: out of memory: page fault \(store\) at 0x[0-9a-f]+"
 
 
-@test("cow", "vmtest", timeout=120)
+@test("cow", "vmtest", points=10, timeout=120)
 def _(m):
     test_program(m, "vmtest", "cow", 120)
 
 
-@test("lazy", "vmtest", timeout=180)
+@test("lazy", "vmtest", points=10, timeout=180)
 def _(m):
     test_program(m, "vmtest", "lazy", 180,
                  console=[KILLED % "load", KILLED % "store", KILLED % "exec"])
 
 
-@test("oom", "vmtest", timeout=180)
+@test("oom", "vmtest", points=5, timeout=180)
 def _(m):
     test_program(m, "vmtest", "oom", 180, console=[OOM_KILLED])
 
 
-@test("inject", "vmtest", timeout=180)
+@test("inject", "vmtest", points=5, timeout=180)
 def _(m):
     test_program(m, "vmtest", "inject", 180, console=[OOM_KILLED])
 
 
-@test("acct", "vmtest", timeout=120)
+@test("acct", "vmtest", points=5, timeout=120)
 def _(m):
     test_program(m, "vmtest", "acct", 120)
 
@@ -205,7 +246,7 @@ MEMSTAT_ROWS = ["system", "  free", "  total", "  shared", "  page tables",
                 "  cow copies"]
 
 
-@test("acct", "memstat")
+@test("acct", "memstat", points=2)
 def _(m):
     out = m.run("memstat")
     lines = [l for l in out.split("\n") if l.strip()]
@@ -224,6 +265,83 @@ def _(m):
     out = m.run("memstat echo hi", expect=[r"^hi$", r"^echo: exit status 0$"])
     if not re.search(r"^  cow faults\s+\d+\s+\d+\s+\+\d+$", out, re.MULTILINE):
         raise TestFailure("memstat echo hi shows no change of cow faults")
+
+
+# ---- grader: checks of the grader itself (run with --mutants) ----------------
+
+register_mutants()
+OPTIONAL_SUITES.add("grader")
+EXAMPLE_LAB = "tests/example-lab"
+
+
+@test("grader", "example-lab", points=1, timeout=600, qemu=False)
+def _(host):
+    """The README's example grader gives a correct solution full marks,
+    sharing one boot, and writes Gradescope's results.json."""
+    with open(os.path.join(ROOT, EXAMPLE_LAB, "grade-util.py")) as f:
+        grader = f.read()
+    with open(os.path.join(ROOT, "README.md")) as f:
+        if "```python\n" + grader + "```" not in f.read():
+            raise TestFailure("the README does not show %s/grade-util.py as it is"
+                              % EXAMPLE_LAB)
+    with private_tree() as tree:
+        results = os.path.join(tree, "results.json")
+        passed, failed, out = nested_grade(
+            tree, ["--extra", EXAMPLE_LAB, "--json", results, "util"],
+            host.logpath, 600)
+        if failed or not passed:
+            raise TestFailure("the example grader: %d passed, %d failed"
+                              % (passed, failed))
+        with open(results) as f:
+            doc = json.load(f)
+    tests = doc.get("tests", [])
+    if len(tests) != passed:
+        raise TestFailure("results.json has %d tests, not %d" % (len(tests), passed))
+    for t in tests:
+        if not {"name", "score", "max_score", "output"} <= set(t):
+            raise TestFailure("results.json test lacks a field: %r" % t)
+    total = sum(t["max_score"] for t in tests)
+    if doc.get("score") != total:
+        raise TestFailure("results.json score %r, not the full %r"
+                          % (doc.get("score"), total))
+    match(out, expect=r"^Score: %d/%d " % (total, total),
+          what="the example grader's output")
+    return "%d tests, %d points" % (passed, total)
+
+
+# Each test of tests/grader-checks/grade-failures.py, and a regex its FAIL
+# reason must match (None: it must pass).
+FAILURES = {
+    "failures/mismatch": r"^the output of 'echo hello' has no match for '\^goodbye\$'$",
+    "failures/order": r"has no match for '\^a\$' after the match of '\^b\$'$",
+    "failures/counts": r"matches '\^a\$' 2 times, not 1$",
+    "failures/reject": r"^the output of 'echo hello' matches 'ell': 'ell'$",
+    "failures/hang": r"^time limit of 3s reached waiting for the prompt after 'cat'$",
+    "failures/after-hang": None,
+    "failures/qemu-gone": r"^QEMU crashed \(signal 9\)",
+}
+
+
+@test("grader", "failures", points=1, timeout=300, qemu=False)
+def _(host):
+    """Every way a test can fail is reported as such: a mismatch, a hang, a
+    crashed QEMU; a shared test after a hang gets a fresh boot; the exit
+    status says that something failed."""
+    with private_tree() as tree:
+        passed, failed, out = nested_grade(
+            tree, ["--extra", "tests/grader-checks", "failures"], host.logpath, 300)
+    for name, reason in FAILURES.items():
+        line = re.search(r"^%s: (OK|FAIL \((.*)\))" % re.escape(name), out,
+                         re.MULTILINE)
+        if not line:
+            raise TestFailure("no result line for %s" % name)
+        if reason is None and line.group(1) != "OK":
+            raise TestFailure("%s should pass: %s" % (name, line.group(1)))
+        if reason and not (line.group(2) and re.search(reason, line.group(2))):
+            raise TestFailure("%s: %r, not %r" % (name, line.group(1), reason))
+    if (passed, failed) != (1, len(FAILURES) - 1):
+        raise TestFailure("%d passed, %d failed" % (passed, failed))
+    return "%d ways to fail" % failed
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ void            uartputc_sync(int);
 void            poweroff(int failure) __attribute__((noreturn));
 // plic.c
 void            plicinit(void);
-void            plicinithart(void);
+void            plicinithart(int);
 int             plic_claim(void);
 void            plic_complete(int);
 // timer.c

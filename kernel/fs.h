@@ -26,6 +26,10 @@ struct superblock {
 #define NINDIRECT (BSIZE / sizeof(uint))
 #define MAXFILE (NDIRECT + NINDIRECT)
 
+// Most names one inode may have: nlink is a short. A count that wrapped
+// around would let the inode be freed while names still lead to it.
+#define MAXNLINK 0x7fff
+
 // An inode as stored on disk.
 struct dinode {
   short type;           // file type (T_DIR, T_FILE, T_DEVICE); 0 = free

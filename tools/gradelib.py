@@ -1,24 +1,40 @@
 """gradelib: boot Atlas in QEMU, type commands at its shell, check the output.
 
-Used by grade-tests.py; Python 3 standard library only.
+The library behind grade-tests.py, for instructors writing graders of their
+own. Python 3 standard library only.
 
-A test is a function registered with @test(suite, name). The runner boots a
-fresh QEMU for every test, on a private copy of fs.img, waits for the
-shell's "$ " prompt and hands the test a Machine:
+A test is declared with points and registered in a suite. The simplest
+kind types one command and checks its output with regular expressions
+(multi-line mode: ^ and $ match at every line):
 
-    @test("boot", "echo")
+    check("util", "pingpong", "pingpong", points=10,
+          expect=[r"^\\d+: received ping$", r"^\\d+: received pong$"])
+
+The expect patterns must match in the order given, each after the previous
+one; reject patterns must not match anywhere; counts={regex: n} demands
+exactly n matches. A test that needs more is a function of the machine:
+
+    @test("util", "sleep waits", points=5, shared=True)
     def _(m):
-        m.run("echo hi", expect=r"^hi$")
+        m.run("echo before", expect=r"^before$")
+        m.run("sleep 10")
 
-Machine.run() types a command, waits for the next prompt and returns what
-the command printed; expect/reject are regular expressions (multi-line
-mode) that must / must not match it. A kernel panic, a timeout or QEMU
-exiting early fails the test with the last console lines. Every console
-log is saved under grade-logs/.
+Every test boots a fresh QEMU on a private copy of fs.img, unless it is
+declared shared (check() is shared by default): the shared tests of one
+suite run one after another in a single boot, and a command that several
+of them check runs once. If a shared test leaves the machine broken (panic,
+hang, QEMU gone), the next one gets a fresh boot.
+
+A kernel panic, a time limit reached or QEMU exiting early fails the test
+with the last console lines. Every console log is saved under grade-logs/.
+main() is the command line; see grade-tests.py --help.
 """
 
 import argparse
 import concurrent.futures
+import glob
+import importlib.util
+import json
 import os
 import re
 import shlex
@@ -42,27 +58,33 @@ class TestFailure(Exception):
 
 
 class Panic(TestFailure):
-    pass
+    """The kernel panicked."""
 
 
 class Timeout(TestFailure):
-    pass
+    """The test's time limit ran out: the kernel or the program hangs."""
 
 
 class QemuExited(TestFailure):
-    pass
+    """QEMU exited (or crashed) while the test still needed it."""
 
 
-# ---- Test registry -----------------------------------------------------------
+# ---- Declaring tests ------------------------------------------------------------
 
 class TestCase:
-    def __init__(self, suite, name, fn, timeout, boot, qemu_args):
+    """One registered test; see test()."""
+
+    def __init__(self, suite, name, fn, points, timeout, boot, qemu_args,
+                 shared, qemu):
         self.suite = suite
         self.name = name
         self.fn = fn
+        self.points = points
         self.timeout = timeout
         self.boot = boot
         self.qemu_args = qemu_args
+        self.shared = shared
+        self.qemu = qemu
 
     @property
     def full_name(self):
@@ -71,61 +93,132 @@ class TestCase:
 
 TESTS = []
 
+# Suites run only when named (or with --mutants): checks of the grader itself.
+OPTIONAL_SUITES = set()
 
-def test(suite, name, timeout=60, boot=True, qemu_args=()):
-    """Register fn(machine) as test NAME of SUITE.
 
-    timeout is the default number of seconds each wait inside the test may
-    take. With boot=False the test gets a machine that has been started but
-    not yet waited on, for tests that look at the boot itself. qemu_args
-    are added to QEMU's command line (e.g. a different -cpu).
+def test(suite, name, points=1, timeout=60, boot=True, qemu_args=(),
+         shared=False, qemu=True):
+    """Register fn(machine) as test NAME of SUITE, worth points.
+
+    timeout: the test's time limit in seconds, not counting the boot.
+    boot=False: the machine is started but not yet waited on, for tests
+    of the boot itself. qemu_args: added to QEMU's command line.
+    shared=True: run in one boot with the suite's other shared tests.
+    qemu=False: a test of the host side that needs no machine; fn gets a
+    Host. A test may return a short note, shown after OK.
     """
     def register(fn):
         if any(t.suite == suite and t.name == name for t in TESTS):
             raise ValueError("duplicate test %s/%s" % (suite, name))
-        TESTS.append(TestCase(suite, name, fn, timeout, boot, list(qemu_args)))
+        if shared and not boot:
+            raise ValueError("%s/%s: a shared test needs boot=True"
+                             % (suite, name))
+        TESTS.append(TestCase(suite, name, fn, points, timeout, boot,
+                              list(qemu_args), shared and qemu, qemu))
         return fn
     return register
 
 
+def check(suite, name, command, expect=(), reject=(), counts=None, points=1,
+          timeout=60, shared=True):
+    """Register a test that types command and checks what it printed (see
+    match()). Shared tests that check the same command run it once."""
+    def fn(m):
+        match(m.output(command, timeout=timeout), expect, reject, counts,
+              what="the output of %r" % command)
+    test(suite, name, points=points, timeout=timeout, shared=shared)(fn)
+
+
+def match(text, expect=(), reject=(), counts=None, what="the output"):
+    """Check text: the expect regexes match in order, each after the end of
+    the previous match; no reject regex matches; each regex in counts
+    matches exactly that many times. Raise TestFailure naming the first
+    broken rule."""
+    pos = 0
+    for i, pat in enumerate(_as_list(expect)):
+        m = re.compile(pat, re.MULTILINE).search(text, pos)
+        if not m:
+            where = " after the match of %r" % _as_list(expect)[i - 1] if i else ""
+            raise TestFailure("%s has no match for %r%s" % (what, pat, where))
+        pos = m.end()
+    for pat in _as_list(reject):
+        m = re.search(pat, text, re.MULTILINE)
+        if m:
+            raise TestFailure("%s matches %r: %r" % (what, pat, m.group(0)))
+    for pat, n in (counts or {}).items():
+        found = len(re.findall(pat, text, re.MULTILINE))
+        if found != n:
+            raise TestFailure("%s matches %r %d times, not %d"
+                              % (what, pat, found, n))
+
+
+def _as_list(x):
+    if x is None:
+        return []
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    return [x]
+
+
 # ---- One QEMU instance -----------------------------------------------------
 
-class Machine:
-    """A QEMU running Atlas, its console captured and logged."""
+LIVE = set()               # running QEMU processes, killed on Ctrl-C
+LIVE_LOCK = threading.Lock()
 
-    def __init__(self, label, qemu_cmd, cpus, timeout, verbose):
+
+class Machine:
+    """A QEMU running Atlas on a private copy of the disk image, its
+    console captured and logged. It can be halted or crashed and booted
+    again on the same disk."""
+
+    def __init__(self, label, qemu_cmd, image, cpus, verbose, append=False):
         self.label = label
         self.cpus = cpus
-        self.timeout = timeout
         self.verbose = verbose
-        self.text = ""            # everything the console printed
+        self.text = ""            # everything the console printed, all boots
         self.pos = 0              # how far expect() has consumed text
-        self.boot_output = ""     # console output up to the first prompt
+        self.boot_output = ""     # console output of this boot up to the prompt
+        self.limit = None         # monotonic deadline of the current test
+        self.test_timeout = BOOT_TIMEOUT
+        self.test_mark = 0        # where the current test's output begins
+        self.outputs = {}         # command -> output, for output()
         self.cond = threading.Condition()
-        self.eof = False
+        self.proc = None
         self.tmpdir = tempfile.mkdtemp(prefix="atlas-grade-")
-        image = os.path.join(self.tmpdir, "fs.img")
-        shutil.copyfile(os.path.join(ROOT, "fs.img"), image)
-        self.cmd = [a.replace("file=fs.img", "file=" + image) for a in qemu_cmd]
+        self.image = os.path.join(self.tmpdir, "fs.img")
+        shutil.copyfile(image, self.image)
+        self.cmd = [re.sub(r"file=[^,]*", "file=" + self.image, a)
+                    if a.startswith("file=") else a for a in qemu_cmd]
         os.makedirs(LOGDIR, exist_ok=True)
         self.logpath = os.path.join(LOGDIR, label.replace("/", ".") + ".log")
-        self.log = open(self.logpath, "w", encoding="utf-8", errors="replace")
+        self.log = open(self.logpath, "a" if append else "w",
+                        encoding="utf-8", errors="replace")
+        self.start()
+
+    def start(self):
+        """Start QEMU on this machine's disk (after a halt or crash: again)."""
         self.log.write("# " + " ".join(shlex.quote(a) for a in self.cmd) + "\n")
         self.log.flush()
         try:
-            self.proc = subprocess.Popen(self.cmd, cwd=ROOT,
-                                         stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(self.cmd, cwd=ROOT, stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT)
         except OSError as e:
-            self.log.close()
-            shutil.rmtree(self.tmpdir, ignore_errors=True)
-            raise TestFailure("cannot start QEMU: %s" % e)
-        self.reader = threading.Thread(target=self._read_console, daemon=True)
+            raise QemuExited("cannot start QEMU: %s" % e)
+        with LIVE_LOCK:
+            LIVE.add(proc)
+        with self.cond:
+            self.proc = proc
+            self.eof = False
+            self.pos = len(self.text)
+            self.outputs = {}
+        self.reader = threading.Thread(target=self._read_console, args=(proc,),
+                                       daemon=True)
         self.reader.start()
 
-    def _read_console(self):
-        fd = self.proc.stdout.fileno()
+    def _read_console(self, proc):
+        fd = proc.stdout.fileno()
         partial = ""
         while True:
             try:
@@ -152,10 +245,14 @@ class Machine:
             self.eof = True
             self.cond.notify_all()
 
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
     def tail(self, n=TAIL_LINES):
-        """The last n lines of console output."""
+        """The last n console lines of the current test (of the boot, if
+        no test has begun)."""
         with self.cond:
-            lines = self.text.rstrip("\n").split("\n")
+            lines = self.text[self.test_mark:].rstrip("\n").split("\n")
         return lines[-n:]
 
     def _check_panic(self):
@@ -173,13 +270,28 @@ class Machine:
         m = PANIC_RE.search(self.text)
         raise Panic("kernel panic: " + m.group(1).strip())
 
+    def _exited(self, what):
+        """The QemuExited for QEMU having gone while waiting for what."""
+        status = self.proc.wait()
+        if status < 0:
+            return QemuExited("QEMU crashed (signal %d) while waiting for %s"
+                              % (-status, what))
+        return QemuExited("QEMU exited (status %d) while waiting for %s"
+                          % (status, what))
+
     def expect(self, pattern, timeout=None, what=None, start=None):
         """Wait until regex pattern matches console output not yet consumed
         (or, given start, output since that mark()); consume up to the end
-        of the match and return the match."""
+        of the match and return the match. Waits at most timeout seconds,
+        and never past the test's time limit."""
         regex = re.compile(pattern, re.MULTILINE)
-        timeout = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + timeout
+        what = what or repr(pattern)
+        now = time.monotonic()
+        deadline = now + timeout if timeout is not None else None
+        by_limit = self.limit is not None and (deadline is None or
+                                               self.limit < deadline)
+        if by_limit:
+            deadline = self.limit
         with self.cond:
             if start is not None:
                 self.pos = start
@@ -190,13 +302,14 @@ class Machine:
                     self.pos = m.end()
                     return m
                 if self.eof:
-                    self.proc.wait()
-                    raise QemuExited("QEMU exited (status %d) while waiting for %s"
-                                     % (self.proc.returncode, what or repr(pattern)))
-                left = deadline - time.monotonic()
-                if left <= 0:
+                    raise self._exited(what)
+                left = deadline - time.monotonic() if deadline else None
+                if left is not None and left <= 0:
+                    if by_limit:
+                        raise Timeout("time limit of %gs reached waiting for %s"
+                                      % (self.test_timeout, what))
                     raise Timeout("timeout after %gs waiting for %s"
-                                  % (timeout, what or repr(pattern)))
+                                  % (timeout, what))
                 self.cond.wait(left)
 
     def send(self, text):
@@ -205,15 +318,35 @@ class Machine:
             self.proc.stdin.write(text.encode())
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
-            raise QemuExited("QEMU exited before input could be typed")
+            raise self._exited("the console to take %r" % text)
 
     def wait_boot(self):
-        """Wait for the first shell prompt."""
-        self.expect(PROMPT, timeout=BOOT_TIMEOUT, what="the first shell prompt")
-        self.boot_output = self.text[:self.pos]
+        """Wait for the first shell prompt of this boot."""
+        begin = self.pos
+        limit, self.limit = self.limit, None
+        try:
+            self.expect(PROMPT, timeout=BOOT_TIMEOUT, what="the first shell prompt")
+        finally:
+            self.limit = limit
+        self.boot_output = self.text[begin:self.pos]
+
+    def boot(self):
+        """Start QEMU again on the same disk (after halt or crash) and wait
+        for the prompt."""
+        if self.alive():
+            raise TestFailure("boot(): QEMU is still running; halt or crash it")
+        self.reader.join(5)
+        self.start()
+        self.wait_boot()
+
+    def crash(self):
+        """Pull the plug: kill QEMU at once, whatever the disk was doing."""
+        self.proc.kill()
+        self.proc.wait()
+        self.reader.join(5)
 
     def mark(self):
-        """A position in the console output, for since()."""
+        """A position in the console output, for since() and expect(start=)."""
         with self.cond:
             return len(self.text)
 
@@ -222,12 +355,10 @@ class Machine:
         with self.cond:
             return self.text[mark:]
 
-    def run(self, command, expect=None, reject=None, timeout=None):
-        """Type command and wait for the next prompt; return what it printed.
-
-        expect: a regex (or list of them) that must match the output.
-        reject: a regex (or list of them) that must not match it.
-        """
+    def run(self, command, expect=None, reject=None, counts=None, timeout=None):
+        """Type command, wait for the next prompt and return what the
+        command printed (without the echoed command line); check it with
+        match()."""
         with self.cond:
             start = len(self.text)
             self.pos = start
@@ -235,21 +366,22 @@ class Machine:
         m = self.expect(PROMPT, timeout=timeout,
                         what="the prompt after %r" % command)
         out = self.text[start:m.start()]
-        # Drop the echo of the command line itself.
         first, sep, rest = out.partition("\n")
         if sep and first.strip() == command.strip():
             out = rest
-        for pat in _as_list(expect):
-            if not re.search(pat, out, re.MULTILINE):
-                raise TestFailure("%r: output does not match %r" % (command, pat))
-        for pat in _as_list(reject):
-            if re.search(pat, out, re.MULTILINE):
-                raise TestFailure("%r: output matches %r" % (command, pat))
+        match(out, expect, reject, counts, what="the output of %r" % command)
         return out
+
+    def output(self, command, timeout=None):
+        """What command printed: run it on the first call in this boot,
+        then remember it."""
+        if command not in self.outputs:
+            self.outputs[command] = self.run(command, timeout=timeout)
+        return self.outputs[command]
 
     def wait_exit(self, timeout=None):
         """Wait for QEMU to exit by itself; return its exit status."""
-        timeout = self.timeout if timeout is None else timeout
+        timeout = self.test_timeout if timeout is None else timeout
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -259,81 +391,199 @@ class Machine:
             self._check_panic()
         return self.proc.returncode
 
+    def begin_test(self, timeout):
+        """Start the clock of a test with this time limit."""
+        self.test_timeout = timeout
+        self.test_mark = self.mark()
+        self.limit = time.monotonic() + timeout
+
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self.reader.join(5)
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            with LIVE_LOCK:
+                LIVE.discard(self.proc)
+            self.reader.join(5)
         self.log.close()
         shutil.rmtree(self.tmpdir, ignore_errors=True)
 
 
-def _as_list(x):
-    if x is None:
-        return []
-    if isinstance(x, (list, tuple)):
-        return list(x)
-    return [x]
+class Host:
+    """What a qemu=False test gets: its label and a log file of its own."""
+
+    def __init__(self, label, cpus):
+        self.label = label
+        self.cpus = cpus
+        os.makedirs(LOGDIR, exist_ok=True)
+        self.logpath = os.path.join(LOGDIR, label.replace("/", ".") + ".log")
 
 
 # ---- Running tests ------------------------------------------------------------
 
 class Result:
-    def __init__(self, label, ok, seconds, reason="", tail=()):
+    def __init__(self, case, label, ok, seconds, reason="", tail=(), note=""):
+        self.case = case
         self.label = label
         self.ok = ok
         self.seconds = seconds
         self.reason = reason
         self.tail = list(tail)
+        self.note = note
+
+    @property
+    def score(self):
+        return self.case.points if self.ok else 0
+
+    def line(self):
+        """The one-line report: name: OK (1.2s) or name: FAIL (reason)."""
+        if self.ok:
+            note = "; " + self.note if self.note else ""
+            return "%s: OK (%.1fs%s)" % (self.label, self.seconds, note)
+        return "%s: FAIL (%s)" % (self.label, self.reason)
 
 
-def run_one(case, label, qemu_cmd, cpus, verbose):
-    t0 = time.monotonic()
-    m = None
-    try:
-        m = Machine(label, qemu_cmd + case.qemu_args, cpus, case.timeout, verbose)
-        if case.boot:
-            m.wait_boot()
-        case.fn(m)
-        return Result(label, True, time.monotonic() - t0)
-    except TestFailure as e:
-        return Result(label, False, time.monotonic() - t0, str(e),
-                      m.tail() if m else ())
-    except Exception as e:   # a bug in the test itself: report, go on
-        return Result(label, False, time.monotonic() - t0,
-                      "test error: %s: %s" % (type(e).__name__, e),
-                      m.tail() if m else ())
-    finally:
-        if m:
-            m.close()
+class Build:
+    """A built kernel and disk, copied aside so that a rebuild in the tree
+    cannot change them under a running test."""
+
+    def __init__(self, extra):
+        _make(["UEXTRA=%s" % extra] if extra else [])
+        self.dir = tempfile.mkdtemp(prefix="atlas-build-")
+        self.kernel = os.path.join(self.dir, "kernel")
+        self.image = os.path.join(self.dir, "fs.img")
+        shutil.copyfile(os.path.join(ROOT, "kernel", "kernel"), self.kernel)
+        shutil.copyfile(os.path.join(ROOT, "fs.img"), self.image)
+
+    def qemu_cmd(self, cpus, mem):
+        """QEMU's command line from `make print-qemu-opts`, on this build."""
+        out = _make(["-s", "print-qemu-opts", "CPUS=%s" % cpus, "MEM=%s" % mem])
+        opts = shlex.split(out.strip().split("\n")[-1])
+        if not any(o.startswith("file=") for o in opts) or "-kernel" not in opts:
+            raise SystemExit("grade-tests: no -kernel or file= drive in the "
+                             "QEMU options")
+        opts[opts.index("-kernel") + 1] = self.kernel
+        return ["qemu-system-riscv64"] + opts
+
+    def remove(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def build(cpus, mem):
-    """Run make; return the QEMU command line from `make print-qemu-opts`."""
-    r = subprocess.run(["make", "CPUS=%s" % cpus, "MEM=%s" % mem], cwd=ROOT,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       universal_newlines=True)
-    if r.returncode != 0:
-        sys.stdout.write(r.stdout)
-        raise SystemExit("grade-tests: make failed")
-    r = subprocess.run(["make", "-s", "print-qemu-opts", "CPUS=%s" % cpus,
-                        "MEM=%s" % mem], cwd=ROOT, stdout=subprocess.PIPE,
+def _make(args):
+    """Run make in the tree with args; return its output, or exit."""
+    r = subprocess.run(["make"] + args, cwd=ROOT, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, universal_newlines=True)
     if r.returncode != 0:
         sys.stdout.write(r.stdout)
-        raise SystemExit("grade-tests: make print-qemu-opts failed")
-    opts = shlex.split(r.stdout.strip().split("\n")[-1])
-    if not any("file=fs.img" in o for o in opts):
-        raise SystemExit("grade-tests: no file=fs.img drive in the QEMU options")
-    return ["qemu-system-riscv64"] + opts
+        raise SystemExit("grade-tests: make %s failed" % " ".join(args))
+    return r.stdout
 
 
-def select(names):
-    """The tests named (by suite or suite/test) in names; all if empty."""
+def run_case(case, label, m, cpus):
+    """Run one test; return (ok, reason, note, broken): broken says the
+    machine cannot go on (panic, hang, QEMU gone). m is the booted machine,
+    or None for a host test."""
+    try:
+        if not case.qemu:
+            note = case.fn(Host(label, cpus))
+        else:
+            m.label = label
+            m.begin_test(case.timeout)
+            note = case.fn(m)
+        return True, "", note or "", False
+    except (Panic, Timeout, QemuExited) as e:
+        return False, str(e), "", True
+    except TestFailure as e:
+        return False, str(e), "", m is not None and not m.alive()
+    except Exception as e:   # a bug in the test itself: report, go on
+        return False, "test error: %s: %s" % (type(e).__name__, e), "", False
+
+
+def run_unit(unit, labels, logname, qemu_cmd, image, cpus, verbose, stop):
+    """Run a list of tests that share one machine (most lists have one
+    test). A machine left broken by a test is replaced for the next; if
+    the kernel never reaches a prompt, the remaining tests are not run."""
+    results = []
+    m = None
+    boots = 0
+    boot_failed = None
+    try:
+        for case, label in zip(unit, labels):
+            if stop.is_set():
+                break
+            t0 = time.monotonic()
+            tail = ()
+            if boot_failed:
+                ok, reason, note, broken = False, "not run: " + boot_failed, "", False
+            else:
+                try:
+                    if case.qemu and m is None:
+                        m = Machine(logname, qemu_cmd + case.qemu_args, image,
+                                    cpus, verbose, append=boots > 0)
+                        boots += 1
+                        if case.boot:
+                            m.wait_boot()
+                    ok, reason, note, broken = run_case(case, label, m, cpus)
+                except TestFailure as e:
+                    ok, reason, note, broken = False, str(e), "", True
+                    boot_failed = "the boot failed: %s" % reason
+                if not ok and m:
+                    tail = m.tail()
+                if broken and m:
+                    m.close()
+                    m = None
+            results.append(Result(case, label, ok, time.monotonic() - t0,
+                                  reason, tail, note))
+            if not ok:
+                stop.failed()
+    finally:
+        if m:
+            m.close()
+    return results
+
+
+class Stopper:
+    """Tells the workers to start nothing new: on Ctrl-C, or with
+    --fail-fast after the first failure."""
+
+    def __init__(self, fail_fast):
+        self.fail_fast = fail_fast
+        self.event = threading.Event()
+
+    def failed(self):
+        if self.fail_fast:
+            self.event.set()
+
+    def is_set(self):
+        return self.event.is_set()
+
+
+def units_of(cases):
+    """Group the tests into units that share a machine: each suite's shared
+    tests with the same QEMU arguments form one unit, placed where the
+    first of them is; every other test is a unit of its own."""
+    units = []
+    shared = {}
+    for t in cases:
+        if not t.shared:
+            units.append([t])
+            continue
+        key = (t.suite, tuple(t.qemu_args))
+        if key not in shared:
+            shared[key] = []
+            units.append(shared[key])
+        shared[key].append(t)
+    return units
+
+
+def select(names, optional):
+    """The tests named (by suite or suite/test) in names, else every test
+    of a suite that runs by default, plus the optional suites given."""
     if not names:
-        return list(TESTS)
+        return [t for t in TESTS
+                if t.suite not in OPTIONAL_SUITES or t.suite in optional]
     chosen = []
-    for name in names:
+    for name in list(names) + sorted(optional):
         found = [t for t in TESTS if name in (t.suite, t.full_name)]
         if not found:
             raise SystemExit("grade-tests: no suite or test named %r (see --list)"
@@ -342,13 +592,57 @@ def select(names):
     return chosen
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(
-        description="Boot Atlas in QEMU and check what its shell and "
-                    "test programs print.")
+def load_graders(directory):
+    """Import every DIR/grade*.py: an instructor's tests for the programs
+    in DIR (which `make UEXTRA=DIR` puts on the disk)."""
+    files = sorted(glob.glob(os.path.join(directory, "grade*.py")))
+    for i, path in enumerate(files):
+        spec = importlib.util.spec_from_file_location("extra_grader_%d" % i, path)
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+
+
+def write_json(path, results, seconds):
+    """Write the results in Gradescope's results.json format."""
+    tests = []
+    for r in results:
+        output = r.line()
+        if r.tail:
+            output += "\nLast console lines:\n" + "\n".join(r.tail)
+        tests.append({"name": r.label, "score": r.score,
+                      "max_score": r.case.points,
+                      "status": "passed" if r.ok else "failed",
+                      "output": output})
+    passed = sum(r.ok for r in results)
+    doc = {"score": sum(r.score for r in results),
+           "execution_time": round(seconds, 1),
+           "output": "%d passed, %d failed" % (passed, len(results) - passed),
+           "tests": tests}
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+
+
+def list_tests(cases):
+    for t in cases:
+        how = "shared boot" if t.shared else ("no QEMU" if not t.qemu else "own boot")
+        print("%-32s %3s pt  %4ds  %s%s" % (
+            t.full_name, _num(t.points), t.timeout, how,
+            "  (optional)" if t.suite in OPTIONAL_SUITES else ""))
+    print("%d tests, %s points" % (len(cases), _num(sum(t.points for t in cases))))
+
+
+def _num(x):
+    return ("%d" % x) if x == int(x) else ("%g" % x)
+
+
+def main(argv=None, description=None):
+    ap = argparse.ArgumentParser(description=description or
+                                 "Boot Atlas in QEMU and check what its shell "
+                                 "and test programs print.")
     ap.add_argument("names", nargs="*", metavar="SUITE|SUITE/TEST",
                     help="suites or tests to run (default: all)")
-    ap.add_argument("--list", action="store_true", help="list the tests")
+    ap.add_argument("--list", action="store_true",
+                    help="list the tests with their points and limits")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="stream the console output")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
@@ -357,45 +651,76 @@ def main(argv=None):
                     help="harts per QEMU; a comma-separated list runs every "
                          "test once per value (default 3)")
     ap.add_argument("--mem", default="128M", help="QEMU memory (default 128M)")
+    ap.add_argument("--extra", metavar="DIR",
+                    help="also build DIR/*.c onto the disk (make UEXTRA=DIR) "
+                         "and load the tests in DIR/grade*.py")
+    ap.add_argument("--json", metavar="FILE",
+                    help="write the results in Gradescope's results.json format")
+    ap.add_argument("--fail-fast", action="store_true",
+                    help="start no new test after the first failure")
+    ap.add_argument("--mutants", action="store_true",
+                    help="also run the checks of the grader itself: every "
+                         "tests/mutants/*.patch must be caught")
     args = ap.parse_args(argv)
 
-    chosen = select(args.names)
+    if args.extra:
+        if not os.path.isdir(os.path.join(ROOT, args.extra)):
+            raise SystemExit("grade-tests: --extra %s: no such directory" % args.extra)
+        load_graders(os.path.join(ROOT, args.extra))
+    chosen = select(args.names, OPTIONAL_SUITES if args.mutants else set())
     if args.list:
-        for t in chosen:
-            print("%-24s (timeout %ds)" % (t.full_name, t.timeout))
+        list_tests(chosen)
         return 0
     cpus_list = [c.strip() for c in args.cpus.split(",") if c.strip()]
     if not cpus_list or not all(c.isdigit() and int(c) > 0 for c in cpus_list):
         raise SystemExit("grade-tests: --cpus wants positive numbers")
 
-    jobs = []
-    for cpus in cpus_list:
-        qemu_cmd = build(cpus, args.mem)
-        for t in chosen:
-            label = t.full_name if len(cpus_list) == 1 else \
-                "%s@%scpu" % (t.full_name, cpus)
-            jobs.append((t, label, qemu_cmd, int(cpus)))
-
+    build = Build(args.extra)
+    stop = Stopper(args.fail_fast)
     t0 = time.monotonic()
     results = []
-    with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        futures = [pool.submit(run_one, t, label, cmd, cpus, args.verbose)
-                   for (t, label, cmd, cpus) in jobs]
-        for f in futures:   # report in order, as soon as each is known
-            r = f.result()
-            results.append(r)
-            if r.ok:
-                print("%s: OK (%.1fs)" % (r.label, r.seconds))
-            else:
-                print("%s: FAIL (%s)" % (r.label, r.reason))
-                for line in r.tail:
-                    print("    | " + line)
-            sys.stdout.flush()
+    try:
+        jobs = []
+        for n, cpus in enumerate(cpus_list):
+            # Host tests (the grader's own checks) run once, not per hart count.
+            cases = [t for t in chosen if t.qemu or n == 0]
+            cmd = build.qemu_cmd(cpus, args.mem)
+            suffix = "" if len(cpus_list) == 1 else "@%scpu" % cpus
+            for unit in units_of(cases):
+                labels = [t.full_name + (suffix if t.qemu else "") for t in unit]
+                logname = unit[0].suite + suffix if unit[0].shared else labels[0]
+                jobs.append((unit, labels, logname, cmd, int(cpus)))
+        with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
+            futures = [pool.submit(run_unit, unit, labels, logname, cmd,
+                                   build.image, cpus, args.verbose, stop)
+                       for (unit, labels, logname, cmd, cpus) in jobs]
+            for f in futures:   # report in order, as soon as each is known
+                for r in f.result():
+                    results.append(r)
+                    print(r.line())
+                    for line in r.tail:
+                        print("    | " + line)
+                    sys.stdout.flush()
+    except KeyboardInterrupt:
+        stop.event.set()
+        with LIVE_LOCK:
+            for proc in LIVE:
+                proc.kill()
+        print("\ninterrupted")
+        return 130
+    finally:
+        build.remove()
 
+    seconds = time.monotonic() - t0
     passed = sum(r.ok for r in results)
     failed = len(results) - passed
-    print("Score: %d/%d (%.1fs; logs in %s)" % (passed, len(results),
-                                              time.monotonic() - t0,
-                                              os.path.relpath(LOGDIR)))
+    if len(results) < sum(len(job[0]) for job in jobs):
+        print("(stopped after the first failure)")
+    if args.json:
+        write_json(args.json, results, seconds)
+    print("Score: %s/%s (%.1fs; logs in %s)" % (
+        _num(sum(r.score for r in results)),
+        _num(sum(r.case.points for r in results)), seconds,
+        os.path.relpath(LOGDIR)))
     print("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1

@@ -19,6 +19,7 @@ opensbi /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 gdb-multiarch gdb-multiarch
 python3 python3
 make make
+git git
 gcc gcc
 libc6-dev /usr/include/stdio.h
 python3-matplotlib /usr/bin/python3 -c "import matplotlib"

@@ -1,8 +1,9 @@
 // systest: Atlas's own system-call test program.
 //
 //   systest            run every test
-//   systest NAME...    run the named tests; the name "stress" stands for
-//                      every stress test
+//   systest NAME...    run the named tests; a group name stands for all of
+//                      its tests: "syscalls" for the system calls, "fs"
+//                      for the file system, "stress" for the stress tests
 //   systest -l         list the tests
 //
 // Every test runs in a child process of its own, with a fresh directory
@@ -1347,6 +1348,476 @@ t_mknod(void)
   unlink("cons");
 }
 
+// ---- the file system at its limits -----------------------------------------
+// The largest file, a directory of many blocks, a full disk and a full
+// inode table. Running out must give -1, never a panic, and what was
+// taken must all come back when the files are removed.
+
+#define MAXBYTES ((int)(MAXFILE * BSIZE))   // size of the largest file
+#define DIRENTS_PER_BLOCK (BSIZE / (int)sizeof(struct dirent))
+
+// Read and drop n bytes of fd, to move its offset (there is no lseek).
+static void
+skip_bytes(int fd, int n)
+{
+  while(n > 0){
+    int chunk = n < BIGBUF ? n : BIGBUF;
+    read_all(fd, buf2, chunk);
+    n -= chunk;
+  }
+}
+
+// Create file name holding nblocks blocks of the pattern, block b made
+// with seed b.
+static void
+make_blocks(const char *name, int nblocks)
+{
+  int fd = open(name, O_CREATE | O_WRONLY | O_TRUNC);
+  if(fd < 0)
+    fail("cannot create %s", name);
+  for(int b = 0; b < nblocks; b++){
+    fill_pattern(buf, BSIZE, b);
+    if(write(fd, buf, BSIZE) != BSIZE)
+      fail("write of block %d of %s failed", b, name);
+  }
+  close(fd);
+}
+
+// Check that file name holds nblocks blocks of make_blocks' pattern and
+// nothing after them.
+static void
+check_blocks(const char *name, int nblocks)
+{
+  int fd = open(name, O_RDONLY);
+  if(fd < 0)
+    fail("cannot open %s", name);
+  if(fsize(fd) != (uint64)nblocks * BSIZE)
+    fail("%s has %ld bytes, not %d blocks", name, fsize(fd), nblocks);
+  for(int b = 0; b < nblocks; b++){
+    read_all(fd, buf2, BSIZE);
+    fill_pattern(buf, BSIZE, b);
+    if(memcmp(buf, buf2, BSIZE) != 0)
+      fail("block %d of %s read back wrong", b, name);
+  }
+  if(read(fd, buf2, 1) != 0)
+    fail("read past the end of %s did not return 0", name);
+  close(fd);
+}
+
+// A file of MAXFILE blocks (make_blocks' pattern) reads back right;
+// writing past that fails and leaves the file as it was.
+static void
+t_maxfile(void)
+{
+  enum { STRADDLE = 10 };   // bytes of a write on each side of the limit
+  int fd = open("max", O_CREATE | O_WRONLY);
+  if(fd < 0)
+    fail("cannot create max");
+  for(int b = 0; b < MAXFILE; b++){
+    int n = b < MAXFILE - 1 ? BSIZE : BSIZE - STRADDLE;
+    fill_pattern(buf, BSIZE, b);
+    if(write(fd, buf, n) != n)
+      fail("write of block %d of %d failed", b, (int)MAXFILE);
+  }
+  // buf holds the last block. A write across the limit gives -1, or just
+  // the bytes below it; those are the last block's own bytes.
+  char *tail = buf + BSIZE - STRADDLE;
+  int r = write(fd, tail, 2 * STRADDLE);
+  if(r != -1 && r != STRADDLE)
+    fail("a write across the end of the largest file returned %d", r);
+  if(r == -1 && fsize(fd) == MAXBYTES - STRADDLE &&
+     write(fd, tail, STRADDLE) != STRADDLE)
+    fail("the last bytes of the largest file cannot be written");
+  if(fsize(fd) != MAXBYTES)
+    fail("the largest file has %ld bytes, not %d", fsize(fd), MAXBYTES);
+  r = write(fd, "x", 1);
+  if(r != -1 && r != 0)
+    fail("a write past the largest file returned %d", r);
+  if(fsize(fd) != MAXBYTES)
+    fail("a write past the largest file made it %ld bytes", fsize(fd));
+  close(fd);
+  check_blocks("max", MAXFILE);
+  if(unlink("max") != 0)
+    fail("unlink max failed");
+}
+
+// Names in bigdir's directory d: with "." and ".." they fill three
+// blocks and spill into a fourth. They name BIGDIR_FILES files (which
+// divides BIGDIR_NAMES): name i is a link to file i % BIGDIR_FILES.
+#define BIGDIR_NAMES 200
+#define BIGDIR_FILES 20
+
+// Name i of bigdir, without the directory, in out (16 bytes).
+static void
+bigdir_entry(int i, char *out)
+{
+  format(out, 16, "f%d", i);
+}
+
+// Path of bigdir's name i in out (16 bytes).
+static void
+bigdir_path(int i, char *out)
+{
+  format(out, 16, "d/f%d", i);
+}
+
+// Check that name i of bigdir opens file i % BIGDIR_FILES, whose inode
+// number is ino[i % BIGDIR_FILES] and which holds that number as text.
+static void
+bigdir_check(int i, const uint *ino)
+{
+  char name[16], want[12];
+  struct stat st;
+
+  bigdir_path(i, name);
+  itoa(i % BIGDIR_FILES, want);
+  int fd = open(name, O_RDONLY);
+  if(fd < 0)
+    fail("cannot open %s", name);
+  int n = read(fd, buf2, sizeof(buf2));
+  if(fstat(fd, &st) != 0)
+    fail("fstat of %s failed", name);
+  close(fd);
+  if(st.type != T_FILE || st.ino != ino[i % BIGDIR_FILES])
+    fail("%s is inode %d of type %d", name, st.ino, st.type);
+  if(st.nlink != BIGDIR_NAMES / BIGDIR_FILES)
+    fail("%s has %d links, not %d", name, st.nlink, BIGDIR_NAMES / BIGDIR_FILES);
+  if(n != strlen(want) || memcmp(buf2, want, n) != 0)
+    fail("%s holds the wrong data", name);
+}
+
+// Read directory d and check that it lists ".", ".." and bigdir's names
+// first .. BIGDIR_NAMES-1, each once, and nothing else.
+static void
+bigdir_list(int first)
+{
+  char seen[BIGDIR_NAMES];
+  struct dirent de;
+  int n = 0;
+
+  memset(seen, 0, sizeof(seen));
+  int fd = open("d", O_RDONLY);
+  if(fd < 0)
+    fail("cannot open d");
+  while(read(fd, &de, sizeof(de)) == sizeof(de)){
+    char name[DIRSIZ + 1], want[16];
+    if(de.inum == 0)
+      continue;
+    memmove(name, de.name, DIRSIZ);
+    name[DIRSIZ] = '\0';
+    n++;
+    if(strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+      continue;
+    int i = atoi(name + 1);
+    bigdir_entry(i, want);
+    if(strcmp(name, want) != 0 || i < first || i >= BIGDIR_NAMES || seen[i])
+      fail("d lists %s unexpectedly", name);
+    seen[i] = 1;
+  }
+  close(fd);
+  if(n != BIGDIR_NAMES - first + 2)
+    fail("d lists %d entries, not %d", n, BIGDIR_NAMES - first + 2);
+}
+
+// A directory of BIGDIR_NAMES entries: every name can be looked up,
+// opened and listed, and removed; the directory can be removed only once
+// the last name is gone.
+static void
+t_bigdir(void)
+{
+  uint ino[BIGDIR_FILES];
+  char name[16], target[16];
+  struct stat st;
+
+  if(mkdir("d") != 0)
+    fail("mkdir d failed");
+  for(int i = 0; i < BIGDIR_NAMES; i++){
+    bigdir_path(i, name);
+    if(i < BIGDIR_FILES){
+      itoa(i, buf);
+      make_file(name, buf, strlen(buf));
+      if(stat(name, &st) != 0)
+        fail("stat(%s) failed", name);
+      ino[i] = st.ino;
+    } else {
+      bigdir_path(i % BIGDIR_FILES, target);
+      if(link(target, name) != 0)
+        fail("link %s %s failed", target, name);
+    }
+  }
+  if(stat("d", &st) != 0 || st.size < (BIGDIR_NAMES + 2) * sizeof(struct dirent))
+    fail("d has %ld bytes, too few for its entries", st.size);
+  for(int i = 0; i < BIGDIR_NAMES; i++)
+    bigdir_check(i, ino);
+  bigdir_list(0);
+
+  // Remove every name but the last, which sits in the last block.
+  for(int i = 0; i < BIGDIR_NAMES - 1; i++){
+    bigdir_path(i, name);
+    if(unlink(name) != 0)
+      fail("unlink %s failed", name);
+  }
+  bigdir_list(BIGDIR_NAMES - 1);
+  if(unlink("d") != -1)
+    fail("unlink of d with a name left in its last block did not return -1");
+  bigdir_path(BIGDIR_NAMES - 1, name);
+  if(unlink(name) != 0)
+    fail("unlink %s failed", name);
+  if(unlink("d") != 0 || stat("d", &st) != -1)
+    fail("cannot remove the emptied d");
+}
+
+// More files than a disk of FSSIZE blocks can hold at MAXFILE blocks each.
+#define MAXFILLS (FSSIZE / MAXFILE + 2)
+
+// Create file name and write to it until it has MAXFILE blocks or a
+// write fails. Returns the number of blocks it got.
+static int
+fill_file(const char *name)
+{
+  int fd = open(name, O_CREATE | O_WRONLY | O_TRUNC);
+  if(fd < 0)
+    fail("cannot create %s", name);
+  memset(buf, 'F', BIGBUF);
+  for(int size = 0; size < MAXBYTES; ){
+    int n = MAXBYTES - size < BIGBUF ? MAXBYTES - size : BIGBUF;
+    if(write(fd, buf, n) != n)
+      break;
+    size += n;
+  }
+  uint64 size = fsize(fd);
+  close(fd);
+  if(size % BSIZE != 0)
+    fail("%s has %ld bytes, not whole blocks", name, size);
+  return size / BSIZE;
+}
+
+// Fill the disk with files full0, full1, ... Returns the number of data
+// blocks written and sets *nfiles.
+static int
+fill_disk(int *nfiles)
+{
+  char name[16];
+  int total = 0;
+
+  for(int i = 0; i < MAXFILLS; i++){
+    format(name, sizeof(name), "full%d", i);
+    int got = fill_file(name);
+    total += got;
+    if(got < MAXFILE){
+      *nfiles = i + 1;
+      return total;
+    }
+  }
+  fail("the disk never filled up (%d blocks written)", total);
+}
+
+// On the full disk, a new file gets an inode but no data block.
+static void
+full_new_file(void)
+{
+  int fd = open("empty", O_CREATE | O_RDWR);
+  if(fd < 0)
+    fail("open(O_CREATE) failed on a full disk");
+  if(write(fd, "x", 1) != -1)
+    fail("write to a new file on a full disk did not return -1");
+  if(fsize(fd) != 0)
+    fail("a failed write made a %ld-byte file", fsize(fd));
+  close(fd);
+  if(unlink("empty") != 0)
+    fail("unlink empty failed");
+}
+
+// On the full disk, mkdir needs a block for "." and "..": it fails and
+// leaves no name behind.
+static void
+full_mkdir(void)
+{
+  struct stat st;
+
+  if(mkdir("nodisk") != -1)
+    fail("mkdir on a full disk did not return -1");
+  if(stat("nodisk", &st) != -1)
+    fail("a failed mkdir left a name behind");
+}
+
+// On the full disk, directory g (one block) takes names until that block
+// is full; one more needs a new block and fails. Then the names go again.
+static void
+full_dir_growth(void)
+{
+  char name[16];
+  int n;
+
+  for(n = 0; n <= DIRENTS_PER_BLOCK; n++){
+    format(name, sizeof(name), "g/l%d", n);
+    if(link("twelve", name) != 0)
+      break;
+  }
+  if(n != DIRENTS_PER_BLOCK - 2)
+    fail("a one-block directory on a full disk took %d names, not %d",
+         n, DIRENTS_PER_BLOCK - 2);
+  while(n-- > 0){
+    format(name, sizeof(name), "g/l%d", n);
+    if(unlink(name) != 0)
+      fail("unlink %s failed", name);
+  }
+}
+
+// On the full disk, with one block freed, a write that needs the
+// indirect block and a data block gets the first but fails for lack of
+// the second; the file keeps its size and contents.
+static void
+full_indirect(void)
+{
+  if(unlink("spare") != 0)
+    fail("unlink spare failed");
+  int fd = open("twelve", O_RDWR);
+  if(fd < 0)
+    fail("cannot open twelve");
+  skip_bytes(fd, NDIRECT * BSIZE);
+  if(write(fd, buf, BSIZE) != -1)
+    fail("a write needing two blocks with one free did not return -1");
+  close(fd);
+  check_blocks("twelve", NDIRECT);
+}
+
+// One round of diskfull: fill the disk, check that what needs a block
+// fails cleanly, then remove everything. Returns the data blocks that
+// the filling took.
+static int
+diskfull_round(void)
+{
+  char name[16];
+  int nfiles;
+
+  make_blocks("twelve", NDIRECT);   // just the direct blocks
+  make_blocks("spare", 1);
+  if(mkdir("g") != 0)
+    fail("mkdir g failed");
+  int blocks = fill_disk(&nfiles);
+  full_new_file();
+  full_mkdir();
+  full_dir_growth();
+  full_indirect();
+  for(int i = 0; i < nfiles; i++){
+    format(name, sizeof(name), "full%d", i);
+    if(unlink(name) != 0)
+      fail("unlink %s failed", name);
+  }
+  if(unlink("g") != 0 || unlink("twelve") != 0)
+    fail("cannot remove g and twelve");
+  return blocks;
+}
+
+// Fill the disk twice: every way of running out fails with -1, and
+// removing the files gives every block back.
+static void
+t_diskfull(void)
+{
+  int first = diskfull_round();
+  int second = diskfull_round();
+  if(second != first)
+    fail("the disk took %d blocks, after removing them %d: blocks leaked",
+         first, second);
+}
+
+// More files than any Atlas disk has inodes for (inode numbers are 16
+// bits, but mkfs makes far fewer).
+#define MAXCREATES 1000
+// Directories the files of inodes are spread over, so that each stays
+// small and lookups in it quick.
+#define INODE_DIRS 8
+
+// Path of file i of inodes in out (16 bytes).
+static void
+inodes_path(int i, char *out)
+{
+  format(out, 16, "d%d/i%d", i % INODE_DIRS, i);
+}
+
+// Create empty files 0, 1, ... until that fails. Returns how many.
+static int
+create_until_full(void)
+{
+  char name[16];
+
+  for(int n = 0; n < MAXCREATES; n++){
+    inodes_path(n, name);
+    int fd = open(name, O_CREATE | O_RDWR);
+    if(fd < 0)
+      return n;
+    close(fd);
+  }
+  fail("created %d files and the inodes never ran out", MAXCREATES);
+}
+
+// Remove files 0 .. n-1.
+static void
+remove_created(int n)
+{
+  char name[16];
+
+  for(int i = 0; i < n; i++){
+    inodes_path(i, name);
+    if(unlink(name) != 0)
+      fail("unlink %s failed", name);
+  }
+}
+
+// With no inode left (n files made), what needs one fails and leaves no
+// name behind; a new name for an old inode needs none.
+static void
+full_inodes(int n)
+{
+  char name[16], first[16];
+  struct stat st, st2;
+
+  inodes_path(n, name);
+  if(stat(name, &st) != -1)
+    fail("a failed open(O_CREATE) left %s behind", name);
+  if(mkdir("x") != -1 || stat("x", &st) != -1)
+    fail("mkdir with no free inode did not fail cleanly");
+  if(mknod("dev", 1, 0) != -1 || stat("dev", &st) != -1)
+    fail("mknod with no free inode did not fail cleanly");
+  inodes_path(0, first);
+  if(link(first, "alias") != 0)
+    fail("link with no free inode failed");
+  if(stat("alias", &st) != 0 || stat(first, &st2) != 0 || st.ino != st2.ino)
+    fail("alias is not %s", first);
+  if(unlink("alias") != 0)
+    fail("unlink alias failed");
+}
+
+// Use up the disk's inodes twice: running out fails cleanly, and
+// removing the files gives every inode back.
+static void
+t_inodes(void)
+{
+  char dir[16];
+
+  for(int d = 0; d < INODE_DIRS; d++){
+    format(dir, sizeof(dir), "d%d", d);
+    if(mkdir(dir) != 0)
+      fail("mkdir %s failed", dir);
+  }
+  int first = create_until_full();
+  if(first == 0)
+    fail("no file could be created");
+  full_inodes(first);
+  remove_created(first);
+  int second = create_until_full();
+  remove_created(second);
+  if(second != first)
+    fail("%d files could be made, after removing them %d: inodes leaked",
+         first, second);
+  for(int d = 0; d < INODE_DIRS; d++){
+    format(dir, sizeof(dir), "d%d", d);
+    if(unlink(dir) != 0)
+      fail("unlink %s failed", dir);
+  }
+}
+
 // ---- exec --------------------------------------------------------------------
 
 static volatile int exec_canary = 0;
@@ -2401,41 +2872,45 @@ t_killstress(void)
 // ---- the test table and the runner ---------------------------------------------
 
 static struct test tests[] = {
-  { "fork", t_fork, 0, "fork, memory copies, wait in any order" },
-  { "exit", t_exit, 0, "exit statuses, orphans, files closed" },
-  { "wait", t_wait, 0, "wait with bad status pointers" },
-  { "getpid", t_getpid, 0, "process ids" },
-  { "forkfull", t_forkfull, 0, "fork until the process table is full" },
-  { "kill", t_kill, 0, "kill in every state, bad pids" },
-  { "pipe", t_pipe, 0, "pipes: bad arguments, a large transfer" },
-  { "pipefds", t_pipefds, 0, "pipe with a full descriptor table" },
-  { "rw", t_rw, 0, "read and write: modes, sizes, bad buffers" },
-  { "console", t_console, 0, "console write with bad buffers" },
-  { "bigfile", t_bigfile, 0, "a file past the direct blocks" },
-  { "fds", t_fds, 0, "bad descriptors, a full descriptor table" },
-  { "dup", t_dup, 0, "dup and shared offsets" },
-  { "fstat", t_fstat, 0, "fstat results and bad buffers" },
-  { "open", t_open, 0, "open: bad paths and modes" },
-  { "mkdir", t_mkdir, 0, "mkdir and directory contents" },
-  { "chdir", t_chdir, 0, "chdir" },
-  { "rmcwd", t_rmcwd, 0, "lookups in a removed working directory" },
-  { "partialwrite", t_partialwrite, 0, "a write that runs off memory" },
-  { "link", t_link, 0, "link" },
-  { "unlink", t_unlink, 0, "unlink" },
-  { "mknod", t_mknod, 0, "mknod and devices without drivers" },
-  { "exec", t_exec, 0, "exec: arguments, bad paths and argv" },
-  { "execelf", t_execelf, 0, "exec of malformed ELF files" },
-  { "sbrk", t_sbrk, 0, "sbrk: growth, shrinking, bad sizes" },
-  { "sbrklazy", t_sbrklazy, 0, "system calls on untouched heap memory" },
-  { "sbrkfault", t_sbrkfault, 0, "touching memory past the break" },
-  { "faults", t_faults, 0, "user faults kill the process" },
-  { "badsyscall", t_badsyscall, 0, "unknown system call numbers" },
-  { "sleep", t_sleep, 0, "sleep and pause" },
-  { "uptime", t_uptime, 0, "uptime" },
-  { "sysinfo", t_sysinfo, 0, "sysinfo results and bad buffers" },
-  { "kpages", t_kpages, 0, "kpages follows allocation" },
-  { "filetable", t_filetable, 0, "the system-wide file table fills up" },
-  { "outofmem", t_outofmem, 0, "running out of physical memory" },
+  { "fork", t_fork, "syscalls", "fork, memory copies, wait in any order" },
+  { "exit", t_exit, "syscalls", "exit statuses, orphans, files closed" },
+  { "wait", t_wait, "syscalls", "wait with bad status pointers" },
+  { "getpid", t_getpid, "syscalls", "process ids" },
+  { "forkfull", t_forkfull, "syscalls", "fork until the process table is full" },
+  { "kill", t_kill, "syscalls", "kill in every state, bad pids" },
+  { "pipe", t_pipe, "syscalls", "pipes: bad arguments, a large transfer" },
+  { "pipefds", t_pipefds, "syscalls", "pipe with a full descriptor table" },
+  { "rw", t_rw, "syscalls", "read and write: modes, sizes, bad buffers" },
+  { "console", t_console, "syscalls", "console write with bad buffers" },
+  { "fds", t_fds, "syscalls", "bad descriptors, a full descriptor table" },
+  { "dup", t_dup, "syscalls", "dup and shared offsets" },
+  { "exec", t_exec, "syscalls", "exec: arguments, bad paths and argv" },
+  { "execelf", t_execelf, "syscalls", "exec of malformed ELF files" },
+  { "sbrk", t_sbrk, "syscalls", "sbrk: growth, shrinking, bad sizes" },
+  { "sbrklazy", t_sbrklazy, "syscalls", "system calls on untouched heap memory" },
+  { "sbrkfault", t_sbrkfault, "syscalls", "touching memory past the break" },
+  { "faults", t_faults, "syscalls", "user faults kill the process" },
+  { "badsyscall", t_badsyscall, "syscalls", "unknown system call numbers" },
+  { "sleep", t_sleep, "syscalls", "sleep and pause" },
+  { "uptime", t_uptime, "syscalls", "uptime" },
+  { "sysinfo", t_sysinfo, "syscalls", "sysinfo results and bad buffers" },
+  { "kpages", t_kpages, "syscalls", "kpages follows allocation" },
+  { "filetable", t_filetable, "syscalls", "the system-wide file table fills up" },
+  { "outofmem", t_outofmem, "syscalls", "running out of physical memory" },
+  { "bigfile", t_bigfile, "fs", "a file past the direct blocks" },
+  { "fstat", t_fstat, "fs", "fstat results and bad buffers" },
+  { "open", t_open, "fs", "open: bad paths and modes" },
+  { "mkdir", t_mkdir, "fs", "mkdir and directory contents" },
+  { "chdir", t_chdir, "fs", "chdir" },
+  { "rmcwd", t_rmcwd, "fs", "lookups in a removed working directory" },
+  { "partialwrite", t_partialwrite, "fs", "a write that runs off memory" },
+  { "link", t_link, "fs", "link" },
+  { "unlink", t_unlink, "fs", "unlink" },
+  { "mknod", t_mknod, "fs", "mknod and devices without drivers" },
+  { "maxfile", t_maxfile, "fs", "a file of MAXFILE blocks; writes past it fail" },
+  { "bigdir", t_bigdir, "fs", "a directory of many blocks" },
+  { "diskfull", t_diskfull, "fs", "filling the disk, twice: no block leaks" },
+  { "inodes", t_inodes, "fs", "using up the inodes, twice: none leaks" },
   { "forkstress", t_forkstress, "stress", "concurrent fork, exit and wait" },
   { "execstress", t_execstress, "stress", "concurrent exec" },
   { "pipestress", t_pipestress, "stress", "several writers and readers on a pipe" },

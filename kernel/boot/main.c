@@ -40,7 +40,7 @@ kmain(uint64 hartid, uint64 dtb)
   timerinit();
   timerinithart();         // first timer interrupt
   plicinit();              // interrupt controller
-  plicinithart();
+  plicinithart(1);         // this hart takes the device interrupts
   binit();                 // buffer cache
   iinit();                 // inode table
   fileinit();              // file table
@@ -59,6 +59,6 @@ kmain_secondary(uint64 hartid)
   kvminithart();
   trapinithart();
   timerinithart();
-  plicinithart();
+  plicinithart(0);
   scheduler();
 }

@@ -16,12 +16,17 @@ plicinit(void)
   PLIC_REG(PLIC_PRIORITY + VIRTIO0_IRQ*4) = 1;
 }
 
-// Let this hart's S-mode context take those interrupts.
+// Set up this hart's S-mode context: take the devices' interrupts if
+// devices is set, else none. Only the boot hart takes them. Were every
+// hart enabled, each disk interrupt would wake every idle hart to race
+// for one claim; on a host with fewer cores than harts those wake-ups
+// (and the spinning on the locks the woken harts take) cost several
+// times the disk work itself.
 void
-plicinithart(void)
+plicinithart(int devices)
 {
   int hart = cpuid();
-  PLIC_REG(PLIC_SENABLE(hart)) = (1 << UART0_IRQ) | (1 << VIRTIO0_IRQ);
+  PLIC_REG(PLIC_SENABLE(hart)) = devices ? (1 << UART0_IRQ) | (1 << VIRTIO0_IRQ) : 0;
   PLIC_REG(PLIC_SPRIORITY(hart)) = 0;   // threshold: accept any priority
 }
 

@@ -138,7 +138,8 @@ sys_fstat(void)
   return filestat(f, st);
 }
 
-// link(old, new): give the file named old the second name new.
+// link(old, new): give the file named old the second name new. Fails for
+// a directory, or a file that already has MAXNLINK names.
 uint64
 sys_link(void)
 {
@@ -155,7 +156,7 @@ sys_link(void)
     return -1;
   }
   ilock(ip);
-  if(ip->type == T_DIR){
+  if(ip->type == T_DIR || ip->nlink >= MAXNLINK){
     iunlockput(ip);
     end_op();
     return -1;

@@ -386,11 +386,13 @@ run_test(struct test *t, const char *dir)
   return ok;
 }
 
-// Does s begin with prefix?
+// Does the name of t already say its group, as "cow-bigfork" does for
+// "cow"? ("fstat" does not say "fs".)
 static int
-has_prefix(const char *s, const char *prefix)
+name_says_group(struct test *t)
 {
-  return memcmp(s, prefix, strlen(prefix)) == 0;
+  int n = strlen(t->group);
+  return memcmp(t->name, t->group, n) == 0 && t->name[n] == '-';
 }
 
 // Print one line per test: its name, its group when the name does not
@@ -402,7 +404,7 @@ list_tests(struct test *tests, int ntests)
     char name[40];
     struct test *t = &tests[i];
     int n = format(name, sizeof(name), "%s", t->name);
-    if(t->group && !has_prefix(t->name, t->group))
+    if(t->group && !name_says_group(t))
       n = format(name, sizeof(name), "%s (%s)", t->name, t->group);
     while(n < 22)
       name[n++] = ' ';
