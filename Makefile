@@ -139,7 +139,13 @@ qemu-gdb: all ensure-qemu
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
 gdb:
-	gdb-multiarch -q -nx -x .gdbinit -ex 'target remote localhost:$(GDBPORT)'
+	gdb-multiarch -q -nx -x .gdbinit
+
+# Render the page-table picture that GDB's `pgtable --dot pgtable.dot`
+# wrote (needs Graphviz, which tools/install-deps.sh installs).
+pgtable-png: pgtable.dot
+	dot -Tpng pgtable.dot -o pgtable.png
+	@echo "wrote pgtable.png"
 
 # The grader reads the QEMU options from here, so they live in one place.
 print-qemu-opts:
@@ -159,5 +165,5 @@ clean:
 	rm -rf $(B) kernel/kernel fs.img mkfs/mkfs grade-logs
 
 FORCE:
-.PHONY: all ensure-qemu qemu qemu-gdb gdb test clean print-qemu-opts FORCE
+.PHONY: all ensure-qemu qemu qemu-gdb gdb pgtable-png test grade clean print-qemu-opts FORCE
 .DEFAULT_GOAL := all

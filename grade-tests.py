@@ -26,6 +26,7 @@ tools/gradelib.py for check(), shared boots and the rest):
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 
@@ -201,6 +202,182 @@ def _(m):
     m.boot()
     m.run("cat kept", expect=r"^written before the crash$")
     test_program(m, "systest", "fs fsstress", 300)
+
+
+# ---- gdb: the Sv39 commands of tools/gdb/ against the kernel's own view -----
+# GDB stops the kernel in sys_kpgtbl, called by pgdemo (user/pgdemo.c) with
+# a COW page, a private page and an unmapped page in its heap, runs the
+# commands, and lets it go on to print the same page table itself.
+
+GDB_SCRIPT = """
+set pagination off
+set confirm off
+set architecture riscv:rv64
+file kernel/kernel
+source tools/gdb/atlas.py
+target remote localhost:%(port)d
+break sys_kpgtbl
+shell touch %(ready)s
+continue
+set $p = cpus[$tp].proc
+printf "==trampoline 0x%%016lx\\n", (unsigned long)&trampoline
+printf "==trapframe 0x%%016lx\\n", (unsigned long)$p->trapframe
+echo ==procs\\n
+procs
+echo ==cow\\n
+pgwalk $p->heap_start $p->pid
+echo ==private\\n
+pgwalk $p->heap_start+4096 $p->pid
+echo ==unmapped\\n
+pgwalk $p->heap_start+3*4096 $p->pid
+echo ==trampoline\\n
+pgwalk 0x3ffffff000 $p->pid
+echo ==trapframe\\n
+pgwalk 0x3fffffe000 $p->pid
+echo ==pgtable\\n
+pgtable $p->pid
+echo ==vmmap\\n
+vmmap $p->pid
+echo ==dot\\n
+pgtable $p->pid --dot %(dot)s
+echo ==end\\n
+delete
+detach
+"""
+KPGTBL = re.compile(r"^((?: \.\.)+)0x([0-9a-f]{16}) pte 0x([0-9a-f]{16}) pa 0x([0-9a-f]{16})$",
+                    re.MULTILINE)
+PTE_AD = 0xC0              # A and D: the hardware may set them at any time
+PTE_RWX = 0xE
+
+
+def gdb_sections(out):
+    """GDB's output cut at the "==NAME" marker lines: {name: text}."""
+    parts = re.split(r"^==(\w+)\n", out, flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2]))
+
+
+def kernel_entries(out):
+    """The kernel's kpgtbl printout: {va: (level, pte, pa)} of every entry."""
+    entries = {}
+    for dots, va, pte, pa in KPGTBL.findall(out):
+        level = 3 - len(dots) // 3
+        entries[(int(va, 16), level)] = (int(pte, 16), int(pa, 16))
+    return entries
+
+
+def kernel_leaf(entries, va):
+    """The kernel's leaf entry for va: (pte, pa), or None."""
+    for (start, level), (pte, pa) in entries.items():
+        if pte & PTE_RWX and start <= va < start + (4096 << (9 * level)):
+            return pte, pa + (va - start)
+    return None
+
+
+def walk_pa(sections, name):
+    """The physical address GDB's pgwalk section name ends with."""
+    m = re.search(r"^pa 0x([0-9a-f]+)$", sections.get(name, ""), re.MULTILINE)
+    if not m:
+        raise TestFailure("pgwalk (%s) gave no physical address: %r"
+                          % (name, sections.get(name, "")[-200:]))
+    return int(m.group(1), 16)
+
+
+def check_walk(sections, entries, name, va, must=()):
+    """GDB's walk of va agrees with the kernel: same leaf PTE (but for A
+    and D), same physical address; and its output matches must."""
+    want = kernel_leaf(entries, va)
+    if want is None:
+        raise TestFailure("the kernel's page table has no leaf for %#x" % va)
+    got = walk_pa(sections, name)
+    if got != want[1]:
+        raise TestFailure("pgwalk %s: pa %#x, the kernel says %#x" % (name, got, want[1]))
+    ptes = [int(x, 16) for x in re.findall(r"pte 0x([0-9a-f]+)", sections[name])]
+    if not ptes or (ptes[-1] | PTE_AD) != (want[0] | PTE_AD):
+        raise TestFailure("pgwalk %s: leaf pte %s, the kernel's is %#x"
+                          % (name, ptes and hex(ptes[-1]), want[0]))
+    match(sections[name], expect=list(must), what="pgwalk %s" % name)
+    return got
+
+
+@test("gdb", "pgwalk", points=10, timeout=120, qemu_args=["-gdb", "tcp::{port}"])
+def _(m):
+    script = os.path.join(m.tmpdir, "gdb.cmds")
+    ready = os.path.join(m.tmpdir, "gdb.ready")
+    dot = os.path.join(m.tmpdir, "pgtable.dot")
+    with open(script, "w") as f:
+        f.write(GDB_SCRIPT % {"port": m.port, "ready": ready, "dot": dot})
+    gdb = subprocess.Popen(["gdb-multiarch", "-q", "-nx", "-batch", "-x", script],
+                           cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, universal_newlines=True)
+    try:
+        deadline = time.monotonic() + 30   # GDB touches ready as it lets go
+        while not os.path.exists(ready):
+            if gdb.poll() is not None or time.monotonic() > deadline:
+                raise TestFailure("GDB did not set its breakpoint: %s"
+                                  % gdb.communicate()[0].strip()[-300:])
+            time.sleep(0.1)
+        out = m.run("pgdemo", timeout=60)
+        text = gdb.communicate(timeout=60)[0]
+    finally:
+        if gdb.poll() is None:
+            gdb.kill()
+    with open(m.logpath[:-len(".log")] + ".gdb.log", "w") as f:
+        f.write(text)
+    sections = gdb_sections(text)
+    if "end" not in sections:
+        raise TestFailure("GDB stopped early: %s" % text.strip().split("\n")[-1])
+    entries = kernel_entries(out)
+    demo = re.search(r"^pgdemo: pid (\d+), heap 0x([0-9a-f]+)", out, re.MULTILINE)
+    if not entries or not demo:
+        raise TestFailure("pgdemo printed no page table")
+    heap = int(demo.group(2), 16)
+    match(sections["procs"], expect=r"\b%s\b.*\bpgdemo\b" % demo.group(1),
+          what="procs")
+    check_walk(sections, entries, "cow", heap, must=[r"\bCOW\b", r"store fault.*COW"])
+    check_walk(sections, entries, "private", heap + 4096, must=[r"store ok"])
+    tramp = check_walk(sections, entries, "trampoline", 0x3ffffff000,
+                       must=[r"load fault.*\bU\b"])
+    if tramp != int(re.search(r"^==trampoline (0x[0-9a-f]+)$", text, re.MULTILINE).group(1), 16):
+        raise TestFailure("pgwalk TRAMPOLINE does not end at the trampoline code")
+    frame = check_walk(sections, entries, "trapframe", 0x3fffffe000)
+    if frame != int(re.search(r"^==trapframe (0x[0-9a-f]+)$", text, re.MULTILINE).group(1), 16):
+        raise TestFailure("pgwalk TRAPFRAME does not end at p->trapframe")
+    if kernel_leaf(entries, heap + 3 * 4096) is not None:
+        raise TestFailure("the kernel maps the page pgdemo calls unmapped")
+    match(sections["unmapped"], expect=r"^no mapping: invalid", reject=r"^pa ",
+          what="pgwalk of an unmapped address")
+    gdb_tree = {(int(va, 16), int(pte, 16) | PTE_AD) for va, pte in
+                re.findall(r"va 0x([0-9a-f]+) +pte 0x([0-9a-f]+)", sections["pgtable"])}
+    kernel_tree = {(va, pte | PTE_AD) for (va, _), (pte, _) in entries.items()}
+    if gdb_tree != kernel_tree:
+        raise TestFailure("pgtable and the kernel's printout differ: %d entries "
+                          "only in GDB's, %d only in the kernel's"
+                          % (len(gdb_tree - kernel_tree), len(kernel_tree - gdb_tree)))
+    leaves = sum(1 for (va, level), (pte, _) in entries.items() if pte & PTE_RWX)
+    pages = sum(int(n) for n in re.findall(r"^0x[0-9a-f]+-0x[0-9a-f]+ .*?\b(\d+) pages?\b",
+                                           sections["vmmap"], re.MULTILINE))
+    if pages != leaves:
+        raise TestFailure("vmmap counts %d pages, the kernel maps %d" % (pages, leaves))
+    match(sections["vmmap"], expect=r"\bcow\b", what="vmmap")
+    tables = sum(1 for (va, level), (pte, _) in entries.items() if not pte & PTE_RWX)
+    match(sections["dot"], expect=r"^wrote .*: %d tables, %d leaves$" % (tables + 1, leaves),
+          what="pgtable --dot")
+    r = subprocess.run(["dot", "-Tpng", "-o", os.devnull, dot], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, universal_newlines=True)
+    if r.returncode != 0:
+        raise TestFailure("Graphviz cannot read pgtable --dot's file: %s" % r.stdout.strip())
+
+
+@test("gdb", "sv39", points=2, qemu=False)
+def _(host):
+    """The GDB commands' Sv39 decoding on a made-up tree (no QEMU)."""
+    r = subprocess.run([sys.executable, "tools/gdb/test_sv39.py"], cwd=ROOT,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       universal_newlines=True)
+    last = r.stdout.strip().split("\n")[-1]
+    if r.returncode != 0 or not re.match(r"^\d+ passed, 0 failed$", last):
+        raise TestFailure("tools/gdb/test_sv39.py: %s" % last)
+    return last
 
 
 # ---- vmtest: the memory system ---------------------------------------------

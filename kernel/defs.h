@@ -109,6 +109,13 @@ void            unmappages(pagetable_t, uint64, uint64, int);
 void            freewalk(pagetable_t);
 uint64          pagetable_pages(void);
 void            pagetable_census(pagetable_t, uint64 *tables, uint64 *user_pages);
+typedef void (*pt_visitor)(pte_t pte, int level, uint64 va, void *arg);
+void            pagetable_visit(pagetable_t, pt_visitor, void *);
+pte_t *         walk_leaf(pagetable_t, uint64, int *);
+
+// mm/ptdump.c
+void            vmprint(pagetable_t);
+
 // kvm.c: the kernel's address space
 void            kvminit(void);
 void            kvminithart(void);

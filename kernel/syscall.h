@@ -33,5 +33,7 @@
 #define SYS_forkmode 33        // choose how fork copies memory
 #define SYS_memstat 34         // memory-system counters
 #define SYS_timefreq 35        // frequency of the time CSR (Hz)
+#define SYS_pgpte 36           // the leaf PTE mapping an address (page-table lab)
+#define SYS_kpgtbl 37          // print the caller's page table (page-table lab)
 
 #endif

@@ -39,6 +39,7 @@ import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -103,7 +104,8 @@ def test(suite, name, points=1, timeout=60, boot=True, qemu_args=(),
 
     timeout: the test's time limit in seconds, not counting the boot.
     boot=False: the machine is started but not yet waited on, for tests
-    of the boot itself. qemu_args: added to QEMU's command line.
+    of the boot itself. qemu_args: added to QEMU's command line; "{port}"
+    in them becomes a free TCP port, m.port (e.g. -gdb tcp::{port}).
     shared=True: run in one boot with the suite's other shared tests.
     qemu=False: a test of the host side that needs no machine; fn gets a
     Host. A test may return a short note, shown after OK.
@@ -188,8 +190,10 @@ class Machine:
         self.tmpdir = tempfile.mkdtemp(prefix="atlas-grade-")
         self.image = os.path.join(self.tmpdir, "fs.img")
         shutil.copyfile(image, self.image)
+        self.port = free_port() if any("{port}" in a for a in qemu_cmd) else None
         self.cmd = [re.sub(r"file=[^,]*", "file=" + self.image, a)
-                    if a.startswith("file=") else a for a in qemu_cmd]
+                    if a.startswith("file=") else a.replace("{port}", str(self.port))
+                    for a in qemu_cmd]
         os.makedirs(LOGDIR, exist_ok=True)
         self.logpath = os.path.join(LOGDIR, label.replace("/", ".") + ".log")
         self.log = open(self.logpath, "a" if append else "w",
@@ -407,6 +411,13 @@ class Machine:
             self.reader.join(5)
         self.log.close()
         shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+
+def free_port():
+    """A TCP port on localhost that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class Host:

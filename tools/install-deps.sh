@@ -1,7 +1,9 @@
 #!/bin/sh
 # Install what building and running Atlas needs: the RISC-V cross
 # toolchain, QEMU with OpenSBI, gdb, Python 3, make, a host C compiler
-# for mkfs, and matplotlib for the benchmark's plot (tools/bench.py).
+# for mkfs, git (the grader applies its mutant patches with it), Graphviz
+# for GDB's page-table pictures, and matplotlib for the benchmark's plot
+# (tools/bench.py).
 # Uses apt-get on Debian and Ubuntu (with sudo when not root); does
 # nothing when everything is already there. Elsewhere it prints the
 # packages to install and exits non-zero.
@@ -20,6 +22,7 @@ gdb-multiarch gdb-multiarch
 python3 python3
 make make
 git git
+graphviz dot
 gcc gcc
 libc6-dev /usr/include/stdio.h
 python3-matplotlib /usr/bin/python3 -c "import matplotlib"

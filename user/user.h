@@ -37,6 +37,8 @@ int kfail(int n);        // make this process's n-th page allocation from now fa
 int forkmode(int mode);  // FORK_EAGER or FORK_COW (kernel/vm.h); returns the old mode
 int memstat(struct memstat *);  // memory counters: the system's and the caller's
 uint64 timefreq(void);   // ticks per second of the time CSR
+uint64 pgpte(void *);    // the leaf PTE that maps an address, 0 if none
+void kpgtbl(void);       // print the caller's page table
 
 // user/lib/ulib.c
 #define SBRK_ERROR ((char *)-1)   // what sbrk and sbrklazy return on failure

@@ -37,19 +37,55 @@ pagetable_pages(void)
   return __atomic_load_n(&nptpages, __ATOMIC_RELAXED);
 }
 
+// Visit the valid entries of the table pt at level, which maps from
+// virtual address base: each entry, then (for a table entry) the
+// entries under it.
+static void
+visit_level(pagetable_t pt, int level, uint64 base, pt_visitor fn, void *arg)
+{
+  for(int i = 0; i < PT_ENTRIES; i++){
+    pte_t pte = pt[i];
+    if(!pte_valid(pte))
+      continue;
+    uint64 va = base + (uint64)i * PT_LEVEL_SIZE(level);
+    fn(pte, level, va, arg);
+    if(pte_table(pte) && level > PT_LEVEL0)
+      visit_level(pte_next_table(pte), level - 1, va, fn, arg);
+  }
+}
+
+// Call fn(pte, level, va, arg) for every valid entry of the tree rooted at
+// pt, in address order, each table entry before the entries under it; va
+// is the first virtual address the entry maps. The one traversal of a
+// whole tree (the census and vmprint use it).
+void
+pagetable_visit(pagetable_t pt, pt_visitor fn, void *arg)
+{
+  visit_level(pt, PT_ROOT_LEVEL, 0, fn, arg);
+}
+
+struct census { uint64 tables, user_pages; };
+
+// pagetable_visit's callback for pagetable_census.
+static void
+census_entry(pte_t pte, int level, uint64 va, void *arg)
+{
+  struct census *c = arg;
+  if(pte_table(pte))
+    c->tables++;
+  else if(pte_user(pte))
+    c->user_pages += PT_LEVEL_SIZE(level) / PGSIZE;
+}
+
 // Count the table pages of a tree and the user pages (leaves with U) it
 // maps; adds to *tables and *user_pages.
 void
 pagetable_census(pagetable_t pt, uint64 *tables, uint64 *user_pages)
 {
-  (*tables)++;
-  for(int i = 0; i < PT_ENTRIES; i++){
-    pte_t pte = pt[i];
-    if(pte_table(pte))
-      pagetable_census(pte_next_table(pte), tables, user_pages);
-    else if(pte_leaf(pte) && pte_user(pte))
-      (*user_pages)++;
-  }
+  struct census c = { 1, 0 };    // the root is a table page too
+  pagetable_visit(pt, census_entry, &c);
+  *tables += c.tables;
+  *user_pages += c.user_pages;
 }
 
 // The walk: find the entry for va at `level` (PT_LEVEL0 for a 4 KiB
@@ -77,6 +113,27 @@ walk_level(pagetable_t pt, uint64 va, int level, int alloc)
     }
   }
   return &pt[PX(level, va)];
+}
+
+// The leaf entry that maps va, at whatever level it sits (a 4 KiB page,
+// a 2 MiB megapage or a 1 GiB gigapage), with that level in *level (if
+// level is not 0); 0 if nothing maps va. Never allocates.
+pte_t *
+walk_leaf(pagetable_t pt, uint64 va, int *level)
+{
+  if(va >= MAXVA)
+    return 0;
+  for(int l = PT_ROOT_LEVEL; ; l--){
+    pte_t *pte = &pt[PX(l, va)];
+    if(pte_leaf(*pte)){
+      if(level)
+        *level = l;
+      return pte;
+    }
+    if(!pte_table(*pte) || l == PT_LEVEL0)
+      return 0;
+    pt = pte_next_table(*pte);
+  }
 }
 
 // The level-0 entry for va, as xv6's walk() gives it.

@@ -96,6 +96,8 @@ extern uint64 sys_kfail(void);
 extern uint64 sys_forkmode(void);
 extern uint64 sys_memstat(void);
 extern uint64 sys_timefreq(void);
+extern uint64 sys_pgpte(void);
+extern uint64 sys_kpgtbl(void);
 
 static uint64 (*syscalls[])(void) = {
   [SYS_fork]    sys_fork,
@@ -126,6 +128,8 @@ static uint64 (*syscalls[])(void) = {
   [SYS_forkmode] sys_forkmode,
   [SYS_memstat] sys_memstat,
   [SYS_timefreq] sys_timefreq,
+  [SYS_pgpte]   sys_pgpte,
+  [SYS_kpgtbl]  sys_kpgtbl,
 };
 
 // Run the system call the current process asked for.

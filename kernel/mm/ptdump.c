@@ -1,0 +1,51 @@
+// Looking at page tables from outside: vmprint() prints a whole tree for
+// debugging, and two system calls let a program see its own: kpgtbl()
+// prints it, pgpte(va) returns the entry that maps va. GDB's pgtable and
+// pgwalk commands (tools/gdb/) show the same trees from the debugger.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "spinlock.h"
+#include "riscv.h"
+#include "proc.h"
+#include "defs.h"
+#include "mm/pte.h"
+
+// pagetable_visit's callback for vmprint: one line per entry, indented
+// " .." per level below the root, with the first address it maps.
+static void
+print_entry(pte_t pte, int level, uint64 va, void *arg)
+{
+  for(int l = PT_ROOT_LEVEL; l >= level; l--)
+    printf(" ..");
+  printf("%p pte %p pa %p\n", (void *)va, (void *)pte, (void *)pte_pa(pte));
+}
+
+// Print the tree rooted at pt in the format of xv6's page-table lab:
+// "page table 0x<root>", then every valid entry, a table entry before
+// the entries under it.
+void
+vmprint(pagetable_t pt)
+{
+  printf("page table %p\n", (void *)pt);
+  pagetable_visit(pt, print_entry, 0);
+}
+
+// kpgtbl(): print the calling process's page table.
+uint64
+sys_kpgtbl(void)
+{
+  vmprint(myproc()->pagetable);
+  return 0;
+}
+
+// pgpte(va): the leaf entry that maps va in the calling process, at any
+// level; 0 if va is not mapped.
+uint64
+sys_pgpte(void)
+{
+  uint64 va;
+  argaddr(0, &va);
+  pte_t *pte = walk_leaf(myproc()->pagetable, va, 0);
+  return pte ? *pte : 0;
+}

@@ -1,0 +1,394 @@
+"""GDB commands for looking at Atlas's page tables and processes.
+
+Load with `source tools/gdb/atlas.py`, then see `help COMMAND`:
+  pgwalk VA [PID|SATP]            walk one virtual address as the MMU does
+  pgtable [PID|SATP] [--dot FILE] every valid entry of a page-table tree
+  vmmap [PID|SATP]                the mappings, merged into ranges
+  procs                           the process table
+  uprog NAME                      load the symbols of user program NAME
+
+This file is the GDB half: it reads memory from QEMU and prints. What the
+bits mean, and the walk itself, are in sv39.py, which has no GDB in it.
+
+Page tables and kernel variables are read from *physical* memory (QEMU's
+PhyMemMode), so the commands work wherever a hart stopped: in user mode
+the page table in satp maps no kernel data, while physical memory always
+holds it, and the kernel's own variables sit at VA == PA.
+"""
+
+import contextlib
+import importlib
+import os
+import re
+import struct
+import sys
+from dataclasses import dataclass
+
+import gdb
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+import sv39  # noqa: E402  (after the path is set)
+
+importlib.reload(sv39)   # so that sourcing this file again picks up edits
+
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+USER_PROGRAMS = os.path.join(ROOT, "build", "user")
+KERNBASE = 0x80000000     # start of RAM on QEMU virt (kernel/memlayout.h)
+KERNEL_SPACE = "kernel"   # the PID|SATP argument naming the kernel's table
+SPACE_HELP = """
+PID|SATP is a GDB expression: a value with MODE bits 63..60 set is a satp
+(MODE must be 8, Sv39), any other a pid from proc[]; the word `kernel`
+means the kernel page table; without it, the satp of the selected hart
+(GDB thread) is used."""
+
+
+# --- physical memory --------------------------------------------------------
+
+def stub_packet(packet):
+    """Send packet to QEMU's gdb stub and return the reply's text."""
+    try:
+        out = gdb.execute(f"maintenance packet {packet}", to_string=True)
+    except gdb.error as e:
+        raise gdb.GdbError(f"error: cannot talk to QEMU's gdb stub: {e}")
+    return re.search(r'received: "(.*)"', out).group(1)
+
+
+def phys_mem_mode():
+    """QEMU's current memory mode for gdb accesses: '1' physical, '0' virtual."""
+    mode = stub_packet("qqemu.PhyMemMode")
+    if mode not in ("0", "1"):
+        raise gdb.GdbError("error: the gdb stub does not know qqemu.PhyMemMode "
+                           "(is this QEMU?)")
+    return mode
+
+
+def set_phys_mem_mode(mode):
+    """Switch QEMU's memory mode and drop what GDB cached in the other one."""
+    stub_packet(f"Qqemu.PhyMemMode:{mode}")
+    gdb.execute("maintenance flush dcache", to_string=True)
+
+
+@contextlib.contextmanager
+def physical_memory():
+    """Within the block, memory reads use physical addresses; afterwards
+    (also on error) the mode from before is back."""
+    previous = phys_mem_mode()
+    set_phys_mem_mode("1")
+    try:
+        yield
+    finally:
+        set_phys_mem_mode(previous)
+
+
+def read_bytes(addr, count):
+    """count bytes of target memory at addr."""
+    try:
+        return bytes(gdb.selected_inferior().read_memory(addr, count))
+    except gdb.MemoryError:
+        raise gdb.GdbError(f"error: cannot read memory at 0x{addr:x}") from None
+
+
+def read_words(pa, count):
+    """count little-endian 64-bit words at pa."""
+    return list(struct.unpack(f"<{count}Q", read_bytes(pa, count * 8)))
+
+
+def ram_reader():
+    """The reader sv39 expects: read_words, refusing page tables outside
+    RAM, where a bad satp or PTE points (QEMU reads zeros there)."""
+    ram_end = int(kernel_variable("phystop")[1])
+
+    def read_ram_words(pa, count):
+        if not KERNBASE <= pa < pa + count * 8 <= ram_end:
+            raise gdb.GdbError(f"error: page table at 0x{pa:x} is outside RAM "
+                               f"[0x{KERNBASE:x}, 0x{ram_end:x})")
+        return read_words(pa, count)
+    return read_ram_words
+
+
+def kernel_variable(name):
+    """Kernel global `name` as (address, gdb.Value read from memory there).
+    Inside physical_memory() this works in user mode too, as VA == PA."""
+    symbol = gdb.lookup_global_symbol(name) or gdb.lookup_static_symbol(name)
+    if symbol is None:
+        raise gdb.GdbError(f"error: no kernel symbol '{name}' "
+                           "(load it with `file kernel/kernel`)")
+    lazy = symbol.value()          # not read yet: only address and type used
+    addr = int(lazy.address)
+    return addr, gdb.Value(read_bytes(addr, lazy.type.sizeof), lazy.type)
+
+
+# --- processes --------------------------------------------------------------
+
+@dataclass
+class Proc:
+    """The fields of a struct proc that the commands show."""
+    slot: int
+    addr: int
+    pid: int
+    state: str
+    name: str
+    pagetable: int
+    sz: int
+    heap_start: int
+
+    def label(self):
+        """'pid 3 sh'."""
+        return f"pid {self.pid} {self.name}"
+
+
+def read_procs():
+    """The used slots of proc[] (call inside physical_memory())."""
+    base, table = kernel_variable("proc")
+    size = table.type.target().sizeof
+    procs = []
+    for slot in range(table.type.range()[1] + 1):
+        p = table[slot]
+        if str(p["state"]) != "UNUSED":
+            procs.append(Proc(slot, base + slot * size, int(p["pid"]),
+                              str(p["state"]), p["name"].string(),
+                              int(p["pagetable"]), int(p["sz"]),
+                              int(p["heap_start"])))
+    return procs
+
+
+def running_harts():
+    """{address of a struct proc: hart number} from cpus[i].proc."""
+    _, cpus = kernel_variable("cpus")
+    harts = {}
+    for hart in range(cpus.type.range()[1] + 1):
+        running = int(cpus[hart]["proc"])
+        if running:
+            harts[running] = hart
+    return harts
+
+
+# --- which page table -------------------------------------------------------
+
+@dataclass
+class Space:
+    """A page table to look at: its root, its satp and whose it is."""
+    root: int
+    satp: int
+    owner: str = ""        # 'pid 3 sh', 'kernel', or '' if nobody's
+    proc: Proc = None
+
+    def describe(self):
+        """Whose table it is and its satp: 'pid 3 sh, satp 0x...'."""
+        satp = f"satp 0x{self.satp:016x}"
+        return f"{self.owner}, {satp}" if self.owner else satp
+
+    def name(self):
+        """Whose table it is ('pid 3 sh'), or else its satp."""
+        return self.owner or f"satp 0x{self.satp:016x}"
+
+
+def evaluate(expr):
+    """The GDB expression expr as a 64-bit number (in the current view of
+    memory, so `p->pid` reads what `print p->pid` would)."""
+    try:
+        return int(gdb.parse_and_eval(expr)) & sv39.WORD_MASK
+    except gdb.error as e:
+        raise gdb.GdbError(f"error: cannot evaluate '{expr}': {e}") from None
+
+
+def space_argument(argv):
+    """Evaluate the optional PID|SATP argument: None, KERNEL_SPACE or a number."""
+    if not argv:
+        return None
+    return KERNEL_SPACE if argv[0] == KERNEL_SPACE else evaluate(argv[0])
+
+
+def find_space(which):
+    """The Space a space_argument() names (call inside physical_memory())."""
+    procs = read_procs()
+    kernel_root = int(kernel_variable("kernel_pagetable")[1])
+    if which is None:
+        satp = int(gdb.parse_and_eval("$satp")) & sv39.WORD_MASK
+        if not sv39.names_satp(satp):
+            raise gdb.GdbError(f"error: satp is 0x{satp:x}: paging is off on "
+                               "this hart (pass a PID or SATP)")
+    elif which == KERNEL_SPACE:
+        satp = sv39.make_satp(kernel_root)
+    elif sv39.names_satp(which):
+        satp = which
+    else:
+        satp = sv39.make_satp(proc_by_pid(procs, which).pagetable)
+    root = sv39.satp_root(satp)
+    owner = next((p for p in procs if p.pagetable == root), None)
+    if owner:
+        return Space(root, satp, owner.label(), owner)
+    return Space(root, satp, KERNEL_SPACE if root == kernel_root else "")
+
+
+def proc_by_pid(procs, pid):
+    """The used proc with this pid, which must have a page table."""
+    found = next((p for p in procs if p.pid == pid), None)
+    if found is None:
+        raise gdb.GdbError(f"error: no process with pid {pid} (see `procs`)")
+    if found.pagetable == 0:
+        raise gdb.GdbError(f"error: pid {pid} has no page table yet")
+    return found
+
+
+# --- commands ---------------------------------------------------------------
+
+class AtlasCommand(gdb.Command):
+    """Base of the commands: one-line errors, argument-count checks."""
+    NAME = USAGE = None
+    MAX_ARGS = 0
+
+    def __init__(self):
+        super().__init__(self.NAME, gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        """Split the arguments and run; bad input becomes 'error: ...'."""
+        argv = gdb.string_to_argv(arg)
+        if len(argv) > self.MAX_ARGS:
+            raise gdb.GdbError(f"error: too many arguments; usage: {self.USAGE}")
+        try:
+            self.run(argv)
+        except sv39.Sv39Error as e:
+            raise gdb.GdbError(f"error: {e}") from None
+
+    def run(self, argv):
+        """Do the command's work (subclasses)."""
+        raise NotImplementedError
+
+
+class PgWalk(AtlasCommand):
+    __doc__ = """Walk one virtual address through a page table, as the MMU does.
+Usage: pgwalk VA [PID|SATP]
+
+Prints the VA's fields, then for each level the table, the index, the PTE,
+its flags (V R W X U G A D, then COW/RSW1) and where it points; then the
+physical address and whether a user-mode load, store and exec would be
+allowed, or where and why the walk stops (invalid PTE, reserved W without
+R, misaligned superpage). Quote an expression with spaces: pgwalk "sz - 1".
+""" + SPACE_HELP
+    NAME, USAGE, MAX_ARGS = "pgwalk", "pgwalk VA [PID|SATP]", 2
+
+    def run(self, argv):
+        if not argv:
+            raise gdb.GdbError(f"error: missing VA; usage: {self.USAGE}")
+        va = evaluate(argv[0])
+        which = space_argument(argv[1:])
+        with physical_memory():
+            space = find_space(which)
+            result = sv39.walk(ram_reader(), space.root, va)
+        lines = sv39.format_walk(result, space.describe())
+        p = space.proc
+        if result.fault and p and p.heap_start <= result.va < p.sz:
+            lines.append("note: va is in the lazily allocated heap "
+                         "[heap_start, sz): a user access makes the kernel "
+                         "map a zeroed page")
+        print("\n".join(lines))
+
+
+class PgTable(AtlasCommand):
+    __doc__ = """Print every valid entry of a page table, indented by level.
+Usage: pgtable [PID|SATP] [--dot FILE]
+
+One line per valid PTE, in VA order: level and index, the first VA it
+covers, the PTE, its flags and what it points to; entries the MMU would
+fault on are marked with !!. With --dot FILE, write the tree as a Graphviz
+graph to FILE instead (render with: dot -Tsvg FILE -o tree.svg).
+""" + SPACE_HELP
+    NAME, USAGE, MAX_ARGS = "pgtable", "pgtable [PID|SATP] [--dot FILE]", 3
+
+    def run(self, argv):
+        dot_file = None
+        if "--dot" in argv:
+            at = argv.index("--dot")
+            if at + 1 == len(argv):
+                raise gdb.GdbError("error: --dot needs a FILE")
+            dot_file = argv[at + 1]
+            argv = argv[:at] + argv[at + 2:]
+        if len(argv) > 1:
+            raise gdb.GdbError(f"error: too many arguments; usage: {self.USAGE}")
+        which = space_argument(argv)
+        with physical_memory():
+            space = find_space(which)
+            tree = sv39.read_tree(ram_reader(), space.root)
+        if dot_file is None:
+            print("\n".join(sv39.format_tree(tree, space.name())))
+            return
+        text, tables, leaves = sv39.format_dot(tree, space.name())
+        try:
+            with open(dot_file, "w") as out:
+                out.write(text)
+        except OSError as e:
+            raise gdb.GdbError(f"error: cannot write {dot_file}: {e.strerror}")
+        print(f"wrote {dot_file}: {tables} tables, {leaves} leaves")
+
+
+class VmMap(AtlasCommand):
+    __doc__ = """List the mappings of a page table, merged into ranges.
+Usage: vmmap [PID|SATP]
+
+Neighbouring leaves with the same flags (A and D aside) form one range,
+shown as start-end, permissions (r w x, u for user, g for global), size,
+the number of leaf PTEs, and `cow` for copy-on-write pages; then entries
+the MMU would fault on, and totals.
+""" + SPACE_HELP
+    NAME, USAGE, MAX_ARGS = "vmmap", "vmmap [PID|SATP]", 1
+
+    def run(self, argv):
+        which = space_argument(argv)
+        with physical_memory():
+            space = find_space(which)
+            tree = sv39.read_tree(ram_reader(), space.root)
+        print("\n".join(sv39.format_ranges(tree, space.name())))
+
+
+class Procs(AtlasCommand):
+    """List the process table: the slots of proc[] that are in use.
+Usage: procs
+
+For each: slot in proc[], pid, state, name, the physical address of its
+page-table root, sz, and `hart N` if it is running on hart N (cpus[N].proc).
+"""
+    NAME, USAGE, MAX_ARGS = "procs", "procs", 0
+
+    def run(self, argv):
+        with physical_memory():
+            procs = read_procs()
+            harts = running_harts()
+        print(f"{'slot':>4} {'pid':>4}  {'state':<9} {'name':<16}"
+              f" {'pagetable':<18}  {'sz':>10}")
+        for p in procs:
+            hart = f"  hart {harts[p.addr]}" if p.addr in harts else ""
+            print(f"{p.slot:>4} {p.pid:>4}  {p.state:<9} {p.name:<16}"
+                  f" 0x{p.pagetable:016x}  {p.sz:>#10x}{hart}")
+
+
+class UProg(AtlasCommand):
+    """Load the symbols of user program NAME (build/user/_NAME).
+Usage: uprog NAME
+
+User programs are linked at address 0, so after this, `list main` and
+`info line` work for user code. The symbols of a user program loaded
+earlier are dropped first (all programs use the same addresses).
+Set breakpoints in user code with hbreak: a software breakpoint is
+written through the page table of the moment, which may not map it.
+"""
+    NAME, USAGE, MAX_ARGS = "uprog", "uprog NAME", 1
+
+    def run(self, argv):
+        if not argv or "/" in argv[0]:
+            raise gdb.GdbError(f"error: usage: {self.USAGE}")
+        path = os.path.join(USER_PROGRAMS, "_" + argv[0])
+        if not os.path.isfile(path):
+            raise gdb.GdbError(f"error: no user program {os.path.relpath(path, ROOT)}"
+                               " (did make build it?)")
+        for objfile in gdb.objfiles():
+            if os.path.dirname(objfile.filename) == USER_PROGRAMS:
+                gdb.execute(f"remove-symbol-file {objfile.filename}", to_string=True)
+        gdb.execute(f"add-symbol-file {path}", to_string=True)
+        print(f"loaded symbols of {os.path.relpath(path, ROOT)}")
+
+
+for command in (PgWalk, PgTable, VmMap, Procs, UProg):
+    command()

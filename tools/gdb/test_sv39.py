@@ -1,0 +1,289 @@
+"""Unit tests of sv39.py, on a page-table tree kept in a dict.
+
+Run as `python3 tools/gdb/test_sv39.py`; it prints one line per failure
+and then `N passed, M failed`, and exits non-zero if any failed.
+"""
+
+import os
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sv39  # noqa: E402  (after the path is set)
+from sv39 import PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_A, PTE_D, PTE_COW  # noqa: E402
+
+TESTS = []
+
+
+def test(fn):
+    """Register fn as a test."""
+    TESTS.append(fn)
+    return fn
+
+
+def pte(pa, flags):
+    """A PTE pointing at pa with the given flags."""
+    return (pa >> sv39.PGSHIFT) << sv39.PTE_FLAG_BITS | flags
+
+
+class Memory:
+    """Physical memory as a dict of 8-byte words (absent words read 0)."""
+
+    def __init__(self):
+        self.words = {}
+
+    def put(self, table, index, value):
+        """Store value as entry `index` of the table page at `table`."""
+        self.words[table + index * sv39.PTE_BYTES] = value
+
+    def read_words(self, pa, count):
+        """The read function sv39 expects."""
+        return [self.words.get(pa + i * sv39.PTE_BYTES, 0) for i in range(count)]
+
+
+ROOT, MID, LOW, HIGH_MID, HIGH_LOW = (0x80001000, 0x80002000, 0x80003000,
+                                      0x80004000, 0x80005000)
+USER_RX = PTE_V | PTE_R | PTE_X | PTE_U | PTE_A
+
+
+def sample_tree():
+    """A tree with each kind of entry, at these VAs:
+    0x0000, 0x1000     4 KiB r-x user pages (one range)
+    0x2000             invalid (a guard page)
+    0x3000             a COW page: r-- user, COW mark
+    0x4000             rw- user page
+    0x200000           2 MiB megapage, rw- kernel-only
+    0x400000           misaligned megapage
+    0x600000           reserved: W without R
+    0x40000000         1 GiB gigapage
+    0xffffffffc0000000 (root index 511) a page through two more tables
+    """
+    m = Memory()
+    m.put(ROOT, 0, pte(MID, PTE_V))
+    m.put(ROOT, 1, pte(0x40000000, PTE_V | PTE_R | PTE_W | PTE_X))
+    m.put(ROOT, 511, pte(HIGH_MID, PTE_V))
+    m.put(MID, 0, pte(LOW, PTE_V))
+    m.put(MID, 1, pte(0x80200000, PTE_V | PTE_R | PTE_W))
+    m.put(MID, 2, pte(0x80201000, PTE_V | PTE_R))
+    m.put(MID, 3, pte(0x80400000, PTE_V | PTE_W))
+    m.put(LOW, 0, pte(0x80010000, USER_RX))
+    m.put(LOW, 1, pte(0x80011000, USER_RX | PTE_D))
+    m.put(LOW, 3, pte(0x80012000, PTE_V | PTE_R | PTE_U | PTE_COW))
+    m.put(LOW, 4, pte(0x80013000, PTE_V | PTE_R | PTE_W | PTE_U))
+    m.put(LOW, 5, pte(0x80014000, PTE_R | PTE_U))   # V clear: invalid
+    m.put(HIGH_MID, 0, pte(HIGH_LOW, PTE_V))
+    m.put(HIGH_LOW, 7, pte(0x80015000, PTE_V | PTE_R))
+    return m
+
+
+def raises(fn, *args):
+    """The Sv39Error message fn(*args) raises (fails if it does not)."""
+    try:
+        fn(*args)
+    except sv39.Sv39Error as e:
+        return str(e)
+    raise AssertionError(f"{fn.__name__}{args} did not raise Sv39Error")
+
+
+@test
+def test_va_fields():
+    va = 0x0000003FFFFFF010
+    assert [sv39.vpn(va, lvl) for lvl in (2, 1, 0)] == [255, 511, 511]
+    assert [sv39.vpn(0x4010, lvl) for lvl in (2, 1, 0)] == [0, 0, 4]
+
+
+@test
+def test_canonical_va():
+    assert sv39.check_va(0x3FFFFFF000) == 0x3FFFFFF000
+    assert sv39.check_va(-4096) == 0xFFFFFFFFFFFFF000
+    assert sv39.sign_extend(511 << 30) == 0xFFFFFFFFC0000000
+    assert "not canonical" in raises(sv39.check_va, 1 << 39)
+    assert "not canonical" in raises(sv39.check_va, 0x4000000000)
+
+
+@test
+def test_satp():
+    satp = 0x8000000000087F3D
+    assert sv39.names_satp(satp) and not sv39.names_satp(3)
+    assert sv39.names_satp(-1)     # then refused by satp_root
+    assert sv39.satp_root(satp) == 0x87F3D000
+    assert sv39.make_satp(0x87F3D000) == satp
+    assert sv39.satp_root(satp | 0x5 << 44) == 0x87F3D000   # ASID ignored
+    assert "not Sv39" in raises(sv39.satp_root, 0x87F3D)
+    assert "PPN 0" in raises(sv39.satp_root, 8 << 60)
+    assert "not a page address" in raises(sv39.make_satp, 0x87F3D010)
+
+
+@test
+def test_pte_kinds():
+    assert sv39.pte_kind(0, 1) == sv39.INVALID
+    assert sv39.pte_kind(pte(MID, PTE_V), 2) == sv39.TABLE
+    assert sv39.pte_kind(pte(MID, PTE_V), 0) == sv39.LAST_LEVEL_POINTER
+    assert sv39.pte_kind(pte(0x80200000, PTE_V | PTE_R), 1) == sv39.LEAF
+    assert sv39.pte_kind(pte(0x80201000, PTE_V | PTE_R), 1) == sv39.MISALIGNED
+    assert sv39.pte_kind(pte(0x80201000, PTE_V | PTE_X), 0) == sv39.LEAF
+    assert sv39.pte_kind(pte(0x80201000, PTE_V | PTE_W), 0) == sv39.RESERVED
+
+
+@test
+def test_flag_string():
+    assert sv39.flag_string(0x21FC90D7) == "V R W . U . A D ..."
+    assert sv39.flag_string(PTE_V | PTE_R | PTE_COW) == "V R . . . . . . COW"
+
+
+@test
+def test_walk_matches_documented_output():
+    m = Memory()
+    m.put(0x87F3D000, 0, 0x21FCF801)
+    m.put(0x87F3E000, 0, 0x21FCFC01)
+    m.put(0x87F3F000, 4, 0x21FC90D7)
+    result = sv39.walk(m.read_words, 0x87F3D000, 0x4010)
+    lines = sv39.format_walk(result, "pid 3 sh, satp 0x8000000000087f3d")
+    assert lines == [
+        "va 0x0000000000004010: VPN[2] 0  VPN[1] 0  VPN[0] 4  offset 0x010"
+        "   (pid 3 sh, satp 0x8000000000087f3d)",
+        "L2  table 0x0000000087f3d000 [  0]  pte 0x0000000021fcf801  "
+        "V . . . . . . . ...  -> table 0x0000000087f3e000",
+        "L1  table 0x0000000087f3e000 [  0]  pte 0x0000000021fcfc01  "
+        "V . . . . . . . ...  -> table 0x0000000087f3f000",
+        "L0  table 0x0000000087f3f000 [  4]  pte 0x0000000021fc90d7  "
+        "V R W . U . A D ...  -> 4 KiB page 0x0000000087f24000",
+        "pa 0x0000000087f24010",
+        "user: load ok, store ok, exec fault (no X)",
+    ], "\n".join(lines)
+
+
+@test
+def test_walk_cow_page():
+    result = sv39.walk(sample_tree().read_words, ROOT, 0x3ABC)
+    assert result.fault is None and result.pa == 0x80012ABC
+    assert dict(sv39.user_access(result.steps[-1].pte)) == {
+        "load": None, "store": "no W; COW: the kernel copies on a store",
+        "exec": "no X"}
+
+
+@test
+def test_walk_kernel_only_page():
+    result = sv39.walk(sample_tree().read_words, ROOT, 0x200000)
+    assert sv39.format_walk(result, "x")[-1] == (
+        "user: load fault (no U bit), store fault (no U bit), "
+        "exec fault (no U bit)")
+
+
+@test
+def test_walk_invalid_entries():
+    m = sample_tree()
+    result = sv39.walk(m.read_words, ROOT, 0x2000)
+    assert result.fault == sv39.INVALID and len(result.steps) == 3
+    assert sv39.format_walk(result, "x")[-1] == "no mapping: invalid PTE at L0 [  2]"
+    assert sv39.format_walk(result, "x")[-2].endswith(". . . ...")
+    assert sv39.walk(m.read_words, ROOT, 0x5000).fault == sv39.INVALID
+    top = sv39.walk(m.read_words, ROOT, 3 << 30)
+    assert top.fault == sv39.INVALID and len(top.steps) == 1
+
+
+@test
+def test_walk_superpages():
+    m = sample_tree()
+    mega = sv39.walk(m.read_words, ROOT, 0x201234)
+    assert mega.pa == 0x80201234 and len(mega.steps) == 2
+    assert "-> 2 MiB megapage 0x0000000080200000" in sv39.format_walk(mega, "x")[2]
+    giga = sv39.walk(m.read_words, ROOT, 0x40000000 + 0x123456)
+    assert giga.pa == 0x40123456 and len(giga.steps) == 1
+    assert "-> 1 GiB gigapage" in sv39.format_walk(giga, "x")[1]
+
+
+@test
+def test_walk_faulting_leaves():
+    m = sample_tree()
+    misaligned = sv39.walk(m.read_words, ROOT, 0x400000)
+    assert sv39.format_walk(misaligned, "x")[-1] == (
+        "no mapping: misaligned superpage at L1 [  2]")
+    reserved = sv39.walk(m.read_words, ROOT, 0x600000)
+    assert reserved.fault == sv39.RESERVED
+
+
+@test
+def test_walk_upper_half():
+    result = sv39.walk(sample_tree().read_words, ROOT, 0xFFFFFFFFC0007008)
+    assert result.pa == 0x80015008
+    assert "not a page address" in raises(sv39.walk, Memory().read_words, 0x1010, 0)
+
+
+@test
+def test_read_tree():
+    tree = sv39.read_tree(sample_tree().read_words, ROOT)
+    tables = list(sv39.tree_tables(tree))
+    assert [t.pa for t in tables] == [ROOT, MID, LOW, HIGH_MID, HIGH_LOW]
+    entries = list(sv39.tree_entries(tree))
+    assert len(entries) == 13
+    assert entries[-1] == (2, sv39.Entry(0, HIGH_LOW, 7, 0xFFFFFFFFC0007000,
+                                         pte(0x80015000, PTE_V | PTE_R)))
+    lines = sv39.format_tree(tree, "pid 3 sh")
+    assert lines[0] == "page table 0x0000000080001000 (pid 3 sh)"
+    assert lines[1].startswith("L2[  0] va 0x0000000000000000 pte 0x")
+    assert lines[2].startswith("  L1[  0] va 0x0000000000000000")
+    assert lines[3].endswith("-> page 0x0000000080010000")
+    assert any(line.endswith("!! misaligned superpage") for line in lines)
+
+
+@test
+def test_merge_ranges():
+    lines = sv39.format_ranges(sv39.read_tree(sample_tree().read_words, ROOT),
+                               "pid 3 sh")[1:]
+    assert lines[0].split() == ["0x0000000000000000-0x0000000000002000",
+                                "r-x", "u", "8", "KiB", "2", "pages"]
+    assert lines[1].split()[-1] == "cow"
+    assert lines[2].split()[:2] == ["0x0000000000004000-0x0000000000005000", "rw-"]
+    assert lines[3].split()[:3] == ["0x0000000000200000-0x0000000000400000",
+                                    "rw-", "-"]
+    assert "1 gigapage" in lines[4] and "rwx" in lines[4]
+    assert lines[6].startswith("warning: misaligned superpage at L1 [  2]")
+    assert lines[7].startswith("warning: reserved W without R at L1 [  3]")
+    assert lines[-1] == "total: 6 ranges, 7 leaf PTEs, 1050644 KiB mapped (4 KiB cow)"
+
+
+@test
+def test_human_size():
+    assert [sv39.human_size(n) for n in (0, 4096, 3 << 20, 1 << 30, 100)] == [
+        "0 B", "4 KiB", "3 MiB", "1 GiB", "100 B"]
+
+
+@test
+def test_dot_graph():
+    text, tables, leaves = sv39.format_dot(
+        sv39.read_tree(sample_tree().read_words, ROOT), "pid 3 sh")
+    assert (tables, leaves) == (5, 9)
+    assert text.startswith("digraph pagetable {") and text.endswith("}\n")
+    assert f"t{ROOT:x}:e0 -> t{MID:x};" in text
+    assert f"t{LOW:x}:e3 -> p80012000;" in text
+    assert 'bgcolor="pink"' in text
+
+
+@test
+def test_dot_summarises_many_leaves():
+    m = Memory()
+    m.put(ROOT, 0, pte(MID, PTE_V))
+    m.put(MID, 0, pte(LOW, PTE_V))
+    for i in range(sv39.DOT_LEAF_NODES_MAX + 1):
+        m.put(LOW, i, pte(0x90000000 + i * sv39.PGSIZE, USER_RX))
+    text, _, leaves = sv39.format_dot(sv39.read_tree(m.read_words, ROOT), "x")
+    assert leaves == sv39.DOT_LEAF_NODES_MAX + 1
+    assert f"t{LOW:x} -> s{LOW:x};" in text and " -> p" not in text
+
+
+def main():
+    """Run every test; print failures and the count."""
+    failed = 0
+    for fn in TESTS:
+        try:
+            fn()
+        except Exception:
+            failed += 1
+            print(f"FAIL {fn.__name__}:\n{traceback.format_exc()}")
+    print(f"{len(TESTS) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
