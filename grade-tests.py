@@ -414,6 +414,43 @@ def _(m):
     test_program(m, "vmtest", "acct", 120)
 
 
+# ---- pgtbl: the features of xv6's page-table lab ----------------------------
+
+@test("pgtbl", "vmtest", points=6, timeout=120)
+def _(m):
+    test_program(m, "vmtest", "pgtbl", 120)
+
+
+@test("pgtbl", "kpgtbl", points=3)
+def _(m):
+    """kpgtbl() prints the lab's format: the root, then one line per valid
+    entry, " .." per level, the first address it maps, the PTE and the
+    physical address; a leaf agrees with pgpte()."""
+    out = m.run("pgdemo")
+    lines = out[out.index("page table 0x"):].strip().split("\n") \
+        if "page table 0x" in out else []
+    if not lines or not re.match(r"^page table 0x[0-9a-f]{16}$", lines[0]):
+        raise TestFailure("kpgtbl printed no 'page table 0x...' line")
+    depth = 0
+    for line in lines[1:]:
+        m2 = KPGTBL.match(line)
+        if not m2:
+            raise TestFailure("kpgtbl line %r is not in the lab's format" % line)
+        d = len(m2.group(1)) // 3
+        if d > depth + 1 or d > 3:
+            raise TestFailure("kpgtbl line %r skips a level" % line)
+        depth = d
+        pte, pa = int(m2.group(3), 16), int(m2.group(4), 16)
+        if (pte >> 10) << 12 != pa:
+            raise TestFailure("kpgtbl line %r: pa is not the PTE's" % line)
+    entries = kernel_entries(out)
+    for name, va, pte in re.findall(r"^pgdemo: pgpte\((\w+)\) 0x([0-9a-f]+) = 0x([0-9a-f]+)$",
+                                    out, re.MULTILINE):
+        leaf = kernel_leaf(entries, int(va, 16))
+        if not leaf or leaf[0] | PTE_AD != int(pte, 16) | PTE_AD:
+            raise TestFailure("pgpte(%s) %s, kpgtbl says %s" % (name, pte, leaf and hex(leaf[0])))
+
+
 # ---- memstat: the counters as a table ---------------------------------------
 
 MEMSTAT_ROWS = ["system", "  free", "  total", "  shared", "  page tables",

@@ -18,6 +18,7 @@
 // User virtual memory, from address 0 up:
 //   text, data, bss, a guard page, the user stack, the heap (sbrk)
 //   ...
+//   USYSCALL            per-process facts, read-only (struct usyscall)
 //   TRAPFRAME           per-process trapframe (kernel-only)
 //   TRAMPOLINE          trampoline code (kernel-only)
 #ifndef ATLAS_MEMLAYOUT_H
@@ -62,5 +63,20 @@ extern unsigned long phystop;
 
 // Per-process trapframe, just below the trampoline in the user page table.
 #define TRAPFRAME (TRAMPOLINE - PGSIZE)
+
+// Below the trapframe, a page the process may read but not write, where
+// the kernel leaves facts a program can learn without a system call
+// (ugetpid() in the user library). Filled when the process is created.
+#define USYSCALL (TRAPFRAME - PGSIZE)
+
+// The end of a process's own memory: text, data, stack and heap all lie
+// below; the pages from here up belong to the kernel's bookkeeping.
+#define USERTOP USYSCALL
+
+#ifndef __ASSEMBLER__
+struct usyscall {
+  int pid;        // the process's pid
+};
+#endif
 
 #endif

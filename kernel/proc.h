@@ -88,6 +88,7 @@ struct proc {
   uint64 overcommit;           // heap bytes sbrk promised without backing
   pagetable_t pagetable;       // User page table
   struct trapframe *trapframe; // data page for trampoline.S
+  struct usyscall *usyscall;   // the read-only page mapped at USYSCALL
   struct context context;      // swtch() here to run process
   struct file *ofile[NOFILE];  // Open files
   struct inode *cwd;           // Current directory

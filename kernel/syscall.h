@@ -35,5 +35,6 @@
 #define SYS_timefreq 35        // frequency of the time CSR (Hz)
 #define SYS_pgpte 36           // the leaf PTE mapping an address (page-table lab)
 #define SYS_kpgtbl 37          // print the caller's page table (page-table lab)
+#define SYS_pgaccess 38        // report and clear accessed bits (page-table lab)
 
 #endif

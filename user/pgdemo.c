@@ -40,6 +40,8 @@ main(void)
 
   printf("pgdemo: pid %d, heap %p: page 0 shared copy-on-write, page 1 private, "
          "unmapped from %p\n", getpid(), heap, heap + HEAP_PAGES * PGSIZE);
+  printf("pgdemo: pgpte(shared) %p = %p\n", heap, (void *)pgpte(heap));
+  printf("pgdemo: pgpte(private) %p = %p\n", heap + PGSIZE, (void *)pgpte(heap + PGSIZE));
   kpgtbl();
   close(p[1]);                 // let the child go
   wait(0);

@@ -39,12 +39,14 @@ int memstat(struct memstat *);  // memory counters: the system's and the caller'
 uint64 timefreq(void);   // ticks per second of the time CSR
 uint64 pgpte(void *);    // the leaf PTE that maps an address, 0 if none
 void kpgtbl(void);       // print the caller's page table
+int pgaccess(void *base, int npages, void *bitmask);  // which pages were touched since
 
 // user/lib/ulib.c
 #define SBRK_ERROR ((char *)-1)   // what sbrk and sbrklazy return on failure
 char* sbrk(int);         // grow (or shrink) the heap; memory is allocated now if it can be
 char* sbrklazy(int);     // grow the heap; pages are allocated when first touched
 uint64 nsec(void);       // nanoseconds since boot, read without a system call
+int ugetpid(void);       // getpid() without a system call (the USYSCALL page)
 int stat(const char*, struct stat*);
 char* strcpy(char*, const char*);
 void *memmove(void*, const void*, int);

@@ -845,13 +845,13 @@ t_lazy_top(void)
   while(sbrklazy(1 << 30) != SBRK_ERROR)
     ;
   uint64 brk = (uint64)sbrk(0);
-  if(brk > TRAPFRAME || TRAPFRAME - brk >= (1 << 30))
-    fail("the heap stopped growing at %p; TRAPFRAME is %p", (void *)brk, (void *)TRAPFRAME);
-  if(sbrklazy(TRAPFRAME - brk + 1) != SBRK_ERROR || sbrk(0) != (char *)brk)
-    fail("growing the heap past TRAPFRAME did not fail");
-  if(sbrklazy(TRAPFRAME - brk) == SBRK_ERROR)
-    fail("growing the heap up to TRAPFRAME failed");
-  char *last = (char *)TRAPFRAME - 1;
+  if(brk > USERTOP || USERTOP - brk >= (1 << 30))
+    fail("the heap stopped growing at %p; USERTOP is %p", (void *)brk, (void *)USERTOP);
+  if(sbrklazy(USERTOP - brk + 1) != SBRK_ERROR || sbrk(0) != (char *)brk)
+    fail("growing the heap past USERTOP did not fail");
+  if(sbrklazy(USERTOP - brk) == SBRK_ERROR)
+    fail("growing the heap up to USERTOP failed");
+  char *last = (char *)USERTOP - 1;
   touch_zero(last, 't');
   if(cow_fork() == 0){
     if(*last != 't')
@@ -1593,6 +1593,111 @@ t_acct_memstat(void)
 
 // ---- the test table and main -------------------------------------------------------
 
+// ---- pgtbl: the features of xv6's page-table lab ---------------------------
+
+// In a child (and its children, gens deep): ugetpid() must be getpid().
+static void
+ugetpid_child(uint64 gens)
+{
+  if(ugetpid() != getpid())
+    exit(1);
+  if(gens > 0 && child_status(ugetpid_child, gens - 1) != 0)
+    exit(1);
+}
+
+// A store into the read-only USYSCALL page, which must kill the child.
+static void
+store_usyscall(uint64 unused)
+{
+  ((volatile struct usyscall *)USYSCALL)->pid = 1;
+}
+
+static void
+t_pgtbl_ugetpid(void)
+{
+  if(ugetpid() != getpid())
+    fail("ugetpid() %d, getpid() %d", ugetpid(), getpid());
+  for(int i = 0; i < 30; i++)
+    if(child_status(ugetpid_child, 2) != 0)
+      fail("ugetpid() is not getpid() in a child or grandchild");
+  expect_killed(store_usyscall, 0, "a store to the USYSCALL page");
+}
+
+// pgpte(va) must have every flag in want and none in forbid.
+static void
+expect_pte(void *va, uint64 want, uint64 forbid, const char *what)
+{
+  uint64 pte = pgpte(va);
+  if((pte & want) != want || (pte & forbid) != 0)
+    fail("pgpte(%s) = %p: want flags %x, none of %x", what, (void *)pte,
+         (uint)want, (uint)forbid);
+}
+
+// pgpte(va) must be 0: nothing maps va.
+static void
+expect_no_pte(void *va, const char *what)
+{
+  uint64 pte = pgpte(va);
+  if(pte != 0)
+    fail("pgpte(%s) = %p, not 0", what, (void *)pte);
+}
+
+static void
+t_pgtbl_pgpte(void)
+{
+  char *heap = sbrk(2 * PGSIZE);
+  if(heap == SBRK_ERROR)
+    fail("sbrk failed");
+  heap[0] = heap[PGSIZE] = 1;
+  expect_pte(heap, PTE_V | PTE_R | PTE_W | PTE_U, PTE_X, "a heap page");
+  if(PTE2PA(pgpte(heap)) == PTE2PA(pgpte(heap + PGSIZE)))
+    fail("two heap pages map the same physical page");
+  expect_pte((void *)t_pgtbl_pgpte, PTE_V | PTE_R | PTE_X | PTE_U, PTE_W, "text");
+  expect_pte((void *)TRAMPOLINE, PTE_V | PTE_R | PTE_X, PTE_U | PTE_W, "TRAMPOLINE");
+  expect_pte((void *)TRAPFRAME, PTE_V | PTE_R | PTE_W, PTE_U | PTE_X, "TRAPFRAME");
+  expect_pte((void *)USYSCALL, PTE_V | PTE_R | PTE_U, PTE_W | PTE_X, "USYSCALL");
+  expect_no_pte(heap + 64 * PGSIZE, "past the heap");
+  expect_no_pte((void *)MAXVA, "MAXVA");
+  expect_no_pte((void *)-1L, "-1");
+  char *lazy = sbrklazy(PGSIZE);
+  expect_no_pte(lazy, "an untouched lazy page");
+  lazy[0] = 1;
+  expect_pte(lazy, PTE_V | PTE_W | PTE_U, 0, "a touched lazy page");
+  sbrk(-3 * PGSIZE);
+}
+
+static void
+t_pgtbl_pgaccess(void)
+{
+  enum { N = 64 };
+  char *p = sbrk(N * PGSIZE);
+  uint64 mask = 0;
+  if(p == SBRK_ERROR || pgaccess(p, N, &mask) < 0)
+    fail("sbrk or the first pgaccess failed");
+  p[1 * PGSIZE] = 1;
+  p[2 * PGSIZE] = 2;
+  sink = p[30 * PGSIZE];
+  p[63 * PGSIZE] = 3;
+  if(pgaccess(p, N, &mask) < 0)
+    fail("pgaccess failed");
+  uint64 want = (1UL << 1) | (1UL << 2) | (1UL << 30) | (1UL << 63);
+  if(mask != want)
+    fail("pages 1, 2, 30 and 63 touched: bitmask %p, not %p", (void *)mask, (void *)want);
+  if(pgaccess(p, N, &mask) < 0 || mask != 0)
+    fail("nothing touched since the last call: bitmask %p", (void *)mask);
+  p[5 * PGSIZE] = 5;
+  int small[2] = { 0, 0x5a5a };
+  if(pgaccess(p, 32, small) < 0 || small[0] != (1 << 5) || small[1] != 0x5a5a)
+    fail("pgaccess of 32 pages into an int: %x, and next to it %x", small[0], small[1]);
+  if(pgaccess(p, -1, &mask) != -1 || pgaccess(p, N + 1, &mask) != -1)
+    fail("pgaccess accepted a bad page count");
+  if(pgaccess(p, N, (void *)TRAPFRAME) != -1 || pgaccess(p, N, (void *)MAXVA) != -1)
+    fail("pgaccess wrote its bitmask to a bad address");
+  if(pgaccess((void *)MAXVA, N, &mask) != 0 || mask != 0)
+    fail("pgaccess above MAXVA: %p", (void *)mask);
+  sbrk(-N * PGSIZE);
+}
+
 static struct test tests[] = {
   { "cow-bigfork", t_cow_bigfork, "cow", "fork of over half of memory: eager fails, cow works" },
   { "cow-three", t_cow_three, "cow", "three processes write the same shared pages" },
@@ -1607,7 +1712,7 @@ static struct test tests[] = {
   { "lazy-sbrkall", t_lazy_sbrkall, "lazy", "sbrk a page until it fails: it ends" },
   { "lazy-zero", t_lazy_zero, "lazy", "sbrklazy costs nothing until touched; reads zero" },
   { "lazy-shrink", t_lazy_shrink, "lazy", "touching a shrunk heap kills the child only" },
-  { "lazy-top", t_lazy_top, "lazy", "a heap reserved up to the trapframe" },
+  { "lazy-top", t_lazy_top, "lazy", "a heap reserved up to USERTOP, below the top pages" },
   { "lazy-copy", t_lazy_copy, "lazy", "the kernel's copies fill untouched heap pages" },
   { "lazy-exec", t_lazy_exec, "lazy", "exec with arguments in untouched heap pages" },
   { "lazy-badfault", t_lazy_badfault, "lazy", "faults outside the heap kill the child only" },
@@ -1624,6 +1729,9 @@ static struct test tests[] = {
   { "acct-pt", t_acct_pt, "acct", "page-table pages follow processes and touches" },
   { "acct-shared", t_acct_shared, "acct", "shared pages follow a copy-on-write fork" },
   { "acct-memstat", t_acct_memstat, "acct", "memstat's numbers agree; bad buffers" },
+  { "pgtbl-ugetpid", t_pgtbl_ugetpid, "pgtbl", "ugetpid() reads the USYSCALL page, in every child" },
+  { "pgtbl-pgpte", t_pgtbl_pgpte, "pgtbl", "pgpte on heap, text, lazy, top pages and unmapped" },
+  { "pgtbl-pgaccess", t_pgtbl_pgaccess, "pgtbl", "pgaccess reports and clears accessed bits" },
 };
 
 // vmtest --echo ARGS...: print each argument on a line of its own.

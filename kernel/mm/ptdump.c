@@ -1,7 +1,8 @@
 // Looking at page tables from outside: vmprint() prints a whole tree for
-// debugging, and two system calls let a program see its own: kpgtbl()
-// prints it, pgpte(va) returns the entry that maps va. GDB's pgtable and
-// pgwalk commands (tools/gdb/) show the same trees from the debugger.
+// debugging, and system calls let a program see its own: kpgtbl()
+// prints it, pgpte(va) returns the entry that maps va, pgaccess() reports
+// which pages were touched. GDB's pgtable and pgwalk commands
+// (tools/gdb/) show the same trees from the debugger.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
@@ -48,4 +49,33 @@ sys_pgpte(void)
   argaddr(0, &va);
   pte_t *pte = walk_leaf(myproc()->pagetable, va, 0);
   return pte ? *pte : 0;
+}
+
+// pgaccess(base, npages, bitmask): for each of npages (at most
+// PGACCESS_MAX) pages from base, set bit i of the bitmask if the hardware
+// marked page i accessed (PTE A) since the last call, and clear the mark.
+// Writes (npages+7)/8 bytes to bitmask, so an int suffices for 32 pages.
+// The TLB is flushed so the next access marks the page again; this hart's
+// TLB is the only one that can hold the caller's entries (see cow.c).
+uint64
+sys_pgaccess(void)
+{
+  uint64 base, bitmask = 0, dst;
+  int npages;
+  argaddr(0, &base);
+  argint(1, &npages);
+  argaddr(2, &dst);
+  if(npages < 0 || npages > PGACCESS_MAX)
+    return -1;
+  pagetable_t pt = myproc()->pagetable;
+  base = PGROUNDDOWN(base);
+  for(int i = 0; i < npages; i++){
+    pte_t *pte = walk_leaf(pt, base + (uint64)i * PGSIZE, 0);
+    if(pte && pte_user(*pte) && pte_accessed(*pte)){
+      bitmask |= 1UL << i;
+      *pte = pte_clear_accessed(*pte);
+    }
+  }
+  sfence_vma();
+  return copyout(pt, dst, (char *)&bitmask, (npages + 7) / 8);
 }

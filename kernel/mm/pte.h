@@ -34,6 +34,8 @@ static inline int pte_table(pte_t pte)    { return pte_valid(pte) && (pte & PTE_
 static inline int pte_user(pte_t pte)     { return (pte & PTE_U) != 0; }
 static inline int pte_writable(pte_t pte) { return (pte & PTE_W) != 0; }
 static inline int pte_cow(pte_t pte)      { return (pte & PTE_COW) != 0; }
+static inline int pte_accessed(pte_t pte) { return (pte & PTE_A) != 0; }
+static inline pte_t pte_clear_accessed(pte_t pte) { return pte & ~PTE_A; }
 static inline uint64 pte_pa(pte_t pte)    { return PTE2PA(pte); }
 static inline int pte_flags(pte_t pte)    { return PTE_FLAGS(pte); }
 

@@ -24,7 +24,7 @@ uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm)
 {
   if(newsz < oldsz)
     return oldsz;
-  if(newsz > TRAPFRAME)
+  if(newsz > USERTOP)
     return 0;
   for(uint64 a = PGROUNDUP(oldsz); a < newsz; a += PGSIZE){
     char *mem = kalloc();

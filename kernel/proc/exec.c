@@ -59,7 +59,7 @@ segment_ok(struct proghdr *ph)
          ph->off <= MAXFILEOFF && ph->filesz <= MAXFILEOFF - ph->off &&
          ph->vaddr + ph->memsz >= ph->vaddr &&
          ph->vaddr % PGSIZE == 0 &&
-         ph->vaddr + ph->memsz <= TRAPFRAME;
+         ph->vaddr + ph->memsz <= USERTOP;
 }
 
 // Map and load every PT_LOAD segment of the ELF file ip into pt. *szp

@@ -93,9 +93,10 @@ allocpid(void)
   return pid;
 }
 
-// Find an unused slot and make it a process with a trapframe page and an
-// empty user page table, ready to start in forkret(). Returns it with
-// p->lock held, or 0 when there is no slot or no memory.
+// Find an unused slot and make it a process with a trapframe page, a
+// USYSCALL page and an empty user page table, ready to start in
+// forkret(). Returns it with p->lock held, or 0 when there is no slot or
+// no memory.
 static struct proc *
 allocproc(void)
 {
@@ -111,11 +112,14 @@ allocproc(void)
 
   p->pid = allocpid();
   p->state = USED;
-  if((p->trapframe = kalloc()) == 0 || (p->pagetable = proc_pagetable(p)) == 0){
+  if((p->trapframe = kalloc()) == 0 || (p->usyscall = kalloc()) == 0 ||
+     (p->pagetable = proc_pagetable(p)) == 0){
     freeproc(p);
     release(&p->lock);
     return 0;
   }
+  memset(p->usyscall, 0, PGSIZE);
+  p->usyscall->pid = p->pid;
   memset(&p->context, 0, sizeof(p->context));
   p->context.ra = (uint64)forkret;
   p->context.sp = p->kstack + KSTACK_PAGES*PGSIZE;
@@ -129,9 +133,12 @@ freeproc(struct proc *p)
 {
   if(p->trapframe)
     kfree(p->trapframe);
+  if(p->usyscall)
+    kfree(p->usyscall);
   if(p->pagetable)
     proc_freepagetable(p->pagetable, p->sz);
   p->trapframe = 0;
+  p->usyscall = 0;
   p->pagetable = 0;
   p->sz = 0;
   p->heap_start = 0;
@@ -147,33 +154,31 @@ freeproc(struct proc *p)
   p->state = UNUSED;
 }
 
-// A user page table for p holding only the trampoline and p's trapframe,
-// neither accessible from user mode. 0 if out of memory.
+// A user page table for p holding only the top pages: the trampoline and
+// p's trapframe, which user mode cannot touch, and p's USYSCALL page,
+// which it can read. 0 if out of memory.
 pagetable_t
 proc_pagetable(struct proc *p)
 {
   pagetable_t pt = uvmcreate();
   if(pt == 0)
     return 0;
-  if(mappages(pt, TRAMPOLINE, PGSIZE, (uint64)_trampoline, PTE_R | PTE_X) < 0){
-    uvmfree(pt, 0);
-    return 0;
-  }
-  if(mappages(pt, TRAPFRAME, PGSIZE, (uint64)p->trapframe, PTE_R | PTE_W) < 0){
-    unmappages(pt, TRAMPOLINE, 1, 0);
-    uvmfree(pt, 0);
+  if(mappages(pt, TRAMPOLINE, PGSIZE, (uint64)_trampoline, PTE_R | PTE_X) < 0 ||
+     mappages(pt, TRAPFRAME, PGSIZE, (uint64)p->trapframe, PTE_R | PTE_W) < 0 ||
+     mappages(pt, USYSCALL, PGSIZE, (uint64)p->usyscall, PTE_R | PTE_U) < 0){
+    proc_freepagetable(pt, 0);
     return 0;
   }
   return pt;
 }
 
-// Free a user page table and the sz bytes of memory it maps; the
-// trampoline and trapframe pages are not the table's to free.
+// Free a user page table and the sz bytes of memory it maps; the pages
+// at the top (trampoline, trapframe, USYSCALL) are not the table's to
+// free. Any of them may be missing, if proc_pagetable failed midway.
 void
 proc_freepagetable(pagetable_t pt, uint64 sz)
 {
-  unmappages(pt, TRAMPOLINE, 1, 0);
-  unmappages(pt, TRAPFRAME, 1, 0);
+  unmappages(pt, USYSCALL, (MAXVA - USYSCALL) / PGSIZE, 0);
   uvmfree(pt, sz);
 }
 
@@ -206,7 +211,7 @@ growproc(int n, int mode)
   struct proc *p = myproc();
   uint64 sz = p->sz;
   if(n > 0){
-    if(sz + n > TRAPFRAME)
+    if(sz + n > USERTOP)
       return -1;
     uint64 pages = (PGROUNDUP(sz + n) - PGROUNDUP(sz)) / PGSIZE;
     if(mode == SBRK_EAGER && (pages >= kfreepages() ||

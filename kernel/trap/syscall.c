@@ -98,6 +98,7 @@ extern uint64 sys_memstat(void);
 extern uint64 sys_timefreq(void);
 extern uint64 sys_pgpte(void);
 extern uint64 sys_kpgtbl(void);
+extern uint64 sys_pgaccess(void);
 
 static uint64 (*syscalls[])(void) = {
   [SYS_fork]    sys_fork,
@@ -130,6 +131,7 @@ static uint64 (*syscalls[])(void) = {
   [SYS_timefreq] sys_timefreq,
   [SYS_pgpte]   sys_pgpte,
   [SYS_kpgtbl]  sys_kpgtbl,
+  [SYS_pgaccess] sys_pgaccess,
 };
 
 // Run the system call the current process asked for.
