@@ -238,6 +238,8 @@ echo ==pgtable\\n
 pgtable $p->pid
 echo ==vmmap\\n
 vmmap $p->pid
+echo ==kernelram\\n
+pgwalk end+0x400000 kernel
 echo ==dot\\n
 pgtable $p->pid --dot %(dot)s
 echo ==end\\n
@@ -359,6 +361,8 @@ def _(m):
     if pages != leaves:
         raise TestFailure("vmmap counts %d pages, the kernel maps %d" % (pages, leaves))
     match(sections["vmmap"], expect=r"\bcow\b", what="vmmap")
+    match(sections["kernelram"], expect=[r"^L1 .*-> 2 MiB megapage", r"^pa 0x"],
+          what="pgwalk of kernel RAM (the direct map uses megapages)")
     tables = sum(1 for (va, level), (pte, _) in entries.items() if not pte & PTE_RWX)
     match(sections["dot"], expect=r"^wrote .*: %d tables, %d leaves$" % (tables + 1, leaves),
           what="pgtable --dot")

@@ -105,6 +105,7 @@ pagetable_t     leaf_table(pagetable_t, uint64, int);
 uint64          next_leaf_table(uint64);
 uint64          walkaddr(pagetable_t, uint64);
 int             mappages(pagetable_t, uint64, uint64, uint64, int);
+int             map_range(pagetable_t, uint64, uint64, uint64, int, int);
 void            unmappages(pagetable_t, uint64, uint64, int);
 void            freewalk(pagetable_t);
 uint64          pagetable_pages(void);

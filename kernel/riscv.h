@@ -10,6 +10,9 @@
 
 #define PGROUNDUP(sz)  (((sz)+PGSIZE-1) & ~((uint64)PGSIZE-1))
 #define PGROUNDDOWN(a) (((a)) & ~((uint64)PGSIZE-1))
+#define SUPERPGSIZE (1L << 21)       // bytes per 2 MiB megapage (a level-1 leaf)
+#define SUPERPGROUNDUP(sz)  (((sz)+SUPERPGSIZE-1) & ~((uint64)SUPERPGSIZE-1))
+#define SUPERPGROUNDDOWN(a) (((a)) & ~((uint64)SUPERPGSIZE-1))
 
 // Page-table entry bits (privileged spec, section "Sv39").
 #define PTE_V (1L << 0)   // valid

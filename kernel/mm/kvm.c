@@ -15,12 +15,14 @@ extern char etext[];        // end of kernel text (linker)
 extern char erodata[];      // end of kernel read-only data (linker)
 extern char _trampoline[];  // trampoline.S, one page inside the text
 
-// Add a mapping to the kernel page table while it is being built; the
-// kernel cannot run without it, so failure panics.
+// Add a mapping to the kernel page table while it is being built, with
+// 2 MiB megapages wherever alignment allows (RAM past the kernel image,
+// the PLIC): fewer table pages and TLB entries. The kernel cannot run
+// without it, so failure panics.
 void
 kvmmap(pagetable_t kpt, uint64 va, uint64 pa, uint64 size, int perm)
 {
-  if(mappages(kpt, va, size, pa, perm) != 0)
+  if(map_range(kpt, va, size, pa, perm, PT_LEVEL1) != 0)
     panic("kvmmap: out of memory");
 }
 

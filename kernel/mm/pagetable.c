@@ -184,25 +184,41 @@ walkaddr(pagetable_t pt, uint64 va)
   return pte_pa(*pte);
 }
 
-// Map the pages covering [va, va+size) to the physical pages starting at
-// pa, with permissions perm. va and size must be page-aligned. Mapping
+// Map [va, va+size) to the physical memory starting at pa, with
+// permissions perm, using leaves no higher than maxlevel: where va and pa
+// are both aligned to a level's size and the range covers it whole, one
+// leaf at that level maps it. va and size must be page-aligned. Mapping
 // over a valid entry is a kernel bug. Returns 0, or -1 when a table page
-// cannot be allocated (the pages mapped so far stay mapped: the caller
-// unmaps them).
+// cannot be allocated (what was mapped so far stays mapped: the caller
+// unmaps it).
 int
-mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm)
+map_range(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm, int maxlevel)
 {
   if(va % PGSIZE != 0 || size % PGSIZE != 0 || size == 0)
     panic("mappages: unaligned or empty range");
-  for(uint64 off = 0; off < size; off += PGSIZE){
-    pte_t *pte = walk(pt, va + off, 1);
+  uint64 end = va + size;
+  while(va < end){
+    int level = maxlevel;
+    while(level > PT_LEVEL0 && ((va | pa) % PT_LEVEL_SIZE(level) != 0 ||
+                                end - va < PT_LEVEL_SIZE(level)))
+      level--;
+    pte_t *pte = walk_level(pt, va, level, 1);
     if(pte == 0)
       return -1;
     if(pte_valid(*pte))
       panic("mappages: remap");
-    *pte = pte_make_leaf(pa + off, perm);
+    *pte = pte_make_leaf(pa, perm);
+    va += PT_LEVEL_SIZE(level);
+    pa += PT_LEVEL_SIZE(level);
   }
   return 0;
+}
+
+// Map [va, va+size) to pa with 4 KiB pages (see map_range).
+int
+mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm)
+{
+  return map_range(pt, va, size, pa, perm, PT_LEVEL0);
 }
 
 // Remove the mappings of npages pages from va; with do_free, drop the
