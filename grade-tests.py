@@ -455,6 +455,13 @@ def _(m):
             raise TestFailure("pgpte(%s) %s, kpgtbl says %s" % (name, pte, leaf and hex(leaf[0])))
 
 
+# ---- super: 2 MiB megapages in the heap --------------------------------------
+
+@test("super", "vmtest", points=10, timeout=180)
+def _(m):
+    test_program(m, "vmtest", "super", 180)
+
+
 # ---- memstat: the counters as a table ---------------------------------------
 
 MEMSTAT_ROWS = ["system", "  free", "  total", "  shared", "  page tables",

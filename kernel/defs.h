@@ -91,6 +91,7 @@ void            virtio_disk_intr(void);
 // kalloc.c: physical page allocator
 void            kinit(void);
 void*           kalloc(void);
+void*           kalloc_super(void);
 void            kfree(void *);
 void            kpage_get(uint64);
 uint64          kpage_refs(uint64);
@@ -99,6 +100,7 @@ uint64          ktotalpages(void);
 uint64          ksharedpages(void);
 // pagetable.c: Sv39 page-table walks and mappings
 pagetable_t     pagetable_alloc(void);
+void            pagetable_free(pagetable_t);
 pte_t *         walk(pagetable_t, uint64, int);
 pte_t *         walk_level(pagetable_t, uint64, int, int);
 pagetable_t     leaf_table(pagetable_t, uint64, int);
@@ -114,7 +116,7 @@ typedef void (*pt_visitor)(pte_t pte, int level, uint64 va, void *arg);
 void            pagetable_visit(pagetable_t, pt_visitor, void *);
 pte_t *         walk_leaf(pagetable_t, uint64, int *);
 
-// mm/ptdump.c
+// ptdump.c: page tables seen from outside (vmprint)
 void            vmprint(pagetable_t);
 
 // kvm.c: the kernel's address space
@@ -123,7 +125,7 @@ void            kvminithart(void);
 void            kvmmap(pagetable_t, uint64, uint64, uint64, int);
 // uvm.c: user address spaces
 pagetable_t     uvmcreate(void);
-uint64          uvmalloc(pagetable_t, uint64, uint64, int);
+uint64          uvmalloc(pagetable_t, uint64, uint64, int, int);
 uint64          uvmdealloc(pagetable_t, uint64, uint64);
 void            uvmfree(pagetable_t, uint64);
 void            uvmclear(pagetable_t, uint64);
@@ -144,6 +146,15 @@ enum fault_result cow_break(pagetable_t, uint64 va, pte_t *);
 int             set_forkmode(int);
 // stats.c: memory-system counters
 void            vm_count(struct proc *, int event);   // enum vm_event, proc.h
+// superpage.c: 2 MiB megapages in user address spaces
+pte_t *         super_slot(pagetable_t, uint64, uint64, uint64);
+int             super_map_zeroed(pte_t *, int);
+pte_t *         super_leaf(pagetable_t, uint64);
+int             super_split(pagetable_t, uint64);
+void            super_unmap(pte_t *, int);
+void            super_share(pte_t *, pte_t *);
+int             super_copy(pte_t *, pte_t *);
+enum fault_result super_cow_break(pagetable_t, uint64, pte_t *);
 
 // ---- proc/ -------------------------------------------------------------
 // proc.c

@@ -95,6 +95,7 @@ struct proc {
   char name[16];               // Process name (debugging)
   uint64 vm_events[NVMEVENTS]; // memory-system events (mm/stats.c)
   int kfail_after;             // >0: that many kallocs from now, one fails
+  int superpages;              // may the heap use 2 MiB megapages? (mm/superpage.c)
 };
 
 #endif

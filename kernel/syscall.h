@@ -36,5 +36,6 @@
 #define SYS_pgpte 36           // the leaf PTE mapping an address (page-table lab)
 #define SYS_kpgtbl 37          // print the caller's page table (page-table lab)
 #define SYS_pgaccess 38        // report and clear accessed bits (page-table lab)
+#define SYS_superpages 39      // let the caller's heap use megapages, or not
 
 #endif

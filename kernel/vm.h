@@ -12,6 +12,13 @@
 #define FORK_COW   1   // share pages copy-on-write (the default)
 #define FORK_QUERY (-1)
 
+// superpages(): may the caller's heap use 2 MiB megapages (inherited by
+// its children), and what does fork do with them?
+#define SUPER_OFF   0  // 4 KiB pages only
+#define SUPER_ON    1  // megapages; fork copies them whole (the default)
+#define SUPER_COW   2  // megapages; copy-on-write fork shares them
+#define SUPER_QUERY (-1)
+
 // Filled in by memstat(&st): the system's counters and the caller's.
 struct memstat {
   // whole system

@@ -39,13 +39,18 @@ FAULT_RE = re.compile(r"^fault kind=(lazy|cow) us=(\d+\.\d) "
                       r"pages=(\d+) reps=(\d+)$", re.MULTILINE)
 RATIO_RE = re.compile(r"^ratio heap=(\d+)MiB eager_over_cow=(\d+\.\d)$",
                       re.MULTILINE)
+SUPER_RE = re.compile(r"^super what=(touch|random) mib=(\d+) off_us=(\d+) "
+                      r"on_us=(\d+) off_over_on=(\d+\.\d)$", re.MULTILINE)
+SUPER_PT_RE = re.compile(r"^super what=pt_pages mib=(\d+) off=(\d+) on=(\d+)$",
+                         re.MULTILINE)
 DONE_RE = re.compile(r"^membench: done$", re.MULTILINE)
 ERROR_RE = re.compile(r"^membench: error: (.*)$", re.MULTILINE)
 
 
 # Parse membench's output into a dict: forks[(mib, mode)] = (us, reps),
 # skipped[(mib, mode)] = (free, need), faults[kind] = us,
-# ratios[mib] = eager / cow.
+# ratios[mib] = eager / cow, supers[what] = (mib, off, on, ratio) and
+# super_pt = (mib, off, on) for the 4 KiB-pages-only vs megapage heap.
 def parse(out):
     return {
         "forks": {(int(m[0]), m[1]): (int(m[2]), int(m[3]))
@@ -54,6 +59,10 @@ def parse(out):
                     for m in SKIP_RE.findall(out)},
         "faults": {m[0]: float(m[1]) for m in FAULT_RE.findall(out)},
         "ratios": {int(m[0]): float(m[1]) for m in RATIO_RE.findall(out)},
+        "supers": {m[0]: (int(m[1]), int(m[2]), int(m[3]), float(m[4]))
+                   for m in SUPER_RE.findall(out)},
+        "super_pt": next(((int(m[0]), int(m[1]), int(m[2]))
+                          for m in SUPER_PT_RE.findall(out)), None),
     }
 
 
@@ -61,9 +70,9 @@ def parse(out):
 # seconds it ran. Raises gradelib.TestFailure (having printed the
 # console's last lines) on trouble.
 def run_membench(args):
-    qemu_cmd = gradelib.build(args.cpus, args.mem)
-    m = gradelib.Machine("bench", qemu_cmd, args.cpus, args.timeout,
-                         args.verbose)
+    build = gradelib.Build(None)
+    m = gradelib.Machine("bench", build.qemu_cmd(args.cpus, args.mem), build.image,
+                         args.cpus, args.verbose)
     try:
         m.wait_boot()
         t0 = time.monotonic()
@@ -78,6 +87,7 @@ def run_membench(args):
         raise
     finally:
         m.close()
+        build.remove()
 
 
 # The sizes membench reported on, smallest first.
@@ -110,6 +120,18 @@ def print_tables(res):
     for kind in ("lazy", "cow"):
         if kind in res["faults"]:
             print("one %s fault: %.1f us" % (kind, res["faults"][kind]))
+    if res["supers"]:
+        print("\n2 MiB megapages, median microseconds")
+        print("%-34s %10s %10s %8s" % ("", "4 KiB", "megapages", "ratio"))
+        names = {"touch": "touch every page of %d MiB",
+                 "random": "1M random loads over %d MiB"}
+        for what in ("touch", "random"):
+            if what in res["supers"]:
+                mib, off, on, ratio = res["supers"][what]
+                print("%-34s %10d %10d %8.1f" % (names[what] % mib, off, on, ratio))
+        if res["super_pt"]:
+            mib, off, on = res["super_pt"]
+            print("%-34s %10d %10d" % ("page-table pages, %d MiB heap" % mib, off, on))
 
 
 # Debian's python3-matplotlib is for /usr/bin/python3 only. When this

@@ -10,11 +10,18 @@
 // pages (one lazy fault each) and a child's stores to pages it shares
 // copy-on-write with its parent (one COW fault and copy each).
 //
+// Last, with 2 MiB megapages off and on: the time to touch every page of
+// a fresh 64 MiB heap (lazy faults), the time of random loads all over
+// it (TLB-heavy), and the page-table pages it takes. Everything before
+// runs with megapages off, so those numbers stay 4 KiB-page numbers.
+//
 // One line per result, for scripts (tools/bench.py):
 //   fork heap=<MiB>MiB mode=<eager|cow> median_us=<int> reps=<n>
 //   fork heap=<MiB>MiB mode=<eager|cow> skipped free_pages=<n> need_pages=<n>
 //   fault kind=<lazy|cow> us=<int>.<digit> pages=<n> reps=<n>
 //   ratio heap=<MiB>MiB eager_over_cow=<int>.<digit>
+//   super what=<touch|random> mib=64 off_us=<int> on_us=<int> off_over_on=<int>.<digit>
+//   super what=pt_pages mib=64 off=<n> on=<n>   (the process's, heap touched)
 // then a table for people, and "membench: done" as the last line. On an
 // error it prints "membench: error: ..." and exits with status 1. The
 // fork mode in force at the start is restored in both cases.
@@ -33,6 +40,9 @@
 #define MARGIN_PAGES 512         // spare pages for page tables and kernel
 #define FAULT_PAGES 2048         // pages touched per fault measurement
 #define FAULT_REPS 5
+#define SUPER_MIB 64             // heap of the megapage measurements
+#define SUPER_REPS 3
+#define RANDOM_LOADS (1 << 20)   // loads at random addresses per measurement
 
 static const int heap_mib[NSIZES] = { 0, 1, 8, 32, 64 };
 static const int modes[NMODES] = { FORK_EAGER, FORK_COW };
@@ -41,6 +51,8 @@ static const char *mode_names[NMODES] = { "eager", "cow" };
 static int saved_mode = -1;      // fork mode to restore on the way out
 static char *heap_base;          // start of the heap this program grows
 static int heap_pages;           // pages sbrk has added so far
+
+static volatile uint64 load_sink;  // keeps the random loads from being dropped
 
 // Median fork latency (ns) for each heap size and mode; 0 when skipped.
 static uint64 fork_ns[NSIZES][NMODES];
@@ -294,6 +306,69 @@ fault_line(const char *kind, uint64 (*measure)(void))
   return ns;
 }
 
+// One superpage measurement with megapages on or off: grow the heap to a
+// 2 MiB boundary and by SUPER_MIB lazily, time touching every page, count
+// the process's page-table pages then, time RANDOM_LOADS loads at random
+// addresses in it, and give it all back.
+static void
+super_round(int on, uint64 *touch_ns, uint64 *random_ns, uint64 *pt_pages)
+{
+  struct memstat st;
+  uint64 npages = SUPER_MIB * (MIB / PGSIZE);
+  superpages(on ? SUPER_ON : SUPER_OFF);
+  uint64 cur = (uint64)sbrk(0);
+  uint64 pad = SUPERPGROUNDUP(cur) - cur;
+  char *p = sbrklazy(pad + npages * PGSIZE);
+  if(p == SBRK_ERROR)
+    fail("sbrklazy of the superpage heap failed");
+  p += pad;
+  uint64 t0 = nsec();
+  touch(p, npages);
+  *touch_ns = nsec() - t0;
+  memstat(&st);
+  *pt_pages = st.p_pt_pages;
+  volatile char *v = p;
+  uint64 x = 1, sum = 0;
+  t0 = nsec();
+  for(int i = 0; i < RANDOM_LOADS; i++){
+    x = x * 6364136223846793005UL + 1442695040888963407UL;   // an LCG
+    sum += v[(x >> 24) % (npages * PGSIZE)];
+  }
+  *random_ns = nsec() - t0;
+  load_sink = sum;
+  if(sbrk(-(int)(pad + npages * PGSIZE)) == SBRK_ERROR)
+    fail("sbrk could not shrink the superpage heap");
+  superpages(SUPER_OFF);
+}
+
+// Print one superpage comparison line: off and on, medians in us.
+static void
+super_line(const char *what, uint64 off_ns, uint64 on_ns)
+{
+  char buf[32];
+  printf("super what=%s mib=%d off_us=%lu on_us=%lu off_over_on=%s\n", what,
+         SUPER_MIB, (off_ns + 500) / 1000, (on_ns + 500) / 1000,
+         ratio1(buf, off_ns, on_ns));
+}
+
+// The megapage measurements: SUPER_REPS rounds with megapages off and
+// on, medians printed.
+static void
+super_lines(void)
+{
+  uint64 touch[2][SUPER_REPS], random[2][SUPER_REPS], pt[2] = { 0, 0 };
+  if(kpages() < SUPER_MIB * (MIB / PGSIZE) + MARGIN_PAGES){
+    printf("super skipped free_pages=%d\n", kpages());
+    return;
+  }
+  for(int r = 0; r < SUPER_REPS; r++)
+    for(int on = 0; on < 2; on++)
+      super_round(on, &touch[on][r], &random[on][r], &pt[on]);
+  super_line("touch", median(touch[0], SUPER_REPS), median(touch[1], SUPER_REPS));
+  super_line("random", median(random[0], SUPER_REPS), median(random[1], SUPER_REPS));
+  printf("super what=pt_pages mib=%d off=%lu on=%lu\n", SUPER_MIB, pt[0], pt[1]);
+}
+
 // Print the eager/cow ratio line of every heap size measured in both modes.
 static void
 ratio_lines(void)
@@ -351,6 +426,7 @@ int
 main(void)
 {
   saved_mode = forkmode(FORK_QUERY);
+  superpages(SUPER_OFF);
   heap_base = sbrk(0);
   printf("membench: start free_pages=%d\n", kpages());
   for(int s = 0; s < NSIZES; s++)
@@ -359,6 +435,7 @@ main(void)
   uint64 lazy_ns = fault_line("lazy", time_lazy_faults);
   uint64 cow_ns = fault_line("cow", time_cow_faults);
   ratio_lines();
+  super_lines();
   table(lazy_ns, cow_ns);
   forkmode(saved_mode);
   printf("membench: done\n");

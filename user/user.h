@@ -40,6 +40,7 @@ uint64 timefreq(void);   // ticks per second of the time CSR
 uint64 pgpte(void *);    // the leaf PTE that maps an address, 0 if none
 void kpgtbl(void);       // print the caller's page table
 int pgaccess(void *base, int npages, void *bitmask);  // which pages were touched since
+int superpages(int);     // 1: heap may use 2 MiB megapages, 0: not, -1: ask
 
 // user/lib/ulib.c
 #define SBRK_ERROR ((char *)-1)   // what sbrk and sbrklazy return on failure

@@ -1698,6 +1698,209 @@ t_pgtbl_pgaccess(void)
   sbrk(-N * PGSIZE);
 }
 
+// ---- super: 2 MiB megapages in the heap -------------------------------------
+
+// Grow the heap to the next 2 MiB boundary, then by n bytes more with
+// sbrk (lazily with lazy set); return the aligned start.
+static char *
+aligned_heap(uint64 n, int lazy)
+{
+  uint64 cur = (uint64)sbrk(0);
+  if(sbrk(SUPERPGROUNDUP(cur) - cur) == SBRK_ERROR)
+    fail("sbrk to a 2 MiB boundary failed");
+  char *p = lazy ? sbrklazy(n) : sbrk(n);
+  if(p == SBRK_ERROR || (uint64)p % SUPERPGSIZE != 0)
+    fail("sbrk of an aligned heap failed");
+  return p;
+}
+
+// Does one megapage map va? (pgpte gives the same leaf for the next page,
+// and its frame is 2 MiB-aligned.)
+static int
+is_mega(char *va)
+{
+  uint64 pte = pgpte(va);
+  return pte != 0 && pte == pgpte(va + PGSIZE) && PTE2PA(pte) % SUPERPGSIZE == 0;
+}
+
+// Every 2 MiB of [p, p+n) must (mega set) or must not be one megapage.
+static void
+expect_mega(char *p, uint64 n, int mega, const char *what)
+{
+  for(uint64 off = 0; off < n; off += SUPERPGSIZE)
+    if(is_mega(p + off) != mega)
+      fail("%s: %p is %sa megapage", what, p + off, mega ? "not " : "");
+}
+
+// Fill every page of [p, p+n) with its own mark (seed + page number), or
+// check that it holds it.
+static void
+mark_pages(char *p, uint64 n, uint64 seed, int check)
+{
+  for(uint64 off = 0; off < n; off += PGSIZE){
+    uint64 *w = (uint64 *)(p + off);
+    if(!check)
+      *w = seed + off / PGSIZE;
+    else if(*w != seed + off / PGSIZE)
+      fail("page %p holds %p, not its mark", p + off, (void *)*w);
+  }
+}
+
+static void
+t_super_sbrk(void)
+{
+  enum { N = 8 * MIB };
+  struct memstat a, b;
+  superpages(SUPER_ON);
+  get_memstat(&a);
+  char *p = aligned_heap(N, 0);
+  get_memstat(&b);
+  expect_mega(p, N, 1, "an 8 MiB sbrk");
+  check_bytes(p, PGSIZE, 0, "a fresh megapage");
+  check_bytes(p + N - PGSIZE, PGSIZE, 0, "a fresh megapage's end");
+  if(b.p_pt_pages > a.p_pt_pages + 1)
+    fail("8 MiB of megapages took %d page-table pages", (int)(b.p_pt_pages - a.p_pt_pages));
+  mark_pages(p, N, 0x5000, 0);
+  mark_pages(p, N, 0x5000, 1);
+  sbrk(-N);
+  superpages(SUPER_OFF);
+  if(pgpte(p) != 0)
+    fail("the shrunk heap is still mapped");
+}
+
+static void
+t_super_lazy(void)
+{
+  struct memstat a, b;
+  superpages(SUPER_ON);
+  char *p = aligned_heap(4 * MIB, 1);
+  if(pgpte(p) != 0 || pgpte(p + 2 * MIB) != 0)
+    fail("sbrklazy mapped pages before any touch");
+  get_memstat(&a);
+  sink = p[2 * MIB + 12345];
+  get_memstat(&b);
+  if(!is_mega(p + 2 * MIB) || pgpte(p) != 0)
+    fail("a touch did not fill exactly its 2 MiB with a megapage");
+  if(b.p_lazy_faults - a.p_lazy_faults != 1)
+    fail("one touch made %d lazy faults", (int)(b.p_lazy_faults - a.p_lazy_faults));
+  check_bytes(p + 2 * MIB, 2 * MIB, 0, "a lazily filled megapage");
+  sbrk(-4 * MIB);
+}
+
+// The child of t_super_fork: sees the parent's megapages shared, then
+// stores (itself, and through the kernel's copyout from a pipe) into the
+// first one, which splits it and copies only the pages stored to.
+static void
+super_fork_child(uint64 arg)
+{
+  char *p = (char *)arg;
+  uint64 before = pgpte(p);
+  expect_mega(p, 4 * MIB, 1, "the child's inherited heap");
+  if(!(before & PTE_RSW0) || (before & PTE_W))   // RSW0: the kernel's COW mark
+    fail("a shared megapage is not read-only copy-on-write: %p", (void *)before);
+  mark_pages(p, 4 * MIB, 0x7000, 1);
+  p[100] = 1;
+  int fds[2];
+  if(pipe(fds) < 0 || write(fds[1], "xyz", 3) != 3 || read(fds[0], p + 2 * MIB + 8, 3) != 3)
+    fail("pipe into a shared megapage failed");
+  close(fds[0]);
+  close(fds[1]);
+  if(is_mega(p) || is_mega(p + 2 * MIB))
+    fail("stores into shared megapages did not split them");
+  if(PTE2PA(pgpte(p + PGSIZE)) != PTE2PA(before) + PGSIZE)   // before: the megapage's
+    fail("splitting moved a page nobody stored to");
+  if(PTE2PA(pgpte(p)) == PTE2PA(before))
+    fail("the page stored to was not copied");
+  if(memcmp(p + 2 * MIB + 8, "xyz", 3) != 0 || p[100] != 1)
+    fail("the child's stores were lost");
+}
+
+static void
+t_super_fork(void)
+{
+  superpages(SUPER_COW);
+  char *p = aligned_heap(4 * MIB, 0);
+  mark_pages(p, 4 * MIB, 0x7000, 0);
+  uint64 pte = pgpte(p);
+  if(child_status(super_fork_child, (uint64)p) != 0)
+    fail("the child failed");
+  expect_mega(p, 4 * MIB, 1, "the parent's heap after the child split its copy");
+  mark_pages(p, 4 * MIB, 0x7000, 1);
+  p[100] = 2;                  // the last holder: writable again, still whole
+  if(!is_mega(p) || PTE2PA(pgpte(p)) != PTE2PA(pte) || !(pgpte(p) & PTE_W))
+    fail("the last holder's store did not make its megapage writable in place");
+  sbrk(-4 * MIB);
+}
+
+// The child of t_super_forkcopy: has megapages of its own, writable.
+static void
+super_forkcopy_child(uint64 arg)
+{
+  char *p = (char *)arg;
+  expect_mega(p, 4 * MIB, 1, "the child's copied heap");
+  if(!(pgpte(p) & PTE_W) || (pgpte(p) & PTE_RSW0))   // RSW0: the kernel's COW mark
+    fail("a copied megapage is not plainly writable: %p", (void *)pgpte(p));
+  mark_pages(p, 4 * MIB, 0x8000, 1);
+  p[0] = 1;
+}
+
+static void
+t_super_forkcopy(void)
+{
+  static const int modes[] = { FORK_COW, FORK_EAGER };
+  superpages(SUPER_ON);
+  char *p = aligned_heap(4 * MIB, 0);
+  mark_pages(p, 4 * MIB, 0x8000, 0);
+  uint64 pte = pgpte(p);
+  for(int i = 0; i < NELEM(modes); i++){
+    int old = forkmode(modes[i]);
+    int st = child_status(super_forkcopy_child, (uint64)p);
+    forkmode(old);
+    if(st != 0)
+      fail("the child of a %s fork failed", modes[i] == FORK_COW ? "cow" : "eager");
+    if(pgpte(p) != pte)
+      fail("the parent's megapage changed when the child got a copy");
+    mark_pages(p, 4 * MIB, 0x8000, 1);
+  }
+  sbrk(-4 * MIB);
+}
+
+// Touch the page just past the end of a shrunk megapage heap: must die.
+static void
+touch_past(uint64 va)
+{
+  sink = *(char *)va;
+}
+
+static void
+t_super_shrink(void)
+{
+  superpages(SUPER_ON);
+  char *p = aligned_heap(4 * MIB, 0);
+  mark_pages(p, 4 * MIB, 0xb000, 0);
+  sbrk(-PGSIZE);
+  expect_mega(p, 2 * MIB, 1, "the untouched first megapage");
+  if(is_mega(p + 2 * MIB) || pgpte(p + 4 * MIB - PGSIZE) != 0)
+    fail("a shrink that cuts a megapage did not split it");
+  mark_pages(p, 4 * MIB - PGSIZE, 0xb000, 1);
+  expect_killed(touch_past, (uint64)(p + 4 * MIB - PGSIZE), "a load past the shrunk heap");
+  sbrk(-(2 * MIB - PGSIZE));
+  if(pgpte(p + 2 * MIB) != 0 || !is_mega(p))
+    fail("shrinking to the first megapage went wrong");
+  sbrk(-2 * MIB);
+}
+
+static void
+t_super_off(void)
+{
+  superpages(SUPER_OFF);
+  char *p = aligned_heap(4 * MIB, 0);
+  expect_mega(p, 4 * MIB, 0, "a heap with SUPER_OFF");
+  if(superpages(SUPER_QUERY) != SUPER_OFF || superpages(7) != -1)
+    fail("superpages() does not report or check its mode");
+  sbrk(-4 * MIB);
+}
+
 static struct test tests[] = {
   { "cow-bigfork", t_cow_bigfork, "cow", "fork of over half of memory: eager fails, cow works" },
   { "cow-three", t_cow_three, "cow", "three processes write the same shared pages" },
@@ -1732,6 +1935,12 @@ static struct test tests[] = {
   { "pgtbl-ugetpid", t_pgtbl_ugetpid, "pgtbl", "ugetpid() reads the USYSCALL page, in every child" },
   { "pgtbl-pgpte", t_pgtbl_pgpte, "pgtbl", "pgpte on heap, text, lazy, top pages and unmapped" },
   { "pgtbl-pgaccess", t_pgtbl_pgaccess, "pgtbl", "pgaccess reports and clears accessed bits" },
+  { "super-sbrk", t_super_sbrk, "super", "an 8 MiB sbrk is four megapages, zeroed" },
+  { "super-lazy", t_super_lazy, "super", "a lazy fault fills its 2 MiB with one megapage" },
+  { "super-fork", t_super_fork, "super", "SUPER_COW: fork shares megapages; stores split the child's" },
+  { "super-forkcopy", t_super_forkcopy, "super", "SUPER_ON: cow and eager fork copy megapages whole" },
+  { "super-shrink", t_super_shrink, "super", "a shrink that cuts a megapage splits it" },
+  { "super-off", t_super_off, "super", "superpages(SUPER_OFF) keeps the heap in 4 KiB pages" },
 };
 
 // vmtest --echo ARGS...: print each argument on a line of its own.
@@ -1749,5 +1958,8 @@ main(int argc, char *argv[])
   if(argc >= 2 && strcmp(argv[1], INJECT_EXEC) == 0)
     return inject_exec_child(argc, argv);
   stack_top = PGROUNDUP(r_sp());
+  // The tests count faults and pages one 4 KiB page at a time; the super
+  // group turns megapages back on for itself.
+  superpages(SUPER_OFF);
   return run_tests("vmtest", "/vt", tests, NELEM(tests), argc, argv);
 }

@@ -68,15 +68,52 @@ share_page_cow(pte_t *from, pte_t *to)
   return 0;
 }
 
+// Give the child's page table new at base what the parent's megapage
+// *mega maps: shared copy-on-write if the parent asked for that
+// (SUPER_COW), else copied whole into a new 2 MiB block; when no block is
+// free, shared (cow) or copied into 512 pages (eager). The parent's stays
+// whole. 0, or -1 when memory runs out.
+static int
+copy_megapage(pte_t *mega, pagetable_t new, uint64 base, int cow)
+{
+  pte_t *to = walk_level(new, base, PT_LEVEL1, 1);
+  if(to == 0)
+    return -1;
+  if(cow && myproc()->superpages == SUPER_COW){
+    super_share(mega, to);
+    return 0;
+  }
+  if(super_copy(mega, to) == 0)
+    return 0;
+  if(cow){
+    super_share(mega, to);
+    return 0;
+  }
+  pagetable_t t = leaf_table(new, base, 1);
+  for(int i = 0; t && i < PT_ENTRIES; i++){
+    pte_t page = pte_make_leaf(pte_pa(*mega) + (uint64)i * PGSIZE, pte_flags(*mega));
+    if(copy_page_eager(page, &t[i]) != 0)
+      return -1;
+  }
+  return t ? 0 : -1;
+}
+
 // Copy a parent's memory [0, sz) into the child's (empty) page table, in
-// the current fork mode, one level-0 table (2 MiB) at a time. Holes (heap
-// pages never touched) stay holes. Returns 0, or -1 when memory runs out,
-// after undoing the child's part.
+// the current fork mode, one level-0 table (2 MiB) at a time; a megapage
+// is shared or copied whole (superpage.c). Holes (heap pages never
+// touched) stay holes. Returns 0, or -1 when memory runs out, after
+// undoing the child's part.
 int
 uvmcopy(pagetable_t old, pagetable_t new, uint64 sz)
 {
   int cow = set_forkmode(FORK_QUERY) == FORK_COW;
   for(uint64 base = 0; base < sz; base = next_leaf_table(base)){
+    pte_t *mega = super_leaf(old, base);
+    if(mega){
+      if(copy_megapage(mega, new, base, cow) != 0)
+        goto fail;
+      continue;
+    }
     pagetable_t from = leaf_table(old, base, 0);
     pagetable_t to = 0;
     for(uint64 va = base; from && va < sz && va < next_leaf_table(base); va += PGSIZE){

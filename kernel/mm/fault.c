@@ -18,12 +18,21 @@
 #include "riscv.h"
 #include "proc.h"
 #include "defs.h"
+#include "vm.h"
 #include "mm/pte.h"
 
-// Map a zeroed page at va, inside p's lazily reserved heap.
+// Map a zeroed page at va, inside p's lazily reserved heap: a whole
+// megapage if p may use them, the 2 MiB around va lie in the heap with
+// nothing mapped yet, and a 2 MiB block is free; else a 4 KiB page.
 static enum fault_result
 lazy_fill(struct proc *p, uint64 va)
 {
+  pte_t *pde;
+  if(p->superpages != SUPER_OFF && (pde = super_slot(p->pagetable, va, p->heap_start, p->sz)) &&
+     super_map_zeroed(pde, PTE_R | PTE_W | PTE_U) == 0){
+    vm_count(p, VM_LAZY_FAULT);
+    return FAULT_OK;
+  }
   char *mem = kalloc();
   if(mem == 0)
     return FAULT_OOM;
@@ -46,12 +55,14 @@ uvm_fault(struct proc *p, uint64 va, enum fault_access access)
 {
   if(va >= MAXVA)
     return FAULT_BAD;
-  pte_t *pte = walk(p->pagetable, va, 0);
-  if(pte && pte_valid(*pte)){
+  int level;
+  pte_t *pte = walk_leaf(p->pagetable, va, &level);
+  if(pte){
     if(pte_user_allows(*pte, access))
       return FAULT_OK;
     if(access == ACCESS_STORE && pte_user(*pte) && pte_cow(*pte))
-      return cow_break(p->pagetable, va, pte);
+      return level == PT_LEVEL0 ? cow_break(p->pagetable, va, pte) :
+                                  super_cow_break(p->pagetable, va, pte);
     return FAULT_BAD;
   }
   if(va >= p->heap_start && va < p->sz)

@@ -1,6 +1,8 @@
 // The physical page allocator: a free list of 4 KiB pages covering all
 // RAM from the end of the kernel image to PHYSTOP, and a reference count
-// for every page frame.
+// for every page frame. kalloc_super() takes a 2 MiB block (512 aligned
+// frames that happen to be free together) off the same list, so no pool
+// is set aside for superpages that 4 KiB allocations could not use.
 //
 // kalloc() hands out a page with one reference; kpage_get() adds one
 // (a page mapped by two processes after a copy-on-write fork has two);
@@ -8,9 +10,12 @@
 // last reference is dropped. A count of zero means "on the free list".
 //
 // Invariants:
-//  - refs[f] == 0 exactly when frame f is on the free list (kmem.lock
-//    orders the transitions to and from zero; other changes are atomic,
-//    so counting is safe on all harts at once);
+//  - onlist[f] says whether frame f is on the free list, and changes
+//    only under kmem.lock; a frame on the list has refs[f] == 0 (a frame
+//    whose count just fell to zero is on its way there). Other count
+//    changes are atomic, so counting is safe on all harts at once;
+//  - the free list is doubly linked, so kalloc_super() can take any
+//    frame off it;
 //  - nfree is the length of the free list, nshared the number of frames
 //    whose count is above one.
 // Freed pages are filled with junk so that code using a page after
@@ -29,8 +34,9 @@ uint64 phystop;             // end of the RAM the kernel uses
 
 #define JUNK_BYTE 0x05      // fills freed pages
 
-struct run {
+struct run {                // a free page, linked through its own memory
   struct run *next;
+  struct run *prev;
 };
 
 static struct {
@@ -41,6 +47,8 @@ static struct {
 } kmem;
 
 static uint32 *refs;          // references to each frame, from KERNBASE on
+static uint8 *onlist;         // 1 while the frame is on the free list
+static uint64 super_next;     // where kalloc_super's search starts
 static uint64 first_page;     // lowest page the allocator hands out
 static uint64 nshared;        // frames with more than one reference
 
@@ -67,8 +75,28 @@ freelist_push(uint64 pa)
 {
   struct run *r = (struct run *)pa;
   r->next = kmem.freelist;
+  r->prev = 0;
+  if(r->next)
+    r->next->prev = r;
   kmem.freelist = r;
+  onlist[frame_of(pa)] = 1;
   kmem.nfree++;
+}
+
+// Take page r off the free list, wherever it is, with one reference.
+// Caller holds kmem.lock.
+static void
+freelist_take(struct run *r)
+{
+  if(r->prev)
+    r->prev->next = r->next;
+  else
+    kmem.freelist = r->next;
+  if(r->next)
+    r->next->prev = r->prev;
+  onlist[frame_of((uint64)r)] = 0;
+  refs[frame_of((uint64)r)] = 1;
+  kmem.nfree--;
 }
 
 // Hand every page from the end of the kernel to the end of RAM (as the
@@ -80,12 +108,14 @@ kinit(void)
   phystop = machine.ram_base + machine.ram_size;
   if(phystop > KERNBASE + MAXPHYSMEM)
     phystop = KERNBASE + MAXPHYSMEM;
-  // The reference counts take the first pages after the kernel: one
-  // 32-bit count for every frame of RAM (128 KiB for 128 MiB).
-  refs = (uint32 *)PGROUNDUP((uint64)end);
+  // The reference counts and list marks take the first pages after the
+  // kernel: 5 bytes for every frame of RAM (160 KiB for 128 MiB).
   uint64 nframes = (phystop - KERNBASE) / PGSIZE;
-  memset(refs, 0, nframes * sizeof(uint32));
-  first_page = PGROUNDUP((uint64)refs + nframes * sizeof(uint32));
+  refs = (uint32 *)PGROUNDUP((uint64)end);
+  onlist = (uint8 *)(refs + nframes);
+  memset(refs, 0, nframes * (sizeof(uint32) + sizeof(uint8)));
+  first_page = PGROUNDUP((uint64)(onlist + nframes));
+  super_next = SUPERPGROUNDUP(first_page);
   for(uint64 pa = first_page; pa + PGSIZE <= phystop; pa += PGSIZE)
     freelist_push(pa);
   kmem.ntotal = kmem.nfree;
@@ -110,13 +140,49 @@ kalloc(void)
     return 0;
   acquire(&kmem.lock);
   struct run *r = kmem.freelist;
-  if(r){
-    kmem.freelist = r->next;
-    kmem.nfree--;
-    refs[frame_of((uint64)r)] = 1;
-  }
+  if(r)
+    freelist_take(r);
   release(&kmem.lock);
   return r;
+}
+
+// Are all the frames of the 2 MiB block at pa on the free list? Caller
+// holds kmem.lock.
+static int
+block_free(uint64 pa)
+{
+  for(uint64 f = frame_of(pa); f < frame_of(pa + SUPERPGSIZE); f++)
+    if(!onlist[f])
+      return 0;
+  return 1;
+}
+
+// Take a 2 MiB-aligned block of 512 free frames off the free list, each
+// with one reference (a megapage mapping holds one on every frame); 0
+// when no such block is free. The search goes round RAM from where the
+// last one ended. The block holds junk.
+void *
+kalloc_super(void)
+{
+  if(injected_failure())
+    return 0;
+  uint64 lo = SUPERPGROUNDUP(first_page), hi = SUPERPGROUNDDOWN(phystop);
+  if(lo >= hi)
+    return 0;
+  void *block = 0;
+  acquire(&kmem.lock);
+  uint64 pa = super_next;
+  do {
+    if(block_free(pa)){
+      for(uint64 a = pa; a < pa + SUPERPGSIZE; a += PGSIZE)
+        freelist_take((struct run *)a);
+      block = (void *)pa;
+    }
+    pa = pa + SUPERPGSIZE < hi ? pa + SUPERPGSIZE : lo;
+  } while(block == 0 && pa != super_next);
+  super_next = pa;
+  release(&kmem.lock);
+  return block;
 }
 
 // Add a reference to the allocated page pa.

@@ -23,7 +23,7 @@ pagetable_alloc(void)
 }
 
 // Give a table page back. Its entries must all be invalid by now.
-static void
+void
 pagetable_free(pagetable_t pt)
 {
   __atomic_fetch_sub(&nptpages, 1, __ATOMIC_RELAXED);
@@ -176,12 +176,11 @@ next_leaf_table(uint64 va)
 uint64
 walkaddr(pagetable_t pt, uint64 va)
 {
-  if(va >= MAXVA)
+  int level;
+  pte_t *pte = walk_leaf(pt, va, &level);
+  if(pte == 0 || !pte_user(*pte))
     return 0;
-  pte_t *pte = walk(pt, va, 0);
-  if(pte == 0 || !pte_valid(*pte) || !pte_user(*pte))
-    return 0;
-  return pte_pa(*pte);
+  return pte_page_pa(*pte, level, va);
 }
 
 // Map [va, va+size) to the physical memory starting at pa, with
@@ -224,7 +223,8 @@ mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm)
 // Remove the mappings of npages pages from va; with do_free, drop the
 // reference to each physical page (freeing it if it was the last).
 // Pages that are not mapped are skipped (a heap may have holes), a whole
-// missing table at a time.
+// missing table at a time. A megapage goes as a whole; the range must
+// not cut one (callers split it first).
 void
 unmappages(pagetable_t pt, uint64 va, uint64 npages, int do_free)
 {
@@ -232,8 +232,15 @@ unmappages(pagetable_t pt, uint64 va, uint64 npages, int do_free)
     panic("unmappages: not aligned");
   uint64 end = va + npages*PGSIZE;
   for(uint64 base = va; base < end; base = next_leaf_table(base)){
-    pagetable_t t = leaf_table(pt, base, 0);
     uint64 stop = next_leaf_table(base) < end ? next_leaf_table(base) : end;
+    pte_t *mega = super_leaf(pt, base);
+    if(mega){
+      if(base % SUPERPGSIZE != 0 || stop - base != SUPERPGSIZE)
+        panic("unmappages: part of a megapage (split it first)");
+      super_unmap(mega, do_free);
+      continue;
+    }
+    pagetable_t t = leaf_table(pt, base, 0);
     for(uint64 a = base; t && a < stop; a += PGSIZE){
       pte_t *pte = &t[PX(PT_LEVEL0, a)];
       if(!pte_valid(*pte))

@@ -53,6 +53,14 @@ pte_user_allows(pte_t pte, int access)
   }
 }
 
+// The physical address of the 4 KiB page holding va inside the leaf pte
+// at level (a page, a megapage or a gigapage).
+static inline uint64
+pte_page_pa(pte_t pte, int level, uint64 va)
+{
+  return PTE2PA(pte) + (va & (PT_LEVEL_SIZE(level) - 1) & ~(uint64)(PGSIZE - 1));
+}
+
 // The next-level table an interior entry points to.
 static inline pagetable_t pte_next_table(pte_t pte) { return (pagetable_t)PTE2PA(pte); }
 

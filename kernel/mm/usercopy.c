@@ -17,12 +17,11 @@
 static uint64
 user_page_mapped(pagetable_t pt, uint64 va, enum fault_access access)
 {
-  if(va >= MAXVA)
-    return 0;
-  pte_t *pte = walk(pt, va, 0);
+  int level;
+  pte_t *pte = walk_leaf(pt, va, &level);
   if(pte == 0 || !pte_user_allows(*pte, access))
     return 0;
-  return pte_pa(*pte);
+  return pte_page_pa(*pte, level, va);
 }
 
 // Physical address of the user page holding va, for a read or (write

@@ -17,16 +17,24 @@ uvmcreate(void)
 }
 
 // Grow a process from oldsz to newsz bytes with zeroed pages mapped
-// readable, user-accessible, plus xperm (PTE_W and/or PTE_X). Returns
-// the new size, or 0 on failure, having released everything it added.
+// readable, user-accessible, plus xperm (PTE_W and/or PTE_X); with
+// super set, whole 2 MiB-aligned regions get a megapage where a block is
+// free. Returns the new size, or 0 on failure, having released
+// everything it added.
 uint64
-uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm)
+uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm, int super)
 {
   if(newsz < oldsz)
     return oldsz;
   if(newsz > USERTOP)
     return 0;
   for(uint64 a = PGROUNDUP(oldsz); a < newsz; a += PGSIZE){
+    pte_t *pde;
+    if(super && a % SUPERPGSIZE == 0 && (pde = super_slot(pt, a, a, newsz)) &&
+       super_map_zeroed(pde, PTE_R | PTE_U | xperm) == 0){
+      a += SUPERPGSIZE - PGSIZE;
+      continue;
+    }
     char *mem = kalloc();
     if(mem == 0){
       uvmdealloc(pt, a, oldsz);
@@ -43,13 +51,16 @@ uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm)
 }
 
 // Shrink a process from oldsz to newsz bytes, freeing the pages no longer
-// covered. Returns the new size.
+// covered; a megapage the new end cuts is split first. Returns the new
+// size, or oldsz if there is no page for that split.
 uint64
 uvmdealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
 {
   if(newsz >= oldsz)
     return oldsz;
   uint64 from = PGROUNDUP(newsz), to = PGROUNDUP(oldsz);
+  if(from % SUPERPGSIZE != 0 && super_split(pt, from) != 0)
+    return oldsz;
   if(from < to)
     unmappages(pt, from, (to - from) / PGSIZE, 1);
   return newsz;

@@ -79,7 +79,7 @@ load_segments(pagetable_t pt, struct inode *ip, struct elfhdr *elf, uint64 *szp)
       continue;
     if(!segment_ok(&ph) || ph.vaddr < *szp)
       return -1;
-    uint64 newsz = uvmalloc(pt, *szp, ph.vaddr + ph.memsz, flags2perm(ph.flags));
+    uint64 newsz = uvmalloc(pt, *szp, ph.vaddr + ph.memsz, flags2perm(ph.flags), 0);
     if(newsz == 0)
       return -1;
     *szp = newsz;
@@ -156,7 +156,7 @@ exec(char *path, char **argv)
 
   // A guard page, then the stack.
   sz = PGROUNDUP(sz);
-  uint64 newsz = uvmalloc(pt, sz, sz + (USERSTACK + 1)*PGSIZE, PTE_W);
+  uint64 newsz = uvmalloc(pt, sz, sz + (USERSTACK + 1)*PGSIZE, PTE_W, 0);
   if(newsz == 0)
     goto bad;
   sz = newsz;

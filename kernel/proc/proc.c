@@ -150,6 +150,7 @@ freeproc(struct proc *p)
   p->killed = 0;
   p->xstate = 0;
   p->kfail_after = 0;
+  p->superpages = 0;
   memset(p->vm_events, 0, sizeof(p->vm_events));
   p->state = UNUSED;
 }
@@ -191,6 +192,7 @@ userinit(void)
   if(p == 0)
     panic("userinit: no memory");
   initproc = p;
+  p->superpages = SUPER_ON;  // inherited by every process from here on
   safestrcpy(p->name, "init", sizeof(p->name));
   p->state = RUNNABLE;
   release(&p->lock);
@@ -215,7 +217,8 @@ growproc(int n, int mode)
       return -1;
     uint64 pages = (PGROUNDUP(sz + n) - PGROUNDUP(sz)) / PGSIZE;
     if(mode == SBRK_EAGER && (pages >= kfreepages() ||
-                              uvmalloc(p->pagetable, sz, sz + n, PTE_W) == 0)){
+                              uvmalloc(p->pagetable, sz, sz + n, PTE_W,
+                                       p->superpages != SUPER_OFF) == 0)){
       if(p->overcommit + n > OVERCOMMIT_MAX)
         return -1;
       p->overcommit += n;
@@ -224,7 +227,9 @@ growproc(int n, int mode)
   } else if(n < 0){
     if((uint64)-(long)n > sz - p->heap_start)
       return -1;
-    sz = uvmdealloc(p->pagetable, sz, sz + n);
+    if(uvmdealloc(p->pagetable, sz, sz + n) != sz + n)
+      return -1;                 // no page to split a megapage with
+    sz += n;
     p->overcommit -= p->overcommit < -(long)n ? p->overcommit : -(long)n;
   }
   p->sz = sz;
@@ -249,6 +254,7 @@ fork(void)
   np->sz = p->sz;
   np->heap_start = p->heap_start;
   np->overcommit = p->overcommit;
+  np->superpages = p->superpages;
   *np->trapframe = *p->trapframe;
   np->trapframe->a0 = 0;
   for(int i = 0; i < NOFILE; i++)

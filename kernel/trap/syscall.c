@@ -99,6 +99,7 @@ extern uint64 sys_timefreq(void);
 extern uint64 sys_pgpte(void);
 extern uint64 sys_kpgtbl(void);
 extern uint64 sys_pgaccess(void);
+extern uint64 sys_superpages(void);
 
 static uint64 (*syscalls[])(void) = {
   [SYS_fork]    sys_fork,
@@ -132,6 +133,7 @@ static uint64 (*syscalls[])(void) = {
   [SYS_pgpte]   sys_pgpte,
   [SYS_kpgtbl]  sys_kpgtbl,
   [SYS_pgaccess] sys_pgaccess,
+  [SYS_superpages] sys_superpages,
 };
 
 // Run the system call the current process asked for.

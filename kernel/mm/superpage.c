@@ -1,0 +1,180 @@
+// Superpages: 2 MiB megapages (leaves at level 1) in user address spaces.
+//
+// A heap region that covers a whole 2 MiB-aligned range gets one megapage
+// instead of 512 pages when a 2 MiB block is free (kalloc_super), both
+// when sbrk grows the heap and on a lazy fault; a process can turn this
+// off (superpages()). The rest of mm/ works on 4 KiB pages, so anything
+// that changes part of a megapage splits it into 512 pages first.
+//
+// fork copies a megapage whole when a 2 MiB block is free, so that the
+// child has its own writable megapage, as xv6's page-table lab expects;
+// with SUPER_COW (or when no block is free) copy-on-write fork shares it.
+//
+// Invariant: a megapage mapping holds one reference on each of its 512
+// frames, exactly as 512 page mappings would. So splitting changes no
+// count, sharing at fork adds one to every frame, and unmapping drops one
+// from every frame (a frame is freed when its count is zero).
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "spinlock.h"
+#include "riscv.h"
+#include "proc.h"
+#include "defs.h"
+#include "vm.h"
+#include "mm/pte.h"
+
+#define SUPER_FRAMES (SUPERPGSIZE / PGSIZE)
+
+// Does the table page t map nothing?
+static int
+table_empty(pagetable_t t)
+{
+  for(int i = 0; i < PT_ENTRIES; i++)
+    if(pte_valid(t[i]))
+      return 0;
+  return 1;
+}
+
+// Can the 2 MiB region holding va take a megapage: does it lie wholly in
+// [start, end) with nothing mapped in it? Returns the level-1 entry for
+// the region (creating the tables above it), or 0. A level-0 table left
+// empty by an earlier shrink is freed to make room.
+pte_t *
+super_slot(pagetable_t pt, uint64 va, uint64 start, uint64 end)
+{
+  uint64 base = SUPERPGROUNDDOWN(va);
+  if(base < start || base + SUPERPGSIZE > end)
+    return 0;
+  pte_t *pde = walk_level(pt, base, PT_LEVEL1, 1);
+  if(pde && pte_table(*pde) && table_empty(pte_next_table(*pde))){
+    pagetable_free(pte_next_table(*pde));
+    *pde = 0;
+  }
+  if(pde == 0 || pte_valid(*pde))
+    return 0;
+  return pde;
+}
+
+// Map a zeroed megapage with permissions perm at the empty level-1 entry
+// pde (from super_slot). 0, or -1 when no 2 MiB block is free.
+int
+super_map_zeroed(pte_t *pde, int perm)
+{
+  char *mem = kalloc_super();
+  if(mem == 0)
+    return -1;
+  memset(mem, 0, SUPERPGSIZE);
+  *pde = pte_make_leaf((uint64)mem, perm);
+  return 0;
+}
+
+// The level-1 entry mapping va if it is a megapage leaf, else 0.
+pte_t *
+super_leaf(pagetable_t pt, uint64 va)
+{
+  pte_t *pde = walk_level(pt, va, PT_LEVEL1, 0);
+  return pde && pte_leaf(*pde) ? pde : 0;
+}
+
+// If a megapage maps va, replace it by a table of 512 pages with the same
+// frames and flags. 0 (also when there is nothing to split), or -1 when
+// no page is free for the table.
+int
+super_split(pagetable_t pt, uint64 va)
+{
+  pte_t *pde = super_leaf(pt, va);
+  if(pde == 0)
+    return 0;
+  pagetable_t t = pagetable_alloc();
+  if(t == 0)
+    return -1;
+  uint64 pa = pte_pa(*pde);
+  int perm = pte_flags(*pde) & ~PTE_V;
+  for(int i = 0; i < SUPER_FRAMES; i++)
+    t[i] = pte_make_leaf(pa + (uint64)i * PGSIZE, perm);
+  *pde = pte_make_table((uint64)t);
+  return 0;
+}
+
+// Remove the megapage mapping at pde; with do_free, drop its reference
+// on each of its frames.
+void
+super_unmap(pte_t *pde, int do_free)
+{
+  uint64 pa = pte_pa(*pde);
+  *pde = 0;
+  for(int i = 0; do_free && i < SUPER_FRAMES; i++)
+    kfree((void *)(pa + (uint64)i * PGSIZE));
+}
+
+// fork: make the child's empty level-1 entry *to share the parent's
+// megapage *from, read-only and copy-on-write in both if it is writable,
+// with one more reference on every frame.
+void
+super_share(pte_t *from, pte_t *to)
+{
+  uint64 pa = pte_pa(*from);
+  if(pte_writable(*from))
+    *from = (*from & ~PTE_W) | PTE_COW;
+  for(int i = 0; i < SUPER_FRAMES; i++)
+    kpage_get(pa + (uint64)i * PGSIZE);
+  *to = *from;
+}
+
+// fork: make the child's empty level-1 entry *to map a copy of the
+// parent's megapage *from in a new 2 MiB block, writable if the parent
+// may write it. 0, or -1 when no block is free.
+int
+super_copy(pte_t *from, pte_t *to)
+{
+  uint64 pa = pte_pa(*from);
+  char *mem = kalloc_super();
+  if(mem == 0)
+    return -1;
+  memmove(mem, (char *)pa, SUPERPGSIZE);
+  int perm = pte_flags(*from) & ~PTE_COW;
+  if(pte_cow(*from))
+    perm |= PTE_W;
+  *to = pte_make_leaf((uint64)mem, perm);
+  return 0;
+}
+
+// A store to the copy-on-write megapage at pde, covering va. If this
+// address space holds the only reference to every frame, the megapage
+// just becomes writable again; otherwise it is split and only the 4 KiB
+// page stored to is copied (cow_break).
+enum fault_result
+super_cow_break(pagetable_t pt, uint64 va, pte_t *pde)
+{
+  uint64 pa = pte_pa(*pde);
+  int alone = 1;
+  for(int i = 0; alone && i < SUPER_FRAMES; i++)
+    alone = kpage_refs(pa + (uint64)i * PGSIZE) == 1;
+  if(alone){
+    vm_count(myproc(), VM_COW_FAULT);
+    *pde = pte_make_leaf(pa, (pte_flags(*pde) & ~PTE_COW) | PTE_W);
+    return FAULT_OK;
+  }
+  if(super_split(pt, va) != 0)
+    return FAULT_OOM;
+  return cow_break(pt, va, walk(pt, va, 0));
+}
+
+// superpages(mode): SUPER_ON or SUPER_COW let the caller's heap use
+// megapages, SUPER_OFF stops it, SUPER_QUERY only asks (kernel/vm.h).
+// Returns the previous setting, or -1 for an unknown mode. Children
+// inherit it.
+uint64
+sys_superpages(void)
+{
+  int mode;
+  argint(0, &mode);
+  struct proc *p = myproc();
+  int old = p->superpages;
+  if(mode == SUPER_OFF || mode == SUPER_ON || mode == SUPER_COW)
+    p->superpages = mode;
+  else if(mode != SUPER_QUERY)
+    return -1;
+  return old;
+}
