@@ -20,11 +20,15 @@ _secondary_entry:
         call    kmain_secondary
         j       park
 
-# sp = boot_stacks + (hartid + 1) * BOOT_STACK_SIZE; tp = hartid.
+# sp = boot_stacks + (hartid + 1) * BOOT_STACK_SIZE; tp = hartid; and
+# stvec = boot_trap, so that a trap before the hart installs its real
+# trap vector is reported, not taken wherever the firmware left stvec.
 # A hart whose id does not fit the kernel's tables parks for good.
 set_boot_stack:
         li      t0, NCPU
         bgeu    a0, t0, park
+        la      t0, boot_trap
+        csrw    stvec, t0
         mv      tp, a0
         la      sp, boot_stacks
         addi    t0, a0, 1

@@ -21,6 +21,17 @@ start_other_harts(int boot_hart)
   }
 }
 
+// Where a trap goes while a hart boots, before trapinithart() installs
+// kernelvec: there is nothing to resume, so say what happened and stop.
+// (stvec needs a 4-byte-aligned address.)
+__attribute__((aligned(4))) void
+boot_trap(void)
+{
+  printf("hart %d: trap during boot: scause %p sepc %p stval %p\n", (int)r_tp(),
+         (void *)r_scause(), (void *)r_sepc(), (void *)r_stval());
+  panic("boot_trap");
+}
+
 // The boot hart: whichever hart OpenSBI picked; a0 = hart id, a1 = the
 // device tree. Interrupts are off and paging is off.
 void

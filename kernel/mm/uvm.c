@@ -75,12 +75,14 @@ uvmfree(pagetable_t pt, uint64 sz)
   freewalk(pt);
 }
 
-// Take user access away from the page at va (exec's stack guard page).
+// Take user access away from the page at va (exec's stack guard page),
+// and write access too: nothing stores there, so fork need not share it
+// copy-on-write.
 void
 uvmclear(pagetable_t pt, uint64 va)
 {
   pte_t *pte = walk(pt, va, 0);
   if(pte == 0 || !pte_valid(*pte))
     panic("uvmclear: page not mapped");
-  *pte &= ~PTE_U;
+  *pte &= ~(PTE_U | PTE_W);
 }
