@@ -455,6 +455,14 @@ def _(m):
             raise TestFailure("pgpte(%s) %s, kpgtbl says %s" % (name, pte, leaf and hex(leaf[0])))
 
 
+# ---- sharedpt: the sharing suites again, fork sharing page tables -----------
+
+@test("sharedpt", "vmtest", points=10, timeout=300)
+def _(m):
+    test_program(m, "vmtest", "-s cow lazy inject", 300,
+                 console=[KILLED % "load", OOM_KILLED])
+
+
 # ---- super: 2 MiB megapages in the heap --------------------------------------
 
 @test("super", "vmtest", points=10, timeout=180)

@@ -92,6 +92,7 @@ void            virtio_disk_intr(void);
 void            kinit(void);
 void*           kalloc(void);
 void*           kalloc_super(void);
+int             kpage_put(uint64);
 void            kfree(void *);
 void            kpage_get(uint64);
 uint64          kpage_refs(uint64);
@@ -109,13 +110,17 @@ uint64          walkaddr(pagetable_t, uint64);
 int             mappages(pagetable_t, uint64, uint64, uint64, int);
 int             map_range(pagetable_t, uint64, uint64, uint64, int, int);
 void            unmappages(pagetable_t, uint64, uint64, int);
-void            freewalk(pagetable_t);
 uint64          pagetable_pages(void);
 void            pagetable_census(pagetable_t, uint64 *tables, uint64 *user_pages);
 typedef void (*pt_visitor)(pte_t pte, int level, uint64 va, void *arg);
 void            pagetable_visit(pagetable_t, pt_visitor, void *);
 pte_t *         walk_leaf(pagetable_t, uint64, int *);
 
+// sharedpt.c: page tables shared by fork (FORK_SHAREDPT)
+int             uvmshare(pagetable_t, pagetable_t, uint64);
+int             unshare(pagetable_t, uint64);
+int             unshare_range(pagetable_t, uint64, uint64);
+void            pagetable_release(pagetable_t);
 // ptdump.c: page tables seen from outside (vmprint)
 void            vmprint(pagetable_t);
 
@@ -127,7 +132,6 @@ void            kvmmap(pagetable_t, uint64, uint64, uint64, int);
 pagetable_t     uvmcreate(void);
 uint64          uvmalloc(pagetable_t, uint64, uint64, int, int);
 uint64          uvmdealloc(pagetable_t, uint64, uint64);
-void            uvmfree(pagetable_t, uint64);
 void            uvmclear(pagetable_t, uint64);
 // usercopy.c: moving bytes between kernel and user memory
 int             copyout(pagetable_t, uint64, char *, uint64);
@@ -142,6 +146,7 @@ enum fault_result uvm_fault(struct proc *, uint64 va, enum fault_access);
 void            page_fault(uint64 scause, uint64 stval);
 // cow.c: fork's copy of an address space, eager or copy-on-write
 int             uvmcopy(pagetable_t, pagetable_t, uint64);
+int             cow_copy_range(pagetable_t, pagetable_t, uint64, uint64, int);
 enum fault_result cow_break(pagetable_t, uint64 va, pte_t *);
 int             set_forkmode(int);
 // stats.c: memory-system counters
@@ -164,7 +169,7 @@ int             fork(void);
 int             growproc(int, int);
 void            proc_mapstacks(pagetable_t);
 pagetable_t     proc_pagetable(struct proc *);
-void            proc_freepagetable(pagetable_t, uint64);
+void            proc_freepagetable(pagetable_t);
 int             kill(int);
 int             killed(struct proc*);
 void            setkilled(struct proc*);

@@ -23,7 +23,8 @@
 // the content of the whole page matters.
 //
 // Fork's mode is system-wide: a test that needs one mode forks with
-// fork_mode(), which restores the mode at once.
+// fork_mode(), which restores the mode at once. Tests of sharing fork in
+// share_mode: FORK_COW, or FORK_SHAREDPT after "vmtest -s ...".
 
 #include "kernel/types.h"
 #include "kernel/stat.h"
@@ -151,6 +152,8 @@ check_bytes(char *p, int n, char c, const char *what)
       fail("%s: byte %d is %d, not %d", what, i, p[i], c);
 }
 
+static int share_mode = FORK_COW;     // the fork mode that shares memory
+
 // fork() with memory copied in the given mode (FORK_EAGER or FORK_COW);
 // the system-wide mode is restored at once, in parent and child.
 static int
@@ -168,7 +171,7 @@ fork_mode(int mode)
 static int
 cow_fork(void)
 {
-  int pid = fork_mode(FORK_COW);
+  int pid = fork_mode(share_mode);
   if(pid < 0)
     fail("copy-on-write fork failed");
   return pid;
@@ -296,7 +299,7 @@ t_cow_bigfork(void)
   char *p = grow(n);
   stamp(p, 0, n, 1);
   eager_fork_fails(n);
-  int pid = fork_mode(FORK_COW);
+  int pid = fork_mode(share_mode);
   if(pid < 0)
     fail("a copy-on-write fork of %d pages failed", n);
   if(pid == 0){
@@ -1247,7 +1250,7 @@ fork_injected(int n, int mode)
 static int
 op_fork_cow(int n)
 {
-  return fork_injected(n, FORK_COW);
+  return fork_injected(n, share_mode);
 }
 
 static int
@@ -1961,5 +1964,10 @@ main(int argc, char *argv[])
   // The tests count faults and pages one 4 KiB page at a time; the super
   // group turns megapages back on for itself.
   superpages(SUPER_OFF);
+  if(argc >= 2 && strcmp(argv[1], "-s") == 0){   // share page tables, not pages
+    share_mode = FORK_SHAREDPT;
+    argv[1] = argv[0];
+    return run_tests("vmtest", "/vt", tests, NELEM(tests), argc - 1, argv + 1);
+  }
   return run_tests("vmtest", "/vt", tests, NELEM(tests), argc, argv);
 }

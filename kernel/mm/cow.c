@@ -26,12 +26,13 @@
 
 static int forkmode = FORK_COW;
 
-// Choose how fork copies memory (FORK_EAGER or FORK_COW), or just ask
+// Choose how fork copies memory (FORK_EAGER, FORK_COW or FORK_SHAREDPT), or just ask
 // (FORK_QUERY). Returns the previous mode, or -1 for an unknown mode.
 int
 set_forkmode(int mode)
 {
-  if(mode != FORK_EAGER && mode != FORK_COW && mode != FORK_QUERY)
+  if(mode != FORK_EAGER && mode != FORK_COW && mode != FORK_SHAREDPT &&
+     mode != FORK_QUERY)
     return -1;
   int old = __atomic_load_n(&forkmode, __ATOMIC_RELAXED);
   if(mode != FORK_QUERY)
@@ -98,16 +99,16 @@ copy_megapage(pte_t *mega, pagetable_t new, uint64 base, int cow)
   return t ? 0 : -1;
 }
 
-// Copy a parent's memory [0, sz) into the child's (empty) page table, in
-// the current fork mode, one level-0 table (2 MiB) at a time; a megapage
-// is shared or copied whole (superpage.c). Holes (heap pages never
-// touched) stay holes. Returns 0, or -1 when memory runs out, after
-// undoing the child's part.
+// Copy a parent's memory [start, end) into the child's page table,
+// copy-on-write (cow set) or eagerly, one level-0 table (2 MiB) at a
+// time; a megapage is shared or copied whole (superpage.c). Holes (heap
+// pages never touched) stay holes. Returns 0, or -1 when memory runs
+// out, after undoing the child's part.
 int
-uvmcopy(pagetable_t old, pagetable_t new, uint64 sz)
+cow_copy_range(pagetable_t old, pagetable_t new, uint64 start, uint64 end, int cow)
 {
-  int cow = set_forkmode(FORK_QUERY) == FORK_COW;
-  for(uint64 base = 0; base < sz; base = next_leaf_table(base)){
+  uint64 sz = end;
+  for(uint64 base = start; base < sz; base = next_leaf_table(base)){
     pte_t *mega = super_leaf(old, base);
     if(mega){
       if(copy_megapage(mega, new, base, cow) != 0)
@@ -132,8 +133,21 @@ uvmcopy(pagetable_t old, pagetable_t new, uint64 sz)
   return 0;
 
  fail:
-  unmappages(new, 0, PGROUNDUP(sz) / PGSIZE, 1);
+  unmappages(new, start, (PGROUNDUP(sz) - start) / PGSIZE, 1);
   return -1;
+}
+
+// Give the child's page table new the parent's memory [0, sz), in the
+// current fork mode: copies of every page, pages shared copy-on-write, or
+// the parent's page tables themselves shared (sharedpt.c). 0, or -1 when
+// memory runs out.
+int
+uvmcopy(pagetable_t old, pagetable_t new, uint64 sz)
+{
+  int mode = set_forkmode(FORK_QUERY);
+  if(mode == FORK_SHAREDPT)
+    return uvmshare(old, new, sz);
+  return cow_copy_range(old, new, 0, sz, mode == FORK_COW);
 }
 
 // Resolve a store to the copy-on-write page at va, whose PTE is pte:

@@ -57,17 +57,19 @@ uvm_fault(struct proc *p, uint64 va, enum fault_access access)
     return FAULT_BAD;
   int level;
   pte_t *pte = walk_leaf(p->pagetable, va, &level);
-  if(pte){
-    if(pte_user_allows(*pte, access))
-      return FAULT_OK;
-    if(access == ACCESS_STORE && pte_user(*pte) && pte_cow(*pte))
-      return level == PT_LEVEL0 ? cow_break(p->pagetable, va, pte) :
-                                  super_cow_break(p->pagetable, va, pte);
+  if(pte && pte_user_allows(*pte, access))
+    return FAULT_OK;
+  int cow = pte && access == ACCESS_STORE && pte_user(*pte) && pte_cow(*pte);
+  int lazy = !pte && va >= p->heap_start && va < p->sz;
+  if(!cow && !lazy)
     return FAULT_BAD;
-  }
-  if(va >= p->heap_start && va < p->sz)
+  if(unshare(p->pagetable, va) != 0)      // the entry may be in a shared table
+    return FAULT_OOM;
+  if(lazy)
     return lazy_fill(p, va);
-  return FAULT_BAD;
+  pte = walk_leaf(p->pagetable, va, &level);
+  return level == PT_LEVEL0 ? cow_break(p->pagetable, va, pte) :
+                              super_cow_break(p->pagetable, va, pte);
 }
 
 // The access a page-fault cause stands for.

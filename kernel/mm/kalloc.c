@@ -218,6 +218,31 @@ kfree(void *pa)
   release(&kmem.lock);
 }
 
+// Drop a reference to page pa unless it is the last one: returns 0 when
+// others still hold the page, or 1, leaving the count at one, when the
+// caller holds the last reference and must take the page apart (a shared
+// page-table page: release what it maps) before kfree(). Nobody can take
+// a new reference to a page only the caller holds, so 1 is final.
+int
+kpage_put(uint64 pa)
+{
+  check_page(pa, "kpage_put");
+  uint32 *r = &refs[frame_of(pa)];
+  uint32 old = __atomic_load_n(r, __ATOMIC_ACQUIRE);
+  for(;;){
+    if(old == 0)
+      panic("kpage_put: page is free");
+    if(old == 1)
+      return 1;
+    if(__atomic_compare_exchange_n(r, &old, old - 1, 0, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE)){
+      if(old == 2)
+        __atomic_fetch_sub(&nshared, 1, __ATOMIC_RELAXED);
+      return 0;
+    }
+  }
+}
+
 // How many references page pa has.
 uint64
 kpage_refs(uint64 pa)

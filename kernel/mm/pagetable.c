@@ -253,19 +253,3 @@ unmappages(pagetable_t pt, uint64 va, uint64 npages, int do_free)
     }
   }
 }
-
-// Free a page-table tree: the table pages themselves. Every leaf must
-// already be unmapped; a leaf left behind would be a leaked page.
-void
-freewalk(pagetable_t pt)
-{
-  for(int i = 0; i < PT_ENTRIES; i++){
-    pte_t pte = pt[i];
-    if(pte_table(pte))
-      freewalk(pte_next_table(pte));
-    else if(pte_valid(pte))
-      panic("freewalk: leaf still mapped");
-    pt[i] = 0;
-  }
-  pagetable_free(pt);
-}

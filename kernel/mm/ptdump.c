@@ -69,6 +69,8 @@ sys_pgaccess(void)
     return -1;
   pagetable_t pt = myproc()->pagetable;
   base = PGROUNDDOWN(base);
+  if(unshare_range(pt, base, base + (uint64)npages * PGSIZE) != 0)
+    return -1;
   for(int i = 0; i < npages; i++){
     pte_t *pte = walk_leaf(pt, base + (uint64)i * PGSIZE, 0);
     if(pte && pte_user(*pte) && pte_accessed(*pte)){

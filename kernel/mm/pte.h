@@ -28,6 +28,11 @@ enum pt_level {
 // a store to it faults, and cow_break() gives the process its own copy.
 #define PTE_COW PTE_RSW0
 
+// In an entry that points to a table (RISC-V has no W bit there): every
+// leaf under it is read-only, so the table can be shared by fork again
+// without a walk (mm/sharedpt.c). Cleared on the way to any change.
+#define PTE_WPROT PTE_RSW1
+
 static inline int pte_valid(pte_t pte)    { return (pte & PTE_V) != 0; }
 static inline int pte_leaf(pte_t pte)     { return pte_valid(pte) && (pte & PTE_RWX) != 0; }
 static inline int pte_table(pte_t pte)    { return pte_valid(pte) && (pte & PTE_RWX) == 0; }

@@ -26,7 +26,7 @@ uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm, int super)
 {
   if(newsz < oldsz)
     return oldsz;
-  if(newsz > USERTOP)
+  if(newsz > USERTOP || unshare_range(pt, PGROUNDUP(oldsz), newsz) != 0)
     return 0;
   for(uint64 a = PGROUNDUP(oldsz); a < newsz; a += PGSIZE){
     pte_t *pde;
@@ -59,20 +59,12 @@ uvmdealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
   if(newsz >= oldsz)
     return oldsz;
   uint64 from = PGROUNDUP(newsz), to = PGROUNDUP(oldsz);
-  if(from % SUPERPGSIZE != 0 && super_split(pt, from) != 0)
+  if(unshare_range(pt, from, to) != 0 ||
+     (from % SUPERPGSIZE != 0 && super_split(pt, from) != 0))
     return oldsz;
   if(from < to)
     unmappages(pt, from, (to - from) / PGSIZE, 1);
   return newsz;
-}
-
-// Free a user address space: the pages of [0, sz), then the tables.
-void
-uvmfree(pagetable_t pt, uint64 sz)
-{
-  if(sz > 0)
-    unmappages(pt, 0, PGROUNDUP(sz) / PGSIZE, 1);
-  freewalk(pt);
 }
 
 // Take user access away from the page at va (exec's stack guard page),

@@ -169,7 +169,6 @@ exec(char *path, char **argv)
   // Commit: from here on the process runs the new program.
   safestrcpy(p->name, last_elem(path), sizeof(p->name));
   pagetable_t oldpt = p->pagetable;
-  uint64 oldsz = p->sz;
   p->pagetable = pt;
   p->sz = sz;
   p->heap_start = sz;
@@ -177,12 +176,12 @@ exec(char *path, char **argv)
   p->trapframe->epc = elf.entry;
   p->trapframe->sp = sp;
   p->trapframe->a1 = sp;            // argv
-  proc_freepagetable(oldpt, oldsz);
+  proc_freepagetable(oldpt);
   return argc;
 
  bad:
   if(pt)
-    proc_freepagetable(pt, sz);
+    proc_freepagetable(pt);
   if(ip){
     iunlockput(ip);
     end_op();

@@ -136,7 +136,7 @@ freeproc(struct proc *p)
   if(p->usyscall)
     kfree(p->usyscall);
   if(p->pagetable)
-    proc_freepagetable(p->pagetable, p->sz);
+    proc_freepagetable(p->pagetable);
   p->trapframe = 0;
   p->usyscall = 0;
   p->pagetable = 0;
@@ -167,20 +167,20 @@ proc_pagetable(struct proc *p)
   if(mappages(pt, TRAMPOLINE, PGSIZE, (uint64)_trampoline, PTE_R | PTE_X) < 0 ||
      mappages(pt, TRAPFRAME, PGSIZE, (uint64)p->trapframe, PTE_R | PTE_W) < 0 ||
      mappages(pt, USYSCALL, PGSIZE, (uint64)p->usyscall, PTE_R | PTE_U) < 0){
-    proc_freepagetable(pt, 0);
+    proc_freepagetable(pt);
     return 0;
   }
   return pt;
 }
 
-// Free a user page table and the sz bytes of memory it maps; the pages
-// at the top (trampoline, trapframe, USYSCALL) are not the table's to
-// free. Any of them may be missing, if proc_pagetable failed midway.
+// Free a user page table and the memory it maps; the pages at the top
+// (trampoline, trapframe, USYSCALL) are not the table's to free. Any of
+// them may be missing, if proc_pagetable failed midway.
 void
-proc_freepagetable(pagetable_t pt, uint64 sz)
+proc_freepagetable(pagetable_t pt)
 {
   unmappages(pt, USYSCALL, (MAXVA - USYSCALL) / PGSIZE, 0);
-  uvmfree(pt, sz);
+  pagetable_release(pt);
 }
 
 // Create the first process. It starts in forkret(), which mounts the
