@@ -459,7 +459,7 @@ def _(m):
 
 @test("sharedpt", "vmtest", points=10, timeout=300)
 def _(m):
-    test_program(m, "vmtest", "-s cow lazy inject", 300,
+    test_program(m, "vmtest", "-s cow lazy inject sharedpt", 300,
                  console=[KILLED % "load", OOM_KILLED])
 
 

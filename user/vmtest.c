@@ -1904,6 +1904,196 @@ t_super_off(void)
   sbrk(-4 * MIB);
 }
 
+// ---- sharedpt: fork that shares the page tables themselves -----------------
+
+#define SPT_PAGES 600          // a heap over two level-0 tables
+
+// Fork sharing page tables; the child must be created.
+static int
+spt_fork(void)
+{
+  int pid = fork_mode(FORK_SHAREDPT);
+  if(pid < 0)
+    fail("a shared-page-table fork failed");
+  return pid;
+}
+
+// Three generations share one set of tables; the grandchild, then the
+// child, then the parent store; each sees only its own stores.
+static void
+t_spt_gens(void)
+{
+  char *p = grow(SPT_PAGES);
+  stamp(p, 0, SPT_PAGES, 100);
+  int pid = spt_fork();
+  if(pid == 0){
+    if(spt_fork() == 0){
+      check_stamps(p, 0, SPT_PAGES, 100, "grandchild");
+      stamp(p, 0, 10, 300);
+      check_stamps(p, 10, SPT_PAGES, 100, "grandchild");
+      exit(0);
+    }
+    reap(1);
+    check_stamps(p, 0, SPT_PAGES, 100, "child, after the grandchild's stores");
+    stamp(p, 5, 15, 200);
+    check_stamps(p, 0, 5, 100, "child");
+    exit(0);
+  }
+  reap(1);
+  check_stamps(p, 0, SPT_PAGES, 100, "parent, after its descendants' stores");
+  stamp(p, 0, SPT_PAGES, 400);
+  check_stamps(p, 0, SPT_PAGES, 400, "parent");
+}
+
+// The parent shrinks its heap while a child still shares the tables: the
+// child keeps all its memory.
+static void
+t_spt_shrink(void)
+{
+  int go[2], done[2];
+  char *p = grow(SPT_PAGES);
+  stamp(p, 0, SPT_PAGES, 500);
+  if(pipe(go) < 0 || pipe(done) < 0)
+    fail("pipe failed");
+  int pid = spt_fork();
+  if(pid == 0){
+    char c;
+    if(read(go[0], &c, 1) != 1)
+      fail("child: no go");
+    check_stamps(p, 0, SPT_PAGES, 500, "child, after the parent shrank");
+    stamp(p, SPT_PAGES - 10, SPT_PAGES, 600);
+    exit(0);
+  }
+  if(sbrk(-(SPT_PAGES / 2) * PGSIZE) == SBRK_ERROR)
+    fail("the parent could not shrink");
+  check_stamps(p, 0, SPT_PAGES / 2, 500, "parent, shrunk");
+  if(write(go[1], "g", 1) != 1)
+    fail("write failed");
+  reap(1);
+  close(go[0]); close(go[1]); close(done[0]); close(done[1]);
+  check_stamps(p, 0, SPT_PAGES / 2, 500, "parent, after the child's stores");
+}
+
+// Two children share the parent's tables and exit; the parent, sole
+// holder again, stores without copying a single page.
+static void
+t_spt_last(void)
+{
+  struct memstat a, b;
+  char *p = grow(SPT_PAGES);
+  stamp(p, 0, SPT_PAGES, 700);
+  for(int i = 0; i < 2; i++)
+    if(spt_fork() == 0){
+      check_stamps(p, 0, SPT_PAGES, 700, "child");
+      exit(0);
+    }
+  reap(2);
+  get_memstat(&a);
+  stamp(p, 0, SPT_PAGES, 800);
+  get_memstat(&b);
+  if(b.p_cow_copies != a.p_cow_copies)
+    fail("the last sharer copied %d pages", (int)(b.p_cow_copies - a.p_cow_copies));
+}
+
+// One child of three, on whatever hart: store to its own slice of pages
+// in the shared tables, many times, then check them.
+static void
+spt_hart_worker(uint64 w)
+{
+  char *p = (char *)(uint64)sbrk(0) - SPT_PAGES * PGSIZE;
+  int from = w * (SPT_PAGES / 3), to = from + SPT_PAGES / 3;
+  for(int round = 0; round < 5; round++)
+    stamp(p, from, to, 1000 * (w + 1) + round);
+  check_stamps(p, from, to, 1000 * (w + 1) + 4, "worker");
+  check_stamps(p, 0, from, 900, "worker, others' pages");
+}
+
+// Children on several harts fault in the same shared tables at once.
+static void
+t_spt_harts(void)
+{
+  char *p = grow(SPT_PAGES);
+  stamp(p, 0, SPT_PAGES, 900);
+  for(int w = 0; w < 3; w++)
+    if(spt_fork() == 0){
+      spt_hart_worker(w);
+      exit(0);
+    }
+  reap(3);
+  check_stamps(p, 0, SPT_PAGES, 900, "parent");
+}
+
+// A child whose n-th allocation fails while it stores into shared tables.
+static void
+spt_inject_child(uint64 n)
+{
+  char *p = (char *)(uint64)sbrk(0) - SPT_PAGES * PGSIZE;
+  kfail(n);
+  stamp(p, 0, SPT_PAGES, 1100);
+  kfail(0);
+  check_stamps(p, 0, SPT_PAGES, 1100, "child");
+}
+
+// Allocation failures while unsharing (and copying) kill only the child.
+static void
+t_spt_inject(void)
+{
+  char *p = grow(SPT_PAGES);
+  stamp(p, 0, SPT_PAGES, 1000);
+  for(int n = 1; n <= 4; n++){
+    int st = 12345;
+    int pid = spt_fork();
+    if(pid == 0){
+      spt_inject_child(n);
+      exit(0);
+    }
+    if(wait(&st) != pid || st != -1)
+      fail("a child whose allocation %d failed exited with %d, not killed", n, st);
+    check_stamps(p, 0, SPT_PAGES, 1000, "parent");
+  }
+}
+
+// n children forked in mode, alive at once: the page-table pages they
+// added to the system's.
+static int
+children_pt_pages(int mode, int n)
+{
+  struct memstat a, b;
+  int go[2];
+  if(pipe(go) < 0)
+    fail("pipe failed");
+  get_memstat(&a);
+  for(int i = 0; i < n; i++){
+    int pid = fork_mode(mode);
+    if(pid < 0)
+      fail("fork failed");
+    if(pid == 0){
+      char c;
+      close(go[1]);
+      read(go[0], &c, 1);
+      exit(0);
+    }
+  }
+  get_memstat(&b);
+  close(go[0]);
+  close(go[1]);
+  reap(n);
+  return b.pt_pages - a.pt_pages;
+}
+
+// Forked children alive at once cost a fraction of the page-table pages
+// of copy-on-write children, however big the heap.
+static void
+t_spt_ptpages(void)
+{
+  grow(16 * 512);                // 32 MiB: 16 level-0 tables
+  int cow = children_pt_pages(FORK_COW, 16);
+  int spt = children_pt_pages(FORK_SHAREDPT, 16);
+  if(spt * 5 > cow)
+    fail("16 children took %d page-table pages sharing tables, %d copy-on-write",
+         spt, cow);
+}
+
 static struct test tests[] = {
   { "cow-bigfork", t_cow_bigfork, "cow", "fork of over half of memory: eager fails, cow works" },
   { "cow-three", t_cow_three, "cow", "three processes write the same shared pages" },
@@ -1938,6 +2128,12 @@ static struct test tests[] = {
   { "pgtbl-ugetpid", t_pgtbl_ugetpid, "pgtbl", "ugetpid() reads the USYSCALL page, in every child" },
   { "pgtbl-pgpte", t_pgtbl_pgpte, "pgtbl", "pgpte on heap, text, lazy, top pages and unmapped" },
   { "pgtbl-pgaccess", t_pgtbl_pgaccess, "pgtbl", "pgaccess reports and clears accessed bits" },
+  { "spt-gens", t_spt_gens, "sharedpt", "three generations share tables; each sees its own stores" },
+  { "spt-shrink", t_spt_shrink, "sharedpt", "the parent shrinks while a child shares the tables" },
+  { "spt-last", t_spt_last, "sharedpt", "the last sharer stores without copying" },
+  { "spt-harts", t_spt_harts, "sharedpt", "children fault in one shared table on several harts" },
+  { "spt-inject", t_spt_inject, "sharedpt", "allocation failures while unsharing kill only the child" },
+  { "spt-ptpages", t_spt_ptpages, "sharedpt", "16 children of 32 MiB: at most a fifth of cow's table pages" },
   { "super-sbrk", t_super_sbrk, "super", "an 8 MiB sbrk is four megapages, zeroed" },
   { "super-lazy", t_super_lazy, "super", "a lazy fault fills its 2 MiB with one megapage" },
   { "super-fork", t_super_fork, "super", "SUPER_COW: fork shares megapages; stores split the child's" },
