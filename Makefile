@@ -58,12 +58,18 @@ kernel/kernel: $(KOBJS) linker/kernel.ld
 ULIB := $(B)/user/lib/ulib.o $(B)/user/lib/printf.o $(B)/user/lib/umalloc.o $(B)/user/lib/usys.o
 UPROGS := $(patsubst user/%.c,$(B)/user/_%,$(wildcard user/*.c))
 
-# `make qemu UEXTRA=DIR` adds every DIR/*.c as a program too.
+# `make qemu UEXTRA=DIR` adds every DIR/*.c as a program too. Each DIR
+# builds in a directory of its own, so that two labs with a program of
+# the same name never share an object file.
 ifdef UEXTRA
-UEXTRA_PROGS := $(patsubst $(UEXTRA)/%.c,$(B)/uextra/_%,$(wildcard $(UEXTRA)/*.c))
-$(B)/uextra/%.o: $(UEXTRA)/%.c
+UX := $(B)/uextra/$(subst /,_,$(abspath $(UEXTRA)))
+UEXTRA_PROGS := $(patsubst $(UEXTRA)/%.c,$(UX)/_%,$(wildcard $(UEXTRA)/*.c))
+$(UX)/%.o: $(UEXTRA)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c -o $@ $<
+
+$(UX)/_%: $(UX)/%.o $(ULIB) linker/user.ld
+	$(LD) $(LDFLAGS) -T linker/user.ld -o $@ $< $(ULIB)
 endif
 
 $(B)/user/lib/usys.S: user/lib/usys.pl
@@ -82,9 +88,6 @@ $(B)/user/_%: $(B)/user/%.o $(ULIB) linker/user.ld
 
 # The test programs also link the test runner (user/testlib.h).
 $(B)/user/_systest $(B)/user/_vmtest: $(B)/user/lib/testlib.o
-
-$(B)/uextra/_%: $(B)/uextra/%.o $(ULIB) linker/user.ld
-	$(LD) $(LDFLAGS) -T linker/user.ld -o $@ $< $(ULIB)
 
 # ---- File system image -------------------------------------------------
 # Programs go onto the disk without debug information (build/fs/); the

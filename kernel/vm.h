@@ -9,8 +9,8 @@
 
 // forkmode(): how fork() copies memory.
 #define FORK_EAGER 0   // copy every page at fork
-#define FORK_COW   1   // share pages copy-on-write (the default)
-#define FORK_SHAREDPT 2 // share the page tables themselves (mm/sharedpt.c)
+#define FORK_COW   1   // share pages copy-on-write
+#define FORK_SHAREDPT 2 // share the page tables themselves (the default; mm/sharedpt.c)
 #define FORK_QUERY (-1)
 
 // superpages(): may the caller's heap use 2 MiB megapages (inherited by

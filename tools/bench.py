@@ -31,12 +31,19 @@ RUN_TIMEOUT = 600           # seconds membench may take
 HALT_TIMEOUT = 30           # seconds QEMU may take to power off
 SYSTEM_PYTHON = "/usr/bin/python3"   # the one Debian's python3-matplotlib serves
 
-FORK_RE = re.compile(r"^fork heap=(\d+)MiB mode=(eager|cow) "
+MODES = ("eager", "cow", "sharedpt")
+FORK_RE = re.compile(r"^fork heap=(\d+)MiB mode=(\w+) first_us=(\d+) "
                      r"median_us=(\d+) reps=(\d+)$", re.MULTILINE)
-SKIP_RE = re.compile(r"^fork heap=(\d+)MiB mode=(eager|cow) skipped "
+SKIP_RE = re.compile(r"^fork heap=(\d+)MiB mode=(\w+) skipped "
                      r"free_pages=(\d+) need_pages=(\d+)$", re.MULTILINE)
+WRITE_RE = re.compile(r"^write heap=(\d+)MiB mode=(\w+) pct=(\d+) median_us=(\d+)$",
+                      re.MULTILINE)
+PTPAGES_RE = re.compile(r"^ptpages heap=(\d+)MiB children=(\d+) mode=(\w+) "
+                        r"(?:pages=(\d+)|skipped)$", re.MULTILINE)
 FAULT_RE = re.compile(r"^fault kind=(lazy|cow) us=(\d+\.\d) "
                       r"pages=(\d+) reps=(\d+)$", re.MULTILINE)
+RATIO_SPT_RE = re.compile(r"^ratio heap=(\d+)MiB cow_over_sharedpt=(\d+\.\d)$",
+                          re.MULTILINE)
 RATIO_RE = re.compile(r"^ratio heap=(\d+)MiB eager_over_cow=(\d+\.\d)$",
                       re.MULTILINE)
 SUPER_RE = re.compile(r"^super what=(touch|random) mib=(\d+) off_us=(\d+) "
@@ -47,18 +54,25 @@ DONE_RE = re.compile(r"^membench: done$", re.MULTILINE)
 ERROR_RE = re.compile(r"^membench: error: (.*)$", re.MULTILINE)
 
 
-# Parse membench's output into a dict: forks[(mib, mode)] = (us, reps),
+# Parse membench's output into a dict: forks[(mib, mode)] = (repeated
+# us, reps, first us), writes[(mib, mode, pct)] = us, ptpages[mode] =
+# (heap MiB, children, pages or None),
 # skipped[(mib, mode)] = (free, need), faults[kind] = us,
 # ratios[mib] = eager / cow, supers[what] = (mib, off, on, ratio) and
 # super_pt = (mib, off, on) for the 4 KiB-pages-only vs megapage heap.
 def parse(out):
     return {
-        "forks": {(int(m[0]), m[1]): (int(m[2]), int(m[3]))
+        "forks": {(int(m[0]), m[1]): (int(m[3]), int(m[4]), int(m[2]))
                   for m in FORK_RE.findall(out)},
+        "writes": {(int(m[0]), m[1], int(m[2])): int(m[3])
+                   for m in WRITE_RE.findall(out)},
+        "ptpages": {m[2]: (int(m[0]), int(m[1]), int(m[3]) if m[3] else None)
+                    for m in PTPAGES_RE.findall(out)},
         "skipped": {(int(m[0]), m[1]): (int(m[2]), int(m[3]))
                     for m in SKIP_RE.findall(out)},
         "faults": {m[0]: float(m[1]) for m in FAULT_RE.findall(out)},
         "ratios": {int(m[0]): float(m[1]) for m in RATIO_RE.findall(out)},
+        "ratios_spt": {int(m[0]): float(m[1]) for m in RATIO_SPT_RE.findall(out)},
         "supers": {m[0]: (int(m[1]), int(m[2]), int(m[3]), float(m[4]))
                    for m in SUPER_RE.findall(out)},
         "super_pt": next(((int(m[0]), int(m[1]), int(m[2]))
@@ -96,10 +110,11 @@ def heap_sizes(res):
     return sorted({mib for mib, _ in keys})
 
 
-# One fork-latency cell of the table: microseconds, or why it is missing.
-def fork_cell(res, mib, mode):
+# One fork-latency cell of the table: microseconds (which: 0 repeated,
+# 2 first), or why it is missing.
+def fork_cell(res, mib, mode, which=0):
     if (mib, mode) in res["forks"]:
-        return str(res["forks"][(mib, mode)][0])
+        return str(res["forks"][(mib, mode)][which])
     if (mib, mode) in res["skipped"]:
         return "skipped"
     return "-"
@@ -107,13 +122,31 @@ def fork_cell(res, mib, mode):
 
 # Print the fork table (with the eager/cow ratios) and the fault costs.
 def print_tables(res):
-    print("fork + exit + wait, median microseconds")
-    print("%8s %12s %12s %10s" % ("heap", "eager", "cow", "eager/cow"))
+    print("fork + exit + wait, microseconds: first fork after writing the "
+          "heap / median of repeated forks")
+    print("%8s %18s %18s %18s %10s %10s" % ("heap", "eager", "cow", "sharedpt",
+                                           "eager/cow", "cow/spt"))
     for mib in heap_sizes(res):
-        ratio = res["ratios"].get(mib)
-        print("%4d MiB %12s %12s %10s" % (
-            mib, fork_cell(res, mib, "eager"), fork_cell(res, mib, "cow"),
-            "%.1f" % ratio if ratio is not None else "-"))
+        cells = ["%s / %s" % (fork_cell(res, mib, m, 2), fork_cell(res, mib, m))
+                 for m in MODES]
+        ratios = [res[k].get(mib) for k in ("ratios", "ratios_spt")]
+        print("%4d MiB %18s %18s %18s %10s %10s" % tuple(
+            [mib] + cells + ["%.1f" % r if r is not None else "-" for r in ratios]))
+    if res["writes"]:
+        print("\nfork, then the child writes part of the heap: median microseconds")
+        print("%8s %5s %10s %10s %10s %10s" % ("heap", "pct", "eager", "cow",
+                                               "sharedpt", "spt/cow"))
+        for mib in heap_sizes(res):
+            for pct in (1, 10, 100):
+                us = [res["writes"].get((mib, m, pct)) for m in MODES]
+                ratio = "%.2f" % (us[2] / us[1]) if us[1] and us[2] else "-"
+                print("%4d MiB %4d%% %10s %10s %10s %10s" % tuple(
+                    [mib, pct] + ["-" if u is None else str(u) for u in us] + [ratio]))
+    for mode in MODES:
+        if mode in res["ptpages"]:
+            mib, n, pages = res["ptpages"][mode]
+            print("page-table pages added by %d children of a %d MiB parent, %s: %s"
+                  % (n, mib, mode, "skipped" if pages is None else pages))
     for (mib, mode), (free, need) in sorted(res["skipped"].items()):
         print("skipped: %d MiB %s (free pages %d, needs %d): boot with more --mem"
               % (mib, mode, free, need))
@@ -170,7 +203,7 @@ def load_pyplot():
 def plot(res, path, plt):
     sizes = heap_sizes(res)
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for mode, marker in (("eager", "o"), ("cow", "s")):
+    for mode, marker in (("eager", "o"), ("cow", "s"), ("sharedpt", "^")):
         points = [(i, res["forks"][(mib, mode)][0])
                   for i, mib in enumerate(sizes) if (mib, mode) in res["forks"]]
         if points:

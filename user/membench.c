@@ -4,11 +4,15 @@
 //   membench
 //
 // For heaps of 0, 1, 8, 32 and 64 MiB (bytes added with sbrk on top of
-// the program's own few pages, every page written before timing) it
-// times fork + exit + wait in FORK_EAGER and in FORK_COW mode, several
-// times, and reports the median. Then it times touching fresh sbrklazy
-// pages (one lazy fault each) and a child's stores to pages it shares
-// copy-on-write with its parent (one COW fault and copy each).
+// the program's own few pages, every page written first) it times fork +
+// exit + wait in FORK_EAGER, FORK_COW and FORK_SHAREDPT mode: the first
+// fork after the writes, then repeated forks (a fork server), whose
+// median it reports; and fork followed by the child storing to 1, 10 and
+// 100 percent of the heap's pages (median of WRITE_REPS). With a 32 MiB
+// heap it counts the page-table pages that 16 children alive at once add
+// in each mode. Then it times touching fresh sbrklazy pages (one lazy
+// fault each) and a child's stores to pages it shares copy-on-write with
+// its parent (one COW fault and copy each).
 //
 // Last, with 2 MiB megapages off and on: the time to touch every page of
 // a fresh 64 MiB heap (lazy faults), the time of random loads all over
@@ -16,10 +20,14 @@
 // runs with megapages off, so those numbers stay 4 KiB-page numbers.
 //
 // One line per result, for scripts (tools/bench.py):
-//   fork heap=<MiB>MiB mode=<eager|cow> median_us=<int> reps=<n>
-//   fork heap=<MiB>MiB mode=<eager|cow> skipped free_pages=<n> need_pages=<n>
+//   fork heap=<MiB>MiB mode=<m> first_us=<int> median_us=<int> reps=<n>
+//   fork heap=<MiB>MiB mode=<m> skipped free_pages=<n> need_pages=<n>
+//   write heap=<MiB>MiB mode=<m> pct=<1|10|100> median_us=<int>
+//   ptpages heap=32MiB children=16 mode=<m> pages=<n>   (or skipped)
+//   (m is eager, cow or sharedpt)
 //   fault kind=<lazy|cow> us=<int>.<digit> pages=<n> reps=<n>
 //   ratio heap=<MiB>MiB eager_over_cow=<int>.<digit>
+//   ratio heap=<MiB>MiB cow_over_sharedpt=<int>.<digit>   (repeated forks)
 //   super what=<touch|random> mib=64 off_us=<int> on_us=<int> off_over_on=<int>.<digit>
 //   super what=pt_pages mib=64 off=<n> on=<n>   (the process's, heap touched)
 // then a table for people, and "membench: done" as the last line. On an
@@ -32,21 +40,26 @@
 #include "user/user.h"
 
 #define MIB (1024 * 1024)
+#define NELEM(x) ((int)(sizeof(x) / sizeof((x)[0])))
 #define NSIZES 5
-#define NMODES 2
+#define NMODES 3
 #define MAX_REPS 11              // repetitions of each fork measurement
 #define MIN_REPS 3               // at least this many, however slow
 #define SLOW_CELL_NS 3000000000UL  // stop at MIN_REPS past this much time
 #define MARGIN_PAGES 512         // spare pages for page tables and kernel
 #define FAULT_PAGES 2048         // pages touched per fault measurement
 #define FAULT_REPS 5
+#define WRITE_REPS 5
+#define PT_CHILDREN 16           // children alive at once for the table count
+#define PT_HEAP_MIB 32
 #define SUPER_MIB 64             // heap of the megapage measurements
 #define SUPER_REPS 3
 #define RANDOM_LOADS (1 << 20)   // loads at random addresses per measurement
 
 static const int heap_mib[NSIZES] = { 0, 1, 8, 32, 64 };
-static const int modes[NMODES] = { FORK_EAGER, FORK_COW };
-static const char *mode_names[NMODES] = { "eager", "cow" };
+static const int modes[NMODES] = { FORK_EAGER, FORK_COW, FORK_SHAREDPT };
+static const char *mode_names[NMODES] = { "eager", "cow", "sharedpt" };
+static const int write_pcts[] = { 1, 10, 100 };
 
 static int saved_mode = -1;      // fork mode to restore on the way out
 static char *heap_base;          // start of the heap this program grows
@@ -155,14 +168,20 @@ set_heap(int npages)
   heap_pages = npages;
 }
 
-// Time one fork whose child exits at once, until wait() returns it.
+// Time one fork whose child stores to pct percent of the heap's pages
+// (spread evenly; 0: none) and exits, until wait() returns it.
 static uint64
-time_fork(void)
+time_fork(int pct)
 {
   uint64 t0 = nsec();
   int pid = fork();
-  if(pid == 0)
+  if(pid == 0){
+    volatile char *v = heap_base;
+    for(int i = 0; i < heap_pages; i++)
+      if((uint64)i * pct / 100 != (uint64)(i + 1) * pct / 100)
+        v[(uint64)i * PGSIZE] = 2;
     exit(0);
+  }
   if(pid < 0)
     fail("fork failed");
   if(wait(0) != pid)
@@ -181,29 +200,92 @@ measure_fork(int mode, int *reps)
   int n = 0;
   forkmode(mode);
   while(n < MAX_REPS && (n < MIN_REPS || spent < SLOW_CELL_NS)){
-    t[n] = time_fork();
+    t[n] = time_fork(0);
     spent += t[n++];
   }
   *reps = n;
   return median(t, n);
 }
 
-// Measure fork with the current heap in mode m (an index into modes[]),
-// unless the eager copy cannot fit in memory. Prints the result line.
+// Can a fork in mode m (an index into modes[]) of the current heap fit
+// in memory? If not, print the "skipped" line for what and say no.
+static int
+fits(int m, const char *what, int s)
+{
+  int need = heap_pages + MARGIN_PAGES, nfree = kpages();
+  if(modes[m] != FORK_EAGER || nfree >= need)
+    return 1;
+  printf("%s heap=%dMiB mode=%s skipped free_pages=%d need_pages=%d\n", what,
+         heap_mib[s], mode_names[m], nfree, need);
+  return 0;
+}
+
+// Measure fork with the current heap in mode m: the first fork after
+// writing every page, then repeated forks. Prints the result line.
 static void
 fork_cell(int s, int m)
 {
-  int need = heap_pages + MARGIN_PAGES;
-  int nfree = kpages();
-  printf("fork heap=%dMiB mode=%s ", heap_mib[s], mode_names[m]);
-  if(modes[m] == FORK_EAGER && nfree < need){
-    printf("skipped free_pages=%d need_pages=%d\n", nfree, need);
+  if(!fits(m, "fork", s))
     return;
-  }
   touch(heap_base, heap_pages);
+  forkmode(modes[m]);
+  uint64 first = time_fork(0);
   int reps;
   fork_ns[s][m] = measure_fork(modes[m], &reps);
-  printf("median_us=%lu reps=%d\n", (fork_ns[s][m] + 500) / 1000, reps);
+  printf("fork heap=%dMiB mode=%s first_us=%lu median_us=%lu reps=%d\n", heap_mib[s],
+         mode_names[m], (first + 500) / 1000, (fork_ns[s][m] + 500) / 1000, reps);
+}
+
+// Fork then a child writing 1, 10, 100 percent of the heap, in mode m.
+static void
+write_cells(int s, int m)
+{
+  for(int w = 0; w < NELEM(write_pcts); w++){
+    if(!fits(m, "write", s))
+      return;
+    uint64 t[WRITE_REPS];
+    forkmode(modes[m]);
+    for(int r = 0; r < WRITE_REPS; r++)
+      t[r] = time_fork(write_pcts[w]);
+    printf("write heap=%dMiB mode=%s pct=%d median_us=%lu\n", heap_mib[s],
+           mode_names[m], write_pcts[w], (median(t, WRITE_REPS) + 500) / 1000);
+  }
+}
+
+// With the current heap: page-table pages that PT_CHILDREN children,
+// forked in mode m and alive at once, add to the system's.
+static void
+ptpages_cell(int m)
+{
+  struct memstat a, b;
+  int go[2];
+  if(modes[m] == FORK_EAGER && kpages() < PT_CHILDREN * heap_pages + MARGIN_PAGES){
+    printf("ptpages heap=%dMiB children=%d mode=%s skipped\n", PT_HEAP_MIB,
+           PT_CHILDREN, mode_names[m]);
+    return;
+  }
+  if(pipe(go) < 0)
+    fail("pipe failed");
+  forkmode(modes[m]);
+  memstat(&a);
+  for(int i = 0; i < PT_CHILDREN; i++){
+    int pid = fork();
+    if(pid < 0)
+      fail("fork failed");
+    if(pid == 0){
+      char c;
+      close(go[1]);
+      read(go[0], &c, 1);
+      exit(0);
+    }
+  }
+  memstat(&b);
+  close(go[0]);
+  close(go[1]);
+  for(int i = 0; i < PT_CHILDREN; i++)
+    wait(0);
+  printf("ptpages heap=%dMiB children=%d mode=%s pages=%lu\n", PT_HEAP_MIB,
+         PT_CHILDREN, mode_names[m], b.pt_pages - a.pt_pages);
 }
 
 // Grow the heap to the size of row s, and measure fork in both modes.
@@ -223,6 +305,10 @@ fork_row(int s)
   set_heap(npages);
   for(int m = 0; m < NMODES; m++)
     fork_cell(s, m);
+  for(int m = 0; m < NMODES; m++)
+    write_cells(s, m);
+  for(int m = 0; heap_mib[s] == PT_HEAP_MIB && m < NMODES; m++)
+    ptpages_cell(m);
 }
 
 // Time FAULT_PAGES lazy faults: touch fresh sbrklazy pages. Returns the
@@ -378,6 +464,9 @@ ratio_lines(void)
     if(fork_ns[s][0] != 0 && fork_ns[s][1] != 0)
       printf("ratio heap=%dMiB eager_over_cow=%s\n", heap_mib[s],
              ratio1(buf, fork_ns[s][0], fork_ns[s][1]));
+    if(fork_ns[s][1] != 0 && fork_ns[s][2] != 0)
+      printf("ratio heap=%dMiB cow_over_sharedpt=%s\n", heap_mib[s],
+             ratio1(buf, fork_ns[s][1], fork_ns[s][2]));
   }
 }
 
@@ -401,10 +490,10 @@ table_row(int s)
   utoa(buf, heap_mib[s]);
   print_right(buf, 4);
   printf(" MiB");
-  table_cell(fork_ns[s][0]);
-  table_cell(fork_ns[s][1]);
-  if(fork_ns[s][0] != 0 && fork_ns[s][1] != 0)
-    print_right(ratio1(buf, fork_ns[s][0], fork_ns[s][1]), 11);
+  for(int m = 0; m < NMODES; m++)
+    table_cell(fork_ns[s][m]);
+  if(fork_ns[s][1] != 0 && fork_ns[s][2] != 0)
+    print_right(ratio1(buf, fork_ns[s][1], fork_ns[s][2]), 14);
   printf("\n");
 }
 
@@ -413,8 +502,8 @@ static void
 table(uint64 lazy_ns, uint64 cow_ns)
 {
   char lazy[32], cow[32];
-  printf("\nfork + exit + wait, median microseconds\n");
-  printf("    heap       eager         cow  eager/cow\n");
+  printf("\nrepeated fork + exit + wait, median microseconds\n");
+  printf("    heap       eager         cow    sharedpt  cow/sharedpt\n");
   for(int s = 0; s < NSIZES; s++)
     table_row(s);
   printf("one fault, microseconds: lazy %s, cow (with copy) %s\n",

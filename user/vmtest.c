@@ -1850,7 +1850,7 @@ super_forkcopy_child(uint64 arg)
 static void
 t_super_forkcopy(void)
 {
-  static const int modes[] = { FORK_COW, FORK_EAGER };
+  static const int modes[] = { FORK_COW, FORK_EAGER, FORK_SHAREDPT };
   superpages(SUPER_ON);
   char *p = aligned_heap(4 * MIB, 0);
   mark_pages(p, 4 * MIB, 0x8000, 0);
@@ -1860,7 +1860,7 @@ t_super_forkcopy(void)
     int st = child_status(super_forkcopy_child, (uint64)p);
     forkmode(old);
     if(st != 0)
-      fail("the child of a %s fork failed", modes[i] == FORK_COW ? "cow" : "eager");
+      fail("the child of a fork in mode %d failed", modes[i]);
     if(pgpte(p) != pte)
       fail("the parent's megapage changed when the child got a copy");
     mark_pages(p, 4 * MIB, 0x8000, 1);
@@ -2137,7 +2137,7 @@ static struct test tests[] = {
   { "super-sbrk", t_super_sbrk, "super", "an 8 MiB sbrk is four megapages, zeroed" },
   { "super-lazy", t_super_lazy, "super", "a lazy fault fills its 2 MiB with one megapage" },
   { "super-fork", t_super_fork, "super", "SUPER_COW: fork shares megapages; stores split the child's" },
-  { "super-forkcopy", t_super_forkcopy, "super", "SUPER_ON: cow and eager fork copy megapages whole" },
+  { "super-forkcopy", t_super_forkcopy, "super", "SUPER_ON: every fork mode copies megapages whole" },
   { "super-shrink", t_super_shrink, "super", "a shrink that cuts a megapage splits it" },
   { "super-off", t_super_off, "super", "superpages(SUPER_OFF) keeps the heap in 4 KiB pages" },
 };

@@ -1,7 +1,7 @@
 // Fork's copy of an address space, and copy-on-write.
 //
 // In FORK_EAGER mode fork copies every page of the parent. In FORK_COW
-// mode (the default) it copies only the page tables: each page is mapped
+// mode it copies only the page tables: each page is mapped
 // into the child too and its reference count raised. Pages that were
 // writable become read-only in both and are marked PTE_COW; a later store
 // faults, and cow_break() gives the storing process its own copy (or,
@@ -24,7 +24,9 @@
 #include "vm.h"
 #include "mm/pte.h"
 
-static int forkmode = FORK_COW;
+// The default shares even the page tables (sharedpt.c): never measurably
+// slower than FORK_COW in membench, much cheaper forks (README).
+static int forkmode = FORK_SHAREDPT;
 
 // Choose how fork copies memory (FORK_EAGER, FORK_COW or FORK_SHAREDPT), or just ask
 // (FORK_QUERY). Returns the previous mode, or -1 for an unknown mode.

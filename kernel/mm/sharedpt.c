@@ -39,6 +39,7 @@
 #include "riscv.h"
 #include "proc.h"
 #include "defs.h"
+#include "vm.h"
 #include "mm/pte.h"
 
 // Pages a leaf at level maps (1, or 512 for a megapage).
@@ -176,20 +177,62 @@ write_protect(pte_t *e, int level)
   *e |= PTE_WPROT;
 }
 
+// Does the level-1 table t map a megapage?
+static int
+has_megapage(pagetable_t t)
+{
+  for(int i = 0; i < PT_ENTRIES; i++)
+    if(pte_leaf(t[i]))
+      return 1;
+  return 0;
+}
+
+// fork, for a parent whose megapages the child should get copies of
+// (SUPER_ON): give the child's root entry *to a level-1 table of its own
+// that shares the parent's level-0 tables (write-protected once) and maps
+// a copy of each megapage (shared copy-on-write when no 2 MiB block is
+// free). The parent's level-1 table at *from must be private. 0 or -1.
+static int
+share_below(pte_t *from, pte_t *to)
+{
+  pagetable_t t = pte_next_table(*from), c = pagetable_alloc();
+  if(c == 0)
+    return -1;
+  *to = pte_make_table((uint64)c);
+  for(int i = 0; i < PT_ENTRIES; i++){
+    if(pte_table(t[i])){
+      write_protect(&t[i], PT_LEVEL1);
+      entry_get(t[i], PT_LEVEL1);
+      c[i] = t[i];
+    } else if(pte_leaf(t[i]) && super_copy(&t[i], &c[i]) != 0){
+      super_share(&t[i], &c[i]);
+    }
+  }
+  return 0;
+}
+
 // fork in FORK_SHAREDPT mode: make the child's (empty but for the top
 // pages) table new share the parent's tables for [0, sz): each level-1
-// table below the top root entry is write-protected (once) and shared;
-// the part of [0, sz) under the top root entry is copied as copy-on-write
-// fork would (cow_copy_range). 0, or -1 when memory runs out.
+// table below the top root entry is write-protected (once) and shared,
+// or, if it maps megapages the child should get copies of, only the
+// level-0 tables under it are (share_below); the part of [0, sz) under
+// the top root entry is copied as copy-on-write fork would
+// (cow_copy_range). 0, or -1 when memory runs out.
 int
 uvmshare(pagetable_t old, pagetable_t new, uint64 sz)
 {
+  int copy_megapages = myproc()->superpages == SUPER_ON;
   int top_entry = PX(PT_ROOT_LEVEL, TRAMPOLINE);   // the per-process entry
   uint64 top = (uint64)top_entry * PT_LEVEL_SIZE(PT_ROOT_LEVEL);
   for(int i = 0; i < top_entry && (uint64)i * PT_LEVEL_SIZE(PT_ROOT_LEVEL) < sz; i++){
     pte_t *e = &old[i];
     if(!pte_table(*e))
       continue;
+    if(copy_megapages && has_megapage(pte_next_table(*e))){
+      if(unshare_entry(e, PT_ROOT_LEVEL) != 0 || share_below(e, &new[i]) != 0)
+        return -1;
+      continue;
+    }
     write_protect(e, PT_ROOT_LEVEL);
     entry_get(*e, PT_ROOT_LEVEL);
     new[i] = *e;
