@@ -357,6 +357,17 @@ wait(uint64 addr)
   }
 }
 
+// Might slot p hold a process? A read without p->lock, to skip free
+// slots cheaply in the loops over all slots (taking 64 locks costs more
+// than the work). Safe for the loops that use it: a slot that is free
+// when looked at holds no process that could be runnable, or asleep on
+// a channel whose waker holds the channel's lock, at that moment.
+static int
+slot_in_use(struct proc *p)
+{
+  return __atomic_load_n(&p->state, __ATOMIC_RELAXED) != UNUSED;
+}
+
 // Each hart runs this loop forever: pick a runnable process, switch to
 // it, and take the hart back when it gives it up. With nothing to run
 // the hart waits for an interrupt.
@@ -370,6 +381,8 @@ scheduler(void)
     intr_off();    // the scan below must not be interrupted midway
     int found = 0;
     for(struct proc *p = proc; p < &proc[NPROC]; p++){
+      if(!slot_in_use(p))
+        continue;
       acquire(&p->lock);
       if(p->state == RUNNABLE){
         p->state = RUNNING;
@@ -464,7 +477,7 @@ void
 wakeup(void *chan)
 {
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
-    if(p == myproc())
+    if(p == myproc() || !slot_in_use(p))
       continue;
     acquire(&p->lock);
     if(p->state == SLEEPING && p->chan == chan)
