@@ -8,7 +8,8 @@
 // exit + wait in FORK_EAGER, FORK_COW and FORK_SHAREDPT mode: the first
 // fork after the writes, then repeated forks (a fork server), whose
 // median it reports; and fork followed by the child storing to 1, 10 and
-// 100 percent of the heap's pages (median of WRITE_REPS). With a 32 MiB
+// 100 percent of the heap's pages (median of WRITE_REPS, the modes
+// taking turns). With a 32 MiB
 // heap it counts the page-table pages that 16 children alive at once add
 // in each mode. Then it times touching fresh sbrklazy pages (one lazy
 // fault each) and a child's stores to pages it shares copy-on-write with
@@ -49,7 +50,7 @@
 #define MARGIN_PAGES 512         // spare pages for page tables and kernel
 #define FAULT_PAGES 2048         // pages touched per fault measurement
 #define FAULT_REPS 5
-#define WRITE_REPS 5
+#define WRITE_REPS 9
 #define PT_CHILDREN 16           // children alive at once for the table count
 #define PT_HEAP_MIB 32
 #define SUPER_MIB 64             // heap of the megapage measurements
@@ -236,19 +237,27 @@ fork_cell(int s, int m)
          mode_names[m], (first + 500) / 1000, (fork_ns[s][m] + 500) / 1000, reps);
 }
 
-// Fork then a child writing 1, 10, 100 percent of the heap, in mode m.
+// Fork then a child writing 1, 10, 100 percent of the heap, in every
+// mode; the modes take turns within each repetition, so that noise from
+// the host falls on all of them alike.
 static void
-write_cells(int s, int m)
+write_row(int s)
 {
   for(int w = 0; w < NELEM(write_pcts); w++){
-    if(!fits(m, "write", s))
-      return;
-    uint64 t[WRITE_REPS];
-    forkmode(modes[m]);
+    uint64 t[NMODES][WRITE_REPS];
+    int ok[NMODES];
+    for(int m = 0; m < NMODES; m++)
+      ok[m] = fits(m, "write", s);
     for(int r = 0; r < WRITE_REPS; r++)
-      t[r] = time_fork(write_pcts[w]);
-    printf("write heap=%dMiB mode=%s pct=%d median_us=%lu\n", heap_mib[s],
-           mode_names[m], write_pcts[w], (median(t, WRITE_REPS) + 500) / 1000);
+      for(int m = 0; m < NMODES; m++)
+        if(ok[m]){
+          forkmode(modes[m]);
+          t[m][r] = time_fork(write_pcts[w]);
+        }
+    for(int m = 0; m < NMODES; m++)
+      if(ok[m])
+        printf("write heap=%dMiB mode=%s pct=%d median_us=%lu\n", heap_mib[s],
+               mode_names[m], write_pcts[w], (median(t[m], WRITE_REPS) + 500) / 1000);
   }
 }
 
@@ -305,8 +314,7 @@ fork_row(int s)
   set_heap(npages);
   for(int m = 0; m < NMODES; m++)
     fork_cell(s, m);
-  for(int m = 0; m < NMODES; m++)
-    write_cells(s, m);
+  write_row(s);
   for(int m = 0; heap_mib[s] == PT_HEAP_MIB && m < NMODES; m++)
     ptpages_cell(m);
 }
