@@ -32,7 +32,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools"))
 
-from gradelib import OPTIONAL_SUITES, ROOT, TestFailure, Timeout, main, match, test  # noqa: E402
+from gradelib import OPTIONAL_SUITES, ROOT, TestFailure, Timeout, check, main, match, test  # noqa: E402
 from selfcheck import nested_grade, private_tree, register_mutants  # noqa: E402
 
 
@@ -48,9 +48,7 @@ def _(m):
                           % (banner.group(1), m.cpus))
 
 
-@test("boot", "echo")
-def _(m):
-    m.run("echo hi", expect=r"^hi$")
+check("boot", "echo", "echo hi", expect=r"^hi$", shared=False)
 
 
 @test("boot", "ls")
@@ -61,14 +59,10 @@ def _(m):
             raise TestFailure("ls does not list %s" % name)
 
 
-@test("boot", "pipe")
-def _(m):
-    m.run("echo hi | wc", expect=r"^\s*1\s+1\s+3\b")
+check("boot", "pipe", "echo hi | wc", expect=r"^\s*1\s+1\s+3\b", shared=False)
 
 
-@test("boot", "grep")
-def _(m):
-    m.run("cat README | grep Atlas", expect=r"Atlas")
+check("boot", "grep", "cat README | grep Atlas", expect=r"Atlas", shared=False)
 
 
 @test("boot", "redirect")
@@ -78,9 +72,7 @@ def _(m):
     m.run("cat < f | wc", expect=r"^\s*1\s+1\s+6\b")
 
 
-@test("boot", "sequence")
-def _(m):
-    m.run("echo one ; echo two", expect=r"^one\ntwo$")
+check("boot", "sequence", "echo one ; echo two", expect=r"^one\ntwo$", shared=False)
 
 
 @test("boot", "background")
@@ -94,9 +86,8 @@ def _(m):
     m.run("echo fg", expect=r"^fg$")
 
 
-@test("boot", "parens")
-def _(m):
-    m.run("(echo a ; echo b) | wc", expect=r"^\s*2\s+2\s+4\b")
+check("boot", "parens", "(echo a ; echo b) | wc", expect=r"^\s*2\s+2\s+4\b",
+      shared=False)
 
 
 @test("boot", "mkdir")

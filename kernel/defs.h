@@ -118,6 +118,8 @@ pte_t *         walk_leaf(pagetable_t, uint64, int *);
 
 // sharedpt.c: page tables shared by fork (FORK_SHAREDPT)
 int             uvmshare(pagetable_t, pagetable_t, uint64);
+void            entry_get(pte_t, int);
+void            entry_put(pte_t, int);
 int             unshare(pagetable_t, uint64);
 int             unshare_range(pagetable_t, uint64, uint64);
 void            pagetable_release(pagetable_t);

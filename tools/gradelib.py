@@ -423,9 +423,8 @@ def free_port():
 class Host:
     """What a qemu=False test gets: its label and a log file of its own."""
 
-    def __init__(self, label, cpus):
+    def __init__(self, label):
         self.label = label
-        self.cpus = cpus
         os.makedirs(LOGDIR, exist_ok=True)
         self.logpath = os.path.join(LOGDIR, label.replace("/", ".") + ".log")
 
@@ -490,13 +489,13 @@ def _make(args):
     return r.stdout
 
 
-def run_case(case, label, m, cpus):
+def run_case(case, label, m):
     """Run one test; return (ok, reason, note, broken): broken says the
     machine cannot go on (panic, hang, QEMU gone). m is the booted machine,
     or None for a host test."""
     try:
         if not case.qemu:
-            note = case.fn(Host(label, cpus))
+            note = case.fn(Host(label))
         else:
             m.label = label
             m.begin_test(case.timeout)
@@ -534,7 +533,7 @@ def run_unit(unit, labels, logname, qemu_cmd, image, cpus, verbose, stop):
                         boots += 1
                         if case.boot:
                             m.wait_boot()
-                    ok, reason, note, broken = run_case(case, label, m, cpus)
+                    ok, reason, note, broken = run_case(case, label, m)
                 except TestFailure as e:
                     ok, reason, note, broken = False, str(e), "", True
                     boot_failed = "the boot failed: %s" % reason

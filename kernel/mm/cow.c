@@ -109,8 +109,7 @@ copy_megapage(pte_t *mega, pagetable_t new, uint64 base, int cow)
 int
 cow_copy_range(pagetable_t old, pagetable_t new, uint64 start, uint64 end, int cow)
 {
-  uint64 sz = end;
-  for(uint64 base = start; base < sz; base = next_leaf_table(base)){
+  for(uint64 base = start; base < end; base = next_leaf_table(base)){
     pte_t *mega = super_leaf(old, base);
     if(mega){
       if(copy_megapage(mega, new, base, cow) != 0)
@@ -119,7 +118,7 @@ cow_copy_range(pagetable_t old, pagetable_t new, uint64 start, uint64 end, int c
     }
     pagetable_t from = leaf_table(old, base, 0);
     pagetable_t to = 0;
-    for(uint64 va = base; from && va < sz && va < next_leaf_table(base); va += PGSIZE){
+    for(uint64 va = base; from && va < end && va < next_leaf_table(base); va += PGSIZE){
       pte_t *pte = &from[PX(PT_LEVEL0, va)];
       if(!pte_valid(*pte))
         continue;
@@ -135,7 +134,7 @@ cow_copy_range(pagetable_t old, pagetable_t new, uint64 start, uint64 end, int c
   return 0;
 
  fail:
-  unmappages(new, start, (PGROUNDUP(sz) - start) / PGSIZE, 1);
+  unmappages(new, start, (PGROUNDUP(end) - start) / PGSIZE, 1);
   return -1;
 }
 

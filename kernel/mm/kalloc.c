@@ -197,41 +197,22 @@ kpage_get(uint64 pa)
     __atomic_fetch_add(&nshared, 1, __ATOMIC_RELAXED);
 }
 
-// Drop a reference to page pa, which must have come from kalloc(); free
-// the page when it was the last.
-void
-kfree(void *pa)
-{
-  check_page((uint64)pa, "kfree");
-  uint32 old = __atomic_fetch_sub(&refs[frame_of((uint64)pa)], 1, __ATOMIC_ACQ_REL);
-  if(old == 0){
-    printf("kfree: page %p\n", pa);
-    panic("kfree: double free");
-  }
-  if(old == 2)
-    __atomic_fetch_sub(&nshared, 1, __ATOMIC_RELAXED);
-  if(old > 1)
-    return;
-  memset(pa, JUNK_BYTE, PGSIZE);
-  acquire(&kmem.lock);
-  freelist_push((uint64)pa);
-  release(&kmem.lock);
-}
-
 // Drop a reference to page pa unless it is the last one: returns 0 when
 // others still hold the page, or 1, leaving the count at one, when the
-// caller holds the last reference and must take the page apart (a shared
-// page-table page: release what it maps) before kfree(). Nobody can take
-// a new reference to a page only the caller holds, so 1 is final.
-int
-kpage_put(uint64 pa)
+// caller holds the last reference. Nobody can take a new reference to a
+// page only the caller holds, so 1 is final. who names the caller for
+// the message about a page that is already free.
+static int
+drop_ref(uint64 pa, char *who)
 {
-  check_page(pa, "kpage_put");
+  check_page(pa, who);
   uint32 *r = &refs[frame_of(pa)];
   uint32 old = __atomic_load_n(r, __ATOMIC_ACQUIRE);
   for(;;){
-    if(old == 0)
-      panic("kpage_put: page is free");
+    if(old == 0){
+      printf("%s: page %p\n", who, (void *)pa);
+      panic("kalloc: double free");
+    }
     if(old == 1)
       return 1;
     if(__atomic_compare_exchange_n(r, &old, old - 1, 0, __ATOMIC_ACQ_REL,
@@ -241,6 +222,29 @@ kpage_put(uint64 pa)
       return 0;
     }
   }
+}
+
+// Drop a reference to page pa, which must have come from kalloc(); free
+// the page when it was the last.
+void
+kfree(void *pa)
+{
+  if(!drop_ref((uint64)pa, "kfree"))
+    return;
+  __atomic_store_n(&refs[frame_of((uint64)pa)], 0, __ATOMIC_RELEASE);
+  memset(pa, JUNK_BYTE, PGSIZE);
+  acquire(&kmem.lock);
+  freelist_push((uint64)pa);
+  release(&kmem.lock);
+}
+
+// Drop a reference to page pa unless it is the last one (see drop_ref):
+// 1 means the caller holds the last reference and must take the page
+// apart (a shared page-table page: release what it maps) before kfree().
+int
+kpage_put(uint64 pa)
+{
+  return drop_ref(pa, "kpage_put");
 }
 
 // How many references page pa has.

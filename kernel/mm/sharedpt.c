@@ -50,8 +50,8 @@ leaf_frames(int level)
 }
 
 // Take one more reference on what entry e at level maps: its table page,
-// or every frame of its leaf.
-static void
+// or every frame of its leaf (a megapage has 512).
+void
 entry_get(pte_t e, int level)
 {
   if(pte_table(e)){
@@ -64,8 +64,9 @@ entry_get(pte_t e, int level)
 
 static void table_put(pagetable_t t, int level);
 
-// Drop the reference entry e at level holds on what it maps.
-static void
+// Drop the reference entry e at level holds on what it maps: a table (the
+// last holder takes it apart), or every frame of a leaf.
+void
 entry_put(pte_t e, int level)
 {
   if(pte_table(e)){

@@ -102,10 +102,9 @@ super_split(pagetable_t pt, uint64 va)
 void
 super_unmap(pte_t *pde, int do_free)
 {
-  uint64 pa = pte_pa(*pde);
+  if(do_free)
+    entry_put(*pde, PT_LEVEL1);
   *pde = 0;
-  for(int i = 0; do_free && i < SUPER_FRAMES; i++)
-    kfree((void *)(pa + (uint64)i * PGSIZE));
 }
 
 // fork: make the child's empty level-1 entry *to share the parent's
@@ -114,11 +113,9 @@ super_unmap(pte_t *pde, int do_free)
 void
 super_share(pte_t *from, pte_t *to)
 {
-  uint64 pa = pte_pa(*from);
   if(pte_writable(*from))
     *from = (*from & ~PTE_W) | PTE_COW;
-  for(int i = 0; i < SUPER_FRAMES; i++)
-    kpage_get(pa + (uint64)i * PGSIZE);
+  entry_get(*from, PT_LEVEL1);
   *to = *from;
 }
 
