@@ -10,6 +10,15 @@
 .section .text.entry
 .globl _entry
 _entry:
+        # Only the first hart to arrive boots. OpenSBI 1.1 (QEMU 7.2's)
+        # marks a hart start-pending before it stores the start address,
+        # so a hart that wakes at the wrong moment can land here, at the
+        # boot hart's address, instead of at _secondary_entry, with a1
+        # not the device tree. Such a hart is a secondary one.
+        la      t0, boot_claimed
+        li      t1, 1
+        amoswap.w t1, t1, (t0)
+        bnez    t1, _secondary_entry
         call    set_boot_stack
         call    kmain
         j       park
@@ -40,6 +49,11 @@ set_boot_stack:
 park:
         wfi
         j       park
+
+.section .data
+.align 2
+boot_claimed:                   # set by the first hart through _entry
+        .word   0
 
 .section .bss
 .align 12
