@@ -154,8 +154,9 @@ check_bytes(char *p, int n, char c, const char *what)
 
 static int share_mode = FORK_COW;     // the fork mode that shares memory
 
-// fork() with memory copied in the given mode (FORK_EAGER or FORK_COW);
-// the system-wide mode is restored at once, in parent and child.
+// fork() with memory copied in the given mode; the parent restores the
+// system-wide mode at once. (Not the child: running on another hart, it
+// would reset the mode under its parent's next fork_mode().)
 static int
 fork_mode(int mode)
 {
@@ -163,7 +164,8 @@ fork_mode(int mode)
   if(old < 0)
     fail("forkmode(%d) returned %d", mode, old);
   int pid = fork();
-  forkmode(old);
+  if(pid != 0)
+    forkmode(old);
   return pid;
 }
 
