@@ -80,6 +80,7 @@ void            plic_complete(int);
 extern uint     ticks;
 extern struct spinlock tickslock;
 void            timerinit(void);
+uint64          time_ns(void);
 void            timerinithart(void);
 void            clockintr(void);
 // virtio_disk.c

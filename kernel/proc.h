@@ -94,6 +94,7 @@ struct proc {
   struct inode *cwd;           // Current directory
   char name[16];               // Process name (debugging)
   uint64 vm_events[NVMEVENTS]; // memory-system events (mm/stats.c)
+  uint64 fork_copy_ns;         // time its forks spent in uvmcopy (memstat)
   int kfail_after;             // >0: that many kallocs from now, one fails
   int superpages;              // may the heap use 2 MiB megapages? (mm/superpage.c)
 };

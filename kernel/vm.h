@@ -37,6 +37,7 @@ struct memstat {
   uint64 p_lazy_faults;
   uint64 p_cow_faults;
   uint64 p_cow_copies;
+  uint64 p_fork_copy_ns;  // time its forks spent copying or sharing memory
 };
 
 #endif

@@ -15,6 +15,7 @@ printed. The exit status is 0 only when membench ran to its end.
 """
 
 import argparse
+import collections
 import importlib.util
 import os
 import re
@@ -32,8 +33,10 @@ HALT_TIMEOUT = 30           # seconds QEMU may take to power off
 SYSTEM_PYTHON = "/usr/bin/python3"   # the one Debian's python3-matplotlib serves
 
 MODES = ("eager", "cow", "sharedpt")
-FORK_RE = re.compile(r"^fork heap=(\d+)MiB mode=(\w+) first_us=(\d+) "
-                     r"median_us=(\d+) reps=(\d+)$", re.MULTILINE)
+FORK_RE = re.compile(r"^fork heap=(\d+)MiB mode=(\w+) call_first_us=(\d+) "
+                     r"call_median_us=(\d+) copy_first_us=(\d+\.\d) "
+                     r"copy_median_us=(\d+\.\d) cycle_first_us=(\d+) "
+                     r"cycle_median_us=(\d+) reps=(\d+)$", re.MULTILINE)
 SKIP_RE = re.compile(r"^fork heap=(\d+)MiB mode=(\w+) skipped "
                      r"free_pages=(\d+) need_pages=(\d+)$", re.MULTILINE)
 WRITE_RE = re.compile(r"^write heap=(\d+)MiB mode=(\w+) pct=(\d+) median_us=(\d+)$",
@@ -42,27 +45,29 @@ PTPAGES_RE = re.compile(r"^ptpages heap=(\d+)MiB children=(\d+) mode=(\w+) "
                         r"(?:pages=(\d+)|skipped)$", re.MULTILINE)
 FAULT_RE = re.compile(r"^fault kind=(lazy|cow) us=(\d+\.\d) "
                       r"pages=(\d+) reps=(\d+)$", re.MULTILINE)
-RATIO_SPT_RE = re.compile(r"^ratio heap=(\d+)MiB cow_over_sharedpt=(\d+\.\d)$",
-                          re.MULTILINE)
-RATIO_RE = re.compile(r"^ratio heap=(\d+)MiB eager_over_cow=(\d+\.\d)$",
-                      re.MULTILINE)
+RATIO_RE = re.compile(r"^ratio heap=(\d+)MiB of=(call|copy|cycle) ([a-z]+)_over_([a-z]+)="
+                      r"(\d+\.\d)$", re.MULTILINE)
 SUPER_RE = re.compile(r"^super what=(touch|random) mib=(\d+) off_us=(\d+) "
                       r"on_us=(\d+) off_over_on=(\d+\.\d)$", re.MULTILINE)
 SUPER_PT_RE = re.compile(r"^super what=pt_pages mib=(\d+) off=(\d+) on=(\d+)$",
                          re.MULTILINE)
+Fork = collections.namedtuple("Fork", "call_first call copy_first copy cycle_first "
+                                      "cycle reps")
 DONE_RE = re.compile(r"^membench: done$", re.MULTILINE)
 ERROR_RE = re.compile(r"^membench: error: (.*)$", re.MULTILINE)
 
 
-# Parse membench's output into a dict: forks[(mib, mode)] = (repeated
-# us, reps, first us), writes[(mib, mode, pct)] = us, ptpages[mode] =
-# (heap MiB, children, pages or None),
-# skipped[(mib, mode)] = (free, need), faults[kind] = us,
-# ratios[mib] = eager / cow, supers[what] = (mib, off, on, ratio) and
-# super_pt = (mib, off, on) for the 4 KiB-pages-only vs megapage heap.
+# Parse membench's output into a dict: forks[(mib, mode)] = Fork (first
+# and median fork call, of its memory copy, and of the cycle of fork +
+# exit + wait, in us, and reps), writes[(mib, mode, pct)] = us, ptpages[mode] = (heap
+# MiB, children, pages or None), skipped[(mib, mode)] = (free, need),
+# faults[kind] = us, ratios[(mib, "call", "copy" or "cycle", a, b)] = a / b,
+# supers[what] = (mib, off, on, ratio) and super_pt = (mib, off, on) for
+# the 4 KiB-pages-only vs megapage heap.
 def parse(out):
     return {
-        "forks": {(int(m[0]), m[1]): (int(m[3]), int(m[4]), int(m[2]))
+        "forks": {(int(m[0]), m[1]): Fork(*[float(x) if "." in x else int(x)
+                                            for x in m[2:]])
                   for m in FORK_RE.findall(out)},
         "writes": {(int(m[0]), m[1], int(m[2])): int(m[3])
                    for m in WRITE_RE.findall(out)},
@@ -71,8 +76,8 @@ def parse(out):
         "skipped": {(int(m[0]), m[1]): (int(m[2]), int(m[3]))
                     for m in SKIP_RE.findall(out)},
         "faults": {m[0]: float(m[1]) for m in FAULT_RE.findall(out)},
-        "ratios": {int(m[0]): float(m[1]) for m in RATIO_RE.findall(out)},
-        "ratios_spt": {int(m[0]): float(m[1]) for m in RATIO_SPT_RE.findall(out)},
+        "ratios": {(int(m[0]), m[1], m[2], m[3]): float(m[4])
+                   for m in RATIO_RE.findall(out)},
         "supers": {m[0]: (int(m[1]), int(m[2]), int(m[3]), float(m[4]))
                    for m in SUPER_RE.findall(out)},
         "super_pt": next(((int(m[0]), int(m[1]), int(m[2]))
@@ -110,30 +115,50 @@ def heap_sizes(res):
     return sorted({mib for mib, _ in keys})
 
 
-# One fork-latency cell of the table: microseconds (which: 0 repeated,
-# 2 first), or why it is missing.
-def fork_cell(res, mib, mode, which=0):
-    if (mib, mode) in res["forks"]:
-        return str(res["forks"][(mib, mode)][which])
+FORK_PARTS = (
+    ("call", "the fork() call in the parent (what a program sees)", "%d / %d"),
+    ("copy", "of it, uvmcopy: copying or sharing the memory (what the fork "
+             "mode decides)", "%.1f / %.1f"),
+    ("cycle", "fork + exit + wait (the child exits at once)", "%d / %d"),
+)
+
+
+# One cell of a fork table: "first / repeated" microseconds of part
+# ("call", "copy" or "cycle"), or why it is missing.
+def fork_cell(res, mib, mode, part, fmt):
+    f = res["forks"].get((mib, mode))
+    if f:
+        return fmt % (getattr(f, part + "_first"), getattr(f, part))
     if (mib, mode) in res["skipped"]:
         return "skipped"
     return "-"
 
 
-# Print the fork table (with the eager/cow ratios) and the fault costs.
+# A ratio from membench's lines, formatted, or "-".
+def ratio_cell(res, mib, of, a, b):
+    r = res["ratios"].get((mib, of, a, b))
+    return "-" if r is None else "%.1f" % r
+
+
+# Print the fork tables (with the ratios), the write workloads, the
+# page-table pages, the fault costs and the megapage comparison.
 def print_tables(res):
-    print("fork + exit + wait, microseconds: first fork after writing the "
-          "heap / median of repeated forks")
-    print("%8s %18s %18s %18s %10s %10s" % ("heap", "eager", "cow", "sharedpt",
-                                           "eager/cow", "cow/spt"))
-    for mib in heap_sizes(res):
-        cells = ["%s / %s" % (fork_cell(res, mib, m, 2), fork_cell(res, mib, m))
-                 for m in MODES]
-        ratios = [res[k].get(mib) for k in ("ratios", "ratios_spt")]
-        print("%4d MiB %18s %18s %18s %10s %10s" % tuple(
-            [mib] + cells + ["%.1f" % r if r is not None else "-" for r in ratios]))
+    for part, title, fmt in FORK_PARTS:
+        print("%s, microseconds: first fork after writing the heap / median "
+              "of repeated forks" % title)
+        print("%8s %18s %18s %18s %9s %9s %9s" % (
+            "heap", "eager", "cow", "sharedpt", "eager/cow", "cow/spt",
+            "" if part == "cycle" else "spt/empty"))
+        for mib in heap_sizes(res):
+            cells = [fork_cell(res, mib, m, part, fmt) for m in MODES]
+            print("%4d MiB %18s %18s %18s %9s %9s %9s" % tuple(
+                [mib] + cells + [ratio_cell(res, mib, part, "eager", "cow"),
+                                 ratio_cell(res, mib, part, "cow", "sharedpt"),
+                                 "" if part == "cycle" else
+                                 ratio_cell(res, mib, part, "sharedpt", "empty")]))
+        print()
     if res["writes"]:
-        print("\nfork, then the child writes part of the heap: median microseconds")
+        print("fork, then the child writes part of the heap: median microseconds")
         print("%8s %5s %10s %10s %10s %10s" % ("heap", "pct", "eager", "cow",
                                                "sharedpt", "spt/cow"))
         for mib in heap_sizes(res):
@@ -198,27 +223,32 @@ def load_pyplot():
         return None
 
 
-# Plot fork latency against heap size for both modes, log-scale latency,
-# heap sizes evenly spaced; write the PNG to path.
+# Plot repeated-fork latency against heap size for the three modes, one
+# panel per part of fork (FORK_PARTS), log-scale latency, heap sizes
+# evenly spaced; write the PNG to path.
 def plot(res, path, plt):
     sizes = heap_sizes(res)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for mode, marker in (("eager", "o"), ("cow", "s"), ("sharedpt", "^")):
-        points = [(i, res["forks"][(mib, mode)][0])
-                  for i, mib in enumerate(sizes) if (mib, mode) in res["forks"]]
-        if points:
-            ax.plot([p[0] for p in points], [p[1] for p in points],
-                    marker=marker, label="FORK_%s" % mode.upper())
-    ax.set_xticks(range(len(sizes)))
-    ax.set_xticklabels(["%d" % mib for mib in sizes])
-    ax.set_yscale("log")
-    ax.set_xlabel("heap (MiB, every page touched)")
-    ax.set_ylabel("fork + exit + wait, median (us)")
-    ax.set_title("Atlas fork latency by fork mode")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    fig, axes = plt.subplots(1, len(FORK_PARTS), figsize=(15, 4.5))
+    titles = {"call": "the fork() call", "copy": "its memory copy (uvmcopy)",
+              "cycle": "fork + exit + wait"}
+    for ax, (part, _, _) in zip(axes, FORK_PARTS):
+        for mode, marker in (("eager", "o"), ("cow", "s"), ("sharedpt", "^")):
+            points = [(i, getattr(res["forks"][(mib, mode)], part))
+                      for i, mib in enumerate(sizes) if (mib, mode) in res["forks"]]
+            if points:
+                ax.plot([p[0] for p in points], [p[1] for p in points],
+                        marker=marker, label="FORK_%s" % mode.upper())
+        ax.set_xticks(range(len(sizes)))
+        ax.set_xticklabels(["%d" % mib for mib in sizes])
+        ax.set_yscale("log")
+        ax.set_xlabel("heap (MiB, every page touched)")
+        ax.set_title(titles[part])
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    axes[0].set_ylabel("median of repeated forks (us)")
+    fig.suptitle("Atlas: fork latency by fork mode")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+    fig.savefig(path, dpi=90, bbox_inches="tight")
     plt.close(fig)
     print("bench: plot written to %s" % path)
 

@@ -4,16 +4,19 @@
 //   membench
 //
 // For heaps of 0, 1, 8, 32 and 64 MiB (bytes added with sbrk on top of
-// the program's own few pages, every page written first) it times fork +
-// exit + wait in FORK_EAGER, FORK_COW and FORK_SHAREDPT mode: the first
-// fork after the writes, then repeated forks (a fork server), whose
-// median it reports; and fork followed by the child storing to 1, 10 and
-// 100 percent of the heap's pages (median of WRITE_REPS, the modes
-// taking turns). With a 32 MiB
-// heap it counts the page-table pages that 16 children alive at once add
-// in each mode. Then it times touching fresh sbrklazy pages (one lazy
-// fault each) and a child's stores to pages it shares copy-on-write with
-// its parent (one COW fault and copy each).
+// the program's own few pages, every page written first) it forks in
+// FORK_EAGER, FORK_COW and FORK_SHAREDPT mode, with a child that exits at
+// once: the first fork after the writes, then repeated forks (a fork
+// server), whose medians it reports. Each fork is timed twice: the
+// fork() call in the parent (fork latency, what the papers report) and
+// the cycle of fork + exit + wait (which adds the child's exit and the
+// freeing of what fork built). Then fork followed by the child storing
+// to 1, 10 and 100 percent of the heap's pages, timed to wait()'s return
+// (median of WRITE_REPS, the modes taking turns). With a 32 MiB heap it
+// counts the page-table pages that 16 children alive at once add in each
+// mode. Then it times touching fresh sbrklazy pages (one lazy fault
+// each) and a child's stores to pages it shares copy-on-write with its
+// parent (one COW fault and copy each).
 //
 // Last, with 2 MiB megapages off and on: the time to touch every page of
 // a fresh 64 MiB heap (lazy faults), the time of random loads all over
@@ -21,14 +24,16 @@
 // runs with megapages off, so those numbers stay 4 KiB-page numbers.
 //
 // One line per result, for scripts (tools/bench.py):
-//   fork heap=<MiB>MiB mode=<m> first_us=<int> median_us=<int> reps=<n>
+//   fork heap=<MiB>MiB mode=<m> call_first_us=<int> call_median_us=<int>
+//        cycle_first_us=<int> cycle_median_us=<int> reps=<n>   (one line)
 //   fork heap=<MiB>MiB mode=<m> skipped free_pages=<n> need_pages=<n>
 //   write heap=<MiB>MiB mode=<m> pct=<1|10|100> median_us=<int>
 //   ptpages heap=32MiB children=16 mode=<m> pages=<n>   (or skipped)
 //   (m is eager, cow or sharedpt)
 //   fault kind=<lazy|cow> us=<int>.<digit> pages=<n> reps=<n>
-//   ratio heap=<MiB>MiB eager_over_cow=<int>.<digit>
-//   ratio heap=<MiB>MiB cow_over_sharedpt=<int>.<digit>   (repeated forks)
+//   ratio heap=<MiB>MiB of=<call|cycle> <a>_over_<b>=<int>.<digit>
+//        (repeated forks: eager_over_cow, cow_over_sharedpt, and of the
+//        call, <m>_over_empty: against the same mode's 0 MiB fork)
 //   super what=<touch|random> mib=64 off_us=<int> on_us=<int> off_over_on=<int>.<digit>
 //   super what=pt_pages mib=64 off=<n> on=<n>   (the process's, heap touched)
 // then a table for people, and "membench: done" as the last line. On an
@@ -44,9 +49,9 @@
 #define NELEM(x) ((int)(sizeof(x) / sizeof((x)[0])))
 #define NSIZES 5
 #define NMODES 3
-#define MAX_REPS 11              // repetitions of each fork measurement
+#define MAX_REPS 15              // repetitions of each fork measurement
 #define MIN_REPS 3               // at least this many, however slow
-#define SLOW_CELL_NS 3000000000UL  // stop at MIN_REPS past this much time
+#define SLOW_CELL_NS 3000000000UL  // stop at MIN_REPS rounds past this much time
 #define MARGIN_PAGES 512         // spare pages for page tables and kernel
 #define FAULT_PAGES 2048         // pages touched per fault measurement
 #define FAULT_REPS 5
@@ -68,8 +73,15 @@ static int heap_pages;           // pages sbrk has added so far
 
 static volatile uint64 load_sink;  // keeps the random loads from being dropped
 
-// Median fork latency (ns) for each heap size and mode; 0 when skipped.
-static uint64 fork_ns[NSIZES][NMODES];
+// What one fork took, in ns: the fork() call in the parent, the part of
+// it that copied or shared memory (the kernel's uvmcopy, what the fork
+// mode decides), and the cycle of fork + exit + wait.
+struct fork_time {
+  uint64 call, copy, cycle;
+};
+
+// Medians of repeated forks for each heap size and mode; 0 when skipped.
+static struct fork_time fork_med[NSIZES][NMODES];
 
 // Put the fork mode back, say what went wrong and exit with status 1.
 static void
@@ -112,6 +124,13 @@ static char *
 us1(char *buf, uint64 ns)
 {
   return fixed1(buf, (ns + 50) / 100);
+}
+
+// ns as whole microseconds, rounded.
+static uint64
+us(uint64 ns)
+{
+  return (ns + 500) / 1000;
 }
 
 // a / b with one decimal, rounded, written at buf.
@@ -169,11 +188,22 @@ set_heap(int npages)
   heap_pages = npages;
 }
 
-// Time one fork whose child stores to pct percent of the heap's pages
-// (spread evenly; 0: none) and exits, until wait() returns it.
+// Nanoseconds the caller's forks have spent copying or sharing memory.
 static uint64
-time_fork(int pct)
+fork_copy_ns(void)
 {
+  struct memstat st;
+  if(memstat(&st) != 0)
+    fail("memstat failed");
+  return st.p_fork_copy_ns;
+}
+
+// Time one fork whose child stores to pct percent of the heap's pages
+// (spread evenly; 0: none) and exits; fill in *t.
+static void
+time_fork(int pct, struct fork_time *t)
+{
+  uint64 copied = fork_copy_ns();
   uint64 t0 = nsec();
   int pid = fork();
   if(pid == 0){
@@ -183,29 +213,13 @@ time_fork(int pct)
         v[(uint64)i * PGSIZE] = 2;
     exit(0);
   }
+  t->call = nsec() - t0;
   if(pid < 0)
     fail("fork failed");
   if(wait(0) != pid)
     fail("wait returned another process");
-  return nsec() - t0;
-}
-
-// Median of MAX_REPS timed forks in fork mode mode, or of fewer (but at
-// least MIN_REPS) when they take longer than SLOW_CELL_NS together.
-// *reps is set to the number done.
-static uint64
-measure_fork(int mode, int *reps)
-{
-  uint64 t[MAX_REPS];
-  uint64 spent = 0;
-  int n = 0;
-  forkmode(mode);
-  while(n < MAX_REPS && (n < MIN_REPS || spent < SLOW_CELL_NS)){
-    t[n] = time_fork(0);
-    spent += t[n++];
-  }
-  *reps = n;
-  return median(t, n);
+  t->cycle = nsec() - t0;
+  t->copy = fork_copy_ns() - copied;
 }
 
 // Can a fork in mode m (an index into modes[]) of the current heap fit
@@ -221,20 +235,40 @@ fits(int m, const char *what, int s)
   return 0;
 }
 
-// Measure fork with the current heap in mode m: the first fork after
-// writing every page, then repeated forks. Prints the result line.
+// Fork with the current heap (row s) in mode m, if it fits: the first
+// fork after writing every page, then repeated forks as a fork server
+// does (MAX_REPS, or fewer but at least MIN_REPS when they take longer
+// than SLOW_CELL_NS together). Records the medians and prints the result
+// line. The modes do not take turns here: a fork server forks in one
+// mode, and the fork before changes what the next one costs.
 static void
 fork_cell(int s, int m)
 {
+  struct fork_time first, t[MAX_REPS];
+  uint64 call[MAX_REPS], copy[MAX_REPS], cycle[MAX_REPS], spent = 0;
+  int n = 0;
   if(!fits(m, "fork", s))
     return;
   touch(heap_base, heap_pages);
   forkmode(modes[m]);
-  uint64 first = time_fork(0);
-  int reps;
-  fork_ns[s][m] = measure_fork(modes[m], &reps);
-  printf("fork heap=%dMiB mode=%s first_us=%lu median_us=%lu reps=%d\n", heap_mib[s],
-         mode_names[m], (first + 500) / 1000, (fork_ns[s][m] + 500) / 1000, reps);
+  time_fork(0, &first);
+  while(n < MAX_REPS && (n < MIN_REPS || spent < SLOW_CELL_NS)){
+    time_fork(0, &t[n]);
+    call[n] = t[n].call;
+    copy[n] = t[n].copy;
+    cycle[n] = t[n].cycle;
+    spent += cycle[n++];
+  }
+  struct fork_time *med = &fork_med[s][m];
+  med->call = median(call, n);
+  med->copy = median(copy, n);
+  med->cycle = median(cycle, n);
+  char c1[32], c2[32];
+  printf("fork heap=%dMiB mode=%s call_first_us=%lu call_median_us=%lu "
+         "copy_first_us=%s copy_median_us=%s cycle_first_us=%lu "
+         "cycle_median_us=%lu reps=%d\n", heap_mib[s], mode_names[m],
+         us(first.call), us(med->call), us1(c1, first.copy), us1(c2, med->copy),
+         us(first.cycle), us(med->cycle), n);
 }
 
 // Fork then a child writing 1, 10, 100 percent of the heap, in every
@@ -245,6 +279,7 @@ write_row(int s)
 {
   for(int w = 0; w < NELEM(write_pcts); w++){
     uint64 t[NMODES][WRITE_REPS];
+    struct fork_time ft;
     int ok[NMODES];
     for(int m = 0; m < NMODES; m++)
       ok[m] = fits(m, "write", s);
@@ -252,12 +287,13 @@ write_row(int s)
       for(int m = 0; m < NMODES; m++)
         if(ok[m]){
           forkmode(modes[m]);
-          t[m][r] = time_fork(write_pcts[w]);
+          time_fork(write_pcts[w], &ft);
+          t[m][r] = ft.cycle;
         }
     for(int m = 0; m < NMODES; m++)
       if(ok[m])
         printf("write heap=%dMiB mode=%s pct=%d median_us=%lu\n", heap_mib[s],
-               mode_names[m], write_pcts[w], (median(t[m], WRITE_REPS) + 500) / 1000);
+               mode_names[m], write_pcts[w], us(median(t[m], WRITE_REPS)));
   }
 }
 
@@ -463,45 +499,77 @@ super_lines(void)
   printf("super what=pt_pages mib=%d off=%lu on=%lu\n", SUPER_MIB, pt[0], pt[1]);
 }
 
-// Print the eager/cow ratio line of every heap size measured in both modes.
+// Print one ratio line, "ratio heap=<MiB>MiB of=<what> <a>_over_<b>=<x>",
+// if both medians were measured.
+static void
+ratio_line(int s, const char *what, const char *a, uint64 a_ns,
+           const char *b, uint64 b_ns)
+{
+  char buf[32];
+  if(a_ns != 0 && b_ns != 0)
+    printf("ratio heap=%dMiB of=%s %s_over_%s=%s\n", heap_mib[s], what, a, b,
+           ratio1(buf, a_ns, b_ns));
+}
+
+static const char *fork_parts[] = { "call", "copy", "cycle" };
+
+// Part i (0 call, 1 copy, 2 cycle, as in fork_parts) of a fork's times.
+static uint64
+fork_part(const struct fork_time *t, int i)
+{
+  return i == 0 ? t->call : i == 1 ? t->copy : t->cycle;
+}
+
+// The ratios of repeated forks at every heap size, of each part: eager
+// against cow and cow against sharedpt; and of the call and the copy,
+// each mode against its own fork of an empty heap (row 0).
 static void
 ratio_lines(void)
 {
-  char buf[32];
   for(int s = 0; s < NSIZES; s++){
-    if(fork_ns[s][0] != 0 && fork_ns[s][1] != 0)
-      printf("ratio heap=%dMiB eager_over_cow=%s\n", heap_mib[s],
-             ratio1(buf, fork_ns[s][0], fork_ns[s][1]));
-    if(fork_ns[s][1] != 0 && fork_ns[s][2] != 0)
-      printf("ratio heap=%dMiB cow_over_sharedpt=%s\n", heap_mib[s],
-             ratio1(buf, fork_ns[s][1], fork_ns[s][2]));
+    struct fork_time *t = fork_med[s], *empty = fork_med[0];
+    for(int i = 0; i < NELEM(fork_parts); i++){
+      ratio_line(s, fork_parts[i], "eager", fork_part(&t[0], i), "cow", fork_part(&t[1], i));
+      ratio_line(s, fork_parts[i], "cow", fork_part(&t[1], i), "sharedpt", fork_part(&t[2], i));
+    }
+    for(int i = 0; s > 0 && i < 2; i++)
+      for(int m = 0; m < NMODES; m++)
+        ratio_line(s, fork_parts[i], mode_names[m], fork_part(&t[m], i), "empty",
+                   fork_part(&empty[m], i));
   }
 }
 
-// Print one fork latency for the table: microseconds, or "skipped".
+// Print one table cell, "call / copy / cycle" (microseconds, the copy
+// with one decimal), or "skipped".
 static void
-table_cell(uint64 ns)
+table_cell(const struct fork_time *t)
 {
-  char buf[32];
-  if(ns == 0)
+  char buf[64], copy[32];
+  if(t->cycle == 0)
     strcpy(buf, "skipped");
-  else
-    utoa(buf, (ns + 500) / 1000);
-  print_right(buf, 12);
+  else {
+    int n = utoa(buf, us(t->call));
+    n += strlen(strcpy(buf + n, " / "));
+    n += strlen(strcpy(buf + n, us1(copy, t->copy)));
+    n += strlen(strcpy(buf + n, " / "));
+    utoa(buf + n, us(t->cycle));
+  }
+  print_right(buf, 22);
 }
 
-// Print the table row of heap size s.
+// Print the table row of heap size s, with cow/sharedpt of the call.
 static void
 table_row(int s)
 {
   char buf[32];
+  struct fork_time *t = fork_med[s];
   utoa(buf, heap_mib[s]);
   print_right(buf, 4);
   printf(" MiB");
   for(int m = 0; m < NMODES; m++)
-    table_cell(fork_ns[s][m]);
-  if(fork_ns[s][1] != 0 && fork_ns[s][2] != 0)
-    print_right(ratio1(buf, fork_ns[s][1], fork_ns[s][2]), 14);
+    table_cell(&t[m]);
+  if(t[1].call != 0 && t[2].call != 0)
+    print_right(ratio1(buf, t[1].call, t[2].call), 9);
   printf("\n");
 }
 
@@ -510,8 +578,9 @@ static void
 table(uint64 lazy_ns, uint64 cow_ns)
 {
   char lazy[32], cow[32];
-  printf("\nrepeated fork + exit + wait, median microseconds\n");
-  printf("    heap       eager         cow    sharedpt  cow/sharedpt\n");
+  printf("\nrepeated fork, median microseconds: the fork() call / its memory "
+         "copy / fork + exit + wait\n");
+  printf("    heap                 eager                   cow              sharedpt  cow/spt\n");
   for(int s = 0; s < NSIZES; s++)
     table_row(s);
   printf("one fault, microseconds: lazy %s, cow (with copy) %s\n",

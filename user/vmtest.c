@@ -1563,7 +1563,8 @@ memstat_at(uint64 va)
 
 // memstat's own numbers agree with each other and with the process;
 // touching reserved pages adds exactly those; bad buffers give -1, lazy
-// and copy-on-write ones work.
+// and copy-on-write ones work; a fork adds to the parent's fork time and
+// a new child has none.
 static void
 t_acct_memstat(void)
 {
@@ -1590,9 +1591,16 @@ t_acct_memstat(void)
   }
   if(memstat((struct memstat *)(p + 6 * PGSIZE)) != 0)
     fail("memstat into an untouched heap page failed");
-  if(cow_fork() == 0)
-    exit(memstat((struct memstat *)p) == 0 ? 0 : 1);
+  get_memstat(&a);
+  if(cow_fork() == 0){
+    struct memstat *c = (struct memstat *)p;   // a shared page, written
+    exit(memstat(c) == 0 && c->p_fork_copy_ns == 0 ? 0 : 1);
+  }
   reap(1);
+  get_memstat(&b);
+  if(b.p_fork_copy_ns <= a.p_fork_copy_ns)
+    fail("a fork added no time to p_fork_copy_ns (%d ns before, %d after)",
+         (int)a.p_fork_copy_ns, (int)b.p_fork_copy_ns);
   release_heap(p);
 }
 

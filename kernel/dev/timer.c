@@ -24,6 +24,15 @@ timer_arm(void)
     sbi_set_timer(next);
 }
 
+// Nanoseconds since boot, from the time CSR.
+uint64
+time_ns(void)
+{
+  uint64 t = r_time();
+  return t / machine.timebase * 1000000000UL +
+         t % machine.timebase * 1000000000UL / machine.timebase;
+}
+
 void
 timerinit(void)
 {

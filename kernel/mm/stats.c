@@ -41,6 +41,7 @@ sys_memstat(void)
     .p_lazy_faults = p->vm_events[VM_LAZY_FAULT],
     .p_cow_faults = p->vm_events[VM_COW_FAULT],
     .p_cow_copies = p->vm_events[VM_COW_COPY],
+    .p_fork_copy_ns = p->fork_copy_ns,
   };
   pagetable_census(p->pagetable, &st.p_pt_pages, &st.p_resident);
   return copyout(p->pagetable, addr, (char *)&st, sizeof(st));

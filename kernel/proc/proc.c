@@ -152,6 +152,7 @@ freeproc(struct proc *p)
   p->kfail_after = 0;
   p->superpages = 0;
   memset(p->vm_events, 0, sizeof(p->vm_events));
+  p->fork_copy_ns = 0;
   p->state = UNUSED;
 }
 
@@ -246,7 +247,10 @@ fork(void)
   struct proc *np = allocproc();
   if(np == 0)
     return -1;
-  if(uvmcopy(p->pagetable, np->pagetable, p->sz) < 0){
+  uint64 t0 = time_ns();
+  int copied = uvmcopy(p->pagetable, np->pagetable, p->sz);
+  p->fork_copy_ns += time_ns() - t0;   // what the fork mode costs (memstat)
+  if(copied < 0){
     freeproc(np);
     release(&np->lock);
     return -1;
