@@ -385,28 +385,28 @@ OOM_KILLED = r"^pid \d+ vmtest: out of memory: page fault \(store\) at 0x[0-9a-f
 
 @test("cow", "vmtest", points=10, timeout=120)
 def _(m):
-    test_program(m, "vmtest", "cow", 120)
+    test_program(m, "vmtest", "-m cow cow", 120)
 
 
 @test("lazy", "vmtest", points=10, timeout=180)
 def _(m):
-    test_program(m, "vmtest", "lazy", 180,
+    test_program(m, "vmtest", "-m cow lazy", 180,
                  console=[KILLED % "load", KILLED % "store", KILLED % "exec"])
 
 
 @test("oom", "vmtest", points=5, timeout=180)
 def _(m):
-    test_program(m, "vmtest", "oom", 180, console=[OOM_KILLED])
+    test_program(m, "vmtest", "-m cow oom", 180, console=[OOM_KILLED])
 
 
 @test("inject", "vmtest", points=5, timeout=180)
 def _(m):
-    test_program(m, "vmtest", "inject", 180, console=[OOM_KILLED])
+    test_program(m, "vmtest", "-m cow inject", 180, console=[OOM_KILLED])
 
 
 @test("acct", "vmtest", points=5, timeout=120)
 def _(m):
-    test_program(m, "vmtest", "acct", 120)
+    test_program(m, "vmtest", "-m cow acct", 120)
 
 
 # ---- pgtbl: the features of xv6's page-table lab ----------------------------
@@ -446,12 +446,18 @@ def _(m):
             raise TestFailure("pgpte(%s) %s, kpgtbl says %s" % (name, pte, leaf and hex(leaf[0])))
 
 
-# ---- sharedpt: the sharing suites again, fork sharing page tables -----------
+# ---- sharedpt and eager: the sharing suites in the other fork modes --------
 
 @test("sharedpt", "vmtest", points=10, timeout=300)
 def _(m):
-    test_program(m, "vmtest", "-s cow lazy inject sharedpt", 300,
+    test_program(m, "vmtest", "-m sharedpt cow lazy inject sharedpt", 300,
                  console=[KILLED % "load", OOM_KILLED])
+
+
+@test("eager", "vmtest", points=5, timeout=300)
+def _(m):
+    test_program(m, "vmtest", "-m eager cow lazy", 300,
+                 console=[KILLED % "load", KILLED % "store", KILLED % "exec"])
 
 
 # ---- super: 2 MiB megapages in the heap --------------------------------------

@@ -28,7 +28,9 @@ struct memstat {
   uint64 lazy_faults;     // heap pages filled by a fault, since boot
   uint64 cow_faults;      // store faults on copy-on-write pages, since boot
   uint64 cow_copies;      // of those, the ones that had to copy the page
-  uint64 shared_pages;    // pages mapped more than once now
+  uint64 shared_pages;    // pages with more than one reference now: mapped
+                          // by several table entries (a shared table's
+                          // entries count once, however many share it)
   uint64 pt_pages;        // page-table pages in use now
   // the process
   uint64 p_size;          // its size in bytes (sbrk(0))

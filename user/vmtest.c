@@ -2,7 +2,9 @@
 //
 //   vmtest             run every test
 //   vmtest NAME...     run the named tests; a group name (cow, lazy, oom,
-//                      inject, acct) stands for every test of that group
+//                      inject, acct, pgtbl, sharedpt, super) stands for
+//                      every test of that group
+//   vmtest -m MODE ... run them with fork in MODE (eager, cow or sharedpt)
 //   vmtest -l          list the tests
 //
 // The groups:
@@ -23,8 +25,12 @@
 // the content of the whole page matters.
 //
 // Fork's mode is system-wide: a test that needs one mode forks with
-// fork_mode(), which restores the mode at once. Tests of sharing fork in
-// share_mode: FORK_COW, or FORK_SHAREDPT after "vmtest -s ...".
+// fork_mode(), which restores the mode at once. Every other fork (the
+// runner's, the tests' children) is in the run's mode, share_mode: the
+// one in force when vmtest starts, or the one -m names, which vmtest sets
+// for the run and restores at its end. So "vmtest -m eager cow lazy" runs
+// the copy-on-write and lazy tests with forks that copy every page; tests
+// whose point is sharing say what holds instead when nothing is shared.
 
 #include "kernel/types.h"
 #include "kernel/stat.h"
@@ -152,7 +158,7 @@ check_bytes(char *p, int n, char c, const char *what)
       fail("%s: byte %d is %d, not %d", what, i, p[i], c);
 }
 
-static int share_mode = FORK_COW;     // the fork mode that shares memory
+static int share_mode;                // the fork mode of this run (-m)
 
 // fork() with memory copied in the given mode; the parent restores the
 // system-wide mode at once. (Not the child: running on another hart, it
@@ -166,28 +172,6 @@ fork_mode(int mode)
   int pid = fork();
   if(pid != 0)
     forkmode(old);
-  return pid;
-}
-
-// A copy-on-write fork that must succeed.
-static int
-cow_fork(void)
-{
-  int pid = fork_mode(share_mode);
-  if(pid < 0)
-    fail("copy-on-write fork failed");
-  return pid;
-}
-
-// Start fn(arg) in a child forked copy-on-write; return its pid.
-static int
-cow_child(void (*fn)(uint64), uint64 arg)
-{
-  int pid = cow_fork();
-  if(pid == 0){
-    fn(arg);
-    exit(0);
-  }
   return pid;
 }
 
@@ -293,7 +277,8 @@ eager_fork_fails(int n)
     fail("the failed eager fork left %d pages free, not %d", kpages(), k);
 }
 // Over half of memory is allocated and touched: an eager fork cannot copy
-// it and must fail, changing nothing; a copy-on-write fork shares it.
+// it and must fail, changing nothing; a fork that shares (the run's, in
+// cow or sharedpt mode) succeeds.
 static void
 t_cow_bigfork(void)
 {
@@ -301,9 +286,12 @@ t_cow_bigfork(void)
   char *p = grow(n);
   stamp(p, 0, n, 1);
   eager_fork_fails(n);
-  int pid = fork_mode(share_mode);
-  if(pid < 0)
-    fail("a copy-on-write fork of %d pages failed", n);
+  check_stamps(p, 0, n, 1, "parent after the failed eager fork");
+  if(share_mode == FORK_EAGER){    // this run's forks copy: none would fit
+    release_heap(p);
+    return;
+  }
+  int pid = xfork();
   if(pid == 0){
     stamp(p, 0, 4, 2);
     check_stamps(p, 0, 4, 2, "child");
@@ -374,8 +362,8 @@ t_cow_three(void)
   gate_make(three_check);
   if(pipe(three_done) < 0)
     fail("pipe failed");
-  cow_child(three_child, 1);
-  cow_child(three_child, 2);
+  start_child(three_child, 1);
+  start_child(three_child, 2);
   close(three_done[1]);
   gate_open(three_go);
   three_write(0);
@@ -431,7 +419,7 @@ t_cow_read(void)
   if(pipe(dp) < 0)
     fail("pipe failed");
   gate_make(gp);
-  if(cow_fork() == 0)
+  if(xfork() == 0)
     cow_read_child(b, dp, gp);
   close(dp[1]);
   read_all(dp[0], b + PGSIZE + 50, RD_LEN);
@@ -465,7 +453,7 @@ t_cow_pipefds(void)
   int *fds = (int *)grow(1);
   fds[0] = fds[1] = -7;
   gate_make(g);
-  if(cow_fork() == 0){
+  if(xfork() == 0){
     gate_pass(g);
     if(fds[0] != -7 || fds[1] != -7)
       fail("child: the parent's pipe() changed the child's page");
@@ -493,12 +481,12 @@ t_cow_wait(void)
   int *status = (int *)grow(1);
   *status = 12345;
   gate_make(g);
-  int holder = cow_fork();
+  int holder = xfork();
   if(holder == 0){
     gate_pass(g);
     exit(*status == 12345 ? 0 : 1);
   }
-  int quick = cow_fork();
+  int quick = xfork();
   if(quick == 0)
     exit(42);
   int pid = wait(status);
@@ -541,7 +529,7 @@ gen_two(void)
 {
   check_gen(0, GEN_PAGES, 100, "child");
   stamp(gen_region, 0, 3, 200);
-  if(cow_fork() == 0)
+  if(xfork() == 0)
     gen_three();
   stamp(gen_region, 3, GEN_PAGES, 250);
   reap(1);
@@ -558,7 +546,7 @@ t_cow_gens(void)
   for(int i = 0; i < GEN_PAGES; i++)
     fill(gen_region + i * PGSIZE, PGSIZE, i);
   stamp(gen_region, 0, GEN_PAGES, 100);
-  if(cow_fork() == 0)
+  if(xfork() == 0)
     gen_two();
   stamp(gen_region, 3, GEN_PAGES, 400);
   reap(1);
@@ -595,7 +583,7 @@ t_cow_isolation(void)
   char *heap = grow(4);
   fill(heap, 4 * PGSIZE, 6);
   fill(iso_bss, sizeof(iso_bss), 7);
-  if(cow_fork() == 0)
+  if(xfork() == 0)
     iso_child(local, heap);
   reap(1);
   check_fill(local, 0, sizeof(local), 5, "parent's stack");
@@ -616,6 +604,14 @@ own_stack(void)
   here++;
 }
 
+// How many of n stores to pages a fork shared make a copy-on-write
+// fault: all of them, or none when the run's forks copy every page.
+static int
+cow_faults_expected(int n)
+{
+  return share_mode == FORK_EAGER ? 0 : n;
+}
+
 // The child of t_cow_stats: write() from shared pages copies nothing;
 // each store to one is a fault that copies, counted for the process and
 // for the system.
@@ -623,6 +619,7 @@ static void
 cow_stats_child(char *p)
 {
   struct memstat a, b, c;
+  int n = cow_faults_expected(STATS_PAGES);
   own_stack();
   get_memstat(&a);
   int fd = open("copy", O_CREATE | O_WRONLY);
@@ -635,12 +632,11 @@ cow_stats_child(char *p)
          (int)(b.p_cow_faults - a.p_cow_faults));
   stamp(p, 0, STATS_PAGES, 2);
   get_memstat(&c);
-  if(c.p_cow_faults - b.p_cow_faults != STATS_PAGES ||
-     c.p_cow_copies - b.p_cow_copies != STATS_PAGES)
-    fail("child: %d stores to shared pages counted %d cow faults, %d copies",
-         STATS_PAGES, (int)(c.p_cow_faults - b.p_cow_faults),
-         (int)(c.p_cow_copies - b.p_cow_copies));
-  if(c.cow_faults - b.cow_faults < STATS_PAGES || c.cow_copies - b.cow_copies < STATS_PAGES)
+  if(c.p_cow_faults - b.p_cow_faults != n || c.p_cow_copies - b.p_cow_copies != n)
+    fail("child: %d stores to shared pages counted %d cow faults, %d copies, "
+         "not %d", STATS_PAGES, (int)(c.p_cow_faults - b.p_cow_faults),
+         (int)(c.p_cow_copies - b.p_cow_copies), n);
+  if(c.cow_faults - b.cow_faults < n || c.cow_copies - b.cow_copies < n)
     fail("child: the system counted fewer cow faults or copies than the process");
   if(c.p_lazy_faults != b.p_lazy_faults)
     fail("child: stores to shared pages counted as lazy faults");
@@ -656,13 +652,13 @@ t_cow_stats(void)
   struct memstat a, b;
   char *p = grow(STATS_PAGES);
   stamp(p, 0, STATS_PAGES, 1);
-  if(cow_fork() == 0)
+  if(xfork() == 0)
     cow_stats_child(p);
   reap(1);
   get_memstat(&a);
   stamp(p, 0, STATS_PAGES, 3);
   get_memstat(&b);
-  if(b.p_cow_faults - a.p_cow_faults != STATS_PAGES)
+  if(b.p_cow_faults - a.p_cow_faults != cow_faults_expected(STATS_PAGES))
     fail("parent: %d stores to formerly shared pages counted %d cow faults",
          STATS_PAGES, (int)(b.p_cow_faults - a.p_cow_faults));
   if(b.p_cow_copies != a.p_cow_copies || b.free_pages != a.free_pages)
@@ -702,7 +698,7 @@ t_cow_harts(void)
     stamp(hart_region, 0, HART_PAGES, r);
     gate_make(hart_gate);
     for(int w = 0; w < HART_PROCS; w++)
-      cow_child(hart_worker, w);
+      start_child(hart_worker, w);
     gate_open(hart_gate);
     hart_store((r + 1) << 24);
     reap(HART_PROCS);
@@ -858,7 +854,7 @@ t_lazy_top(void)
     fail("growing the heap up to USERTOP failed");
   char *last = (char *)USERTOP - 1;
   touch_zero(last, 't');
-  if(cow_fork() == 0){
+  if(xfork() == 0){
     if(*last != 't')
       fail("child: the last heap byte holds %d", *last);
     *last = 'c';
@@ -1088,7 +1084,7 @@ t_oom_cowbreak(void)
   char *p = grow(n);
   stamp(p, 0, n, 5);
   int k = kpages();
-  int pid = cow_fork();
+  int pid = xfork();
   if(pid == 0){
     stamp(p, 0, n, 6);     // more copies than there is memory for
     exit(0);
@@ -1471,7 +1467,7 @@ t_acct_sysinfo(void)
   int n0 = si.nproc;
   gate_make(acct_gate);
   for(int i = 0; i < 3; i++)
-    cow_child(wait_at_gate, 0);
+    start_child(wait_at_gate, 0);
   sysinfo(&si);
   if(si.nproc != n0 + 3)
     fail("nproc went from %d to %d with 3 more processes", n0, (int)si.nproc);
@@ -1508,7 +1504,7 @@ t_acct_pt(void)
   if(a.p_pt_pages < 3 || a.pt_pages < a.p_pt_pages)
     fail("%d page-table pages for this process, %d in all",
          (int)a.p_pt_pages, (int)a.pt_pages);
-  cow_child(report_pt, p[1]);
+  start_child(report_pt, p[1]);
   read_all(p[0], (char *)&child_pt, sizeof(child_pt));
   get_memstat(&b);
   if(b.pt_pages != a.pt_pages + child_pt)
@@ -1529,8 +1525,9 @@ t_acct_pt(void)
   close(p[1]);
 }
 
-// shared_pages grows by at least the touched pages when a child shares
-// them, and comes back when the child is gone.
+// shared_pages grows by at least the touched pages when a copy-on-write
+// child shares them, and comes back when the child is gone. (In sharedpt
+// mode the shared table holds them, one reference each: not counted.)
 static void
 t_acct_shared(void)
 {
@@ -1540,7 +1537,10 @@ t_acct_shared(void)
   stamp(p, 0, N, 1);
   gate_make(acct_gate);
   get_memstat(&a);
-  cow_child(wait_at_gate, 0);
+  if(fork_mode(FORK_COW) == 0){
+    wait_at_gate(0);
+    exit(0);
+  }
   get_memstat(&b);
   if(b.shared_pages < a.shared_pages + N)
     fail("sharing %d touched pages took shared_pages from %d to %d", N,
@@ -1592,7 +1592,7 @@ t_acct_memstat(void)
   if(memstat((struct memstat *)(p + 6 * PGSIZE)) != 0)
     fail("memstat into an untouched heap page failed");
   get_memstat(&a);
-  if(cow_fork() == 0){
+  if(xfork() == 0){
     struct memstat *c = (struct memstat *)p;   // a shared page, written
     exit(memstat(c) == 0 && c->p_fork_copy_ns == 0 ? 0 : 1);
   }
@@ -2152,6 +2152,19 @@ static struct test tests[] = {
   { "super-off", t_super_off, "super", "superpages(SUPER_OFF) keeps the heap in 4 KiB pages" },
 };
 
+// The fork mode called name (eager, cow, sharedpt); exits if there is none.
+static int
+fork_mode_named(const char *name)
+{
+  static const char *names[] = { [FORK_EAGER] "eager", [FORK_COW] "cow",
+                                 [FORK_SHAREDPT] "sharedpt" };
+  for(int m = 0; m < NELEM(names); m++)
+    if(strcmp(name, names[m]) == 0)
+      return m;
+  printf("vmtest: no fork mode %s (eager, cow or sharedpt)\n", name);
+  exit(2);
+}
+
 // vmtest --echo ARGS...: print each argument on a line of its own.
 static int
 echo_args(int argc, char *argv[])
@@ -2170,10 +2183,15 @@ main(int argc, char *argv[])
   // The tests count faults and pages one 4 KiB page at a time; the super
   // group turns megapages back on for itself.
   superpages(SUPER_OFF);
-  if(argc >= 2 && strcmp(argv[1], "-s") == 0){   // share page tables, not pages
-    share_mode = FORK_SHAREDPT;
-    argv[1] = argv[0];
-    return run_tests("vmtest", "/vt", tests, NELEM(tests), argc - 1, argv + 1);
+  share_mode = forkmode(FORK_QUERY);
+  if(argc >= 3 && strcmp(argv[1], "-m") == 0){
+    share_mode = fork_mode_named(argv[2]);
+    argv[2] = argv[0];
+    argc -= 2;
+    argv += 2;
   }
-  return run_tests("vmtest", "/vt", tests, NELEM(tests), argc, argv);
+  int old = forkmode(share_mode);
+  int status = run_tests("vmtest", "/vt", tests, NELEM(tests), argc, argv);
+  forkmode(old);
+  return status;
 }
