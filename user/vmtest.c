@@ -1928,10 +1928,28 @@ spt_fork(void)
   return pid;
 }
 
+// Run the body of a sharing test in a child of its own; once it and all
+// it started are gone, the system must hold as many page-table pages as
+// before: every shared table was let go of by its last holder.
+static void
+spt_run(void (*body)(void))
+{
+  struct memstat a, b;
+  get_memstat(&a);
+  if(xfork() == 0){
+    body();
+    exit(0);
+  }
+  reap(1);
+  get_memstat(&b);
+  if(b.pt_pages != a.pt_pages)
+    fail("page-table pages %d before, %d after", (int)a.pt_pages, (int)b.pt_pages);
+}
+
 // Three generations share one set of tables; the grandchild, then the
 // child, then the parent store; each sees only its own stores.
 static void
-t_spt_gens(void)
+spt_gens(void)
 {
   char *p = grow(SPT_PAGES);
   stamp(p, 0, SPT_PAGES, 100);
@@ -1958,12 +1976,12 @@ t_spt_gens(void)
 // The parent shrinks its heap while a child still shares the tables: the
 // child keeps all its memory.
 static void
-t_spt_shrink(void)
+spt_shrink(void)
 {
-  int go[2], done[2];
+  int go[2];
   char *p = grow(SPT_PAGES);
   stamp(p, 0, SPT_PAGES, 500);
-  if(pipe(go) < 0 || pipe(done) < 0)
+  if(pipe(go) < 0)
     fail("pipe failed");
   int pid = spt_fork();
   if(pid == 0){
@@ -1980,14 +1998,15 @@ t_spt_shrink(void)
   if(write(go[1], "g", 1) != 1)
     fail("write failed");
   reap(1);
-  close(go[0]); close(go[1]); close(done[0]); close(done[1]);
+  close(go[0]);
+  close(go[1]);
   check_stamps(p, 0, SPT_PAGES / 2, 500, "parent, after the child's stores");
 }
 
 // Two children share the parent's tables and exit; the parent, sole
 // holder again, stores without copying a single page.
 static void
-t_spt_last(void)
+spt_last(void)
 {
   struct memstat a, b;
   char *p = grow(SPT_PAGES);
@@ -2020,7 +2039,7 @@ spt_hart_worker(uint64 w)
 
 // Children on several harts fault in the same shared tables at once.
 static void
-t_spt_harts(void)
+spt_harts(void)
 {
   char *p = grow(SPT_PAGES);
   stamp(p, 0, SPT_PAGES, 900);
@@ -2046,7 +2065,7 @@ spt_inject_child(uint64 n)
 
 // Allocation failures while unsharing (and copying) kill only the child.
 static void
-t_spt_inject(void)
+spt_inject(void)
 {
   char *p = grow(SPT_PAGES);
   stamp(p, 0, SPT_PAGES, 1000);
@@ -2090,6 +2109,12 @@ children_pt_pages(int mode, int n)
   reap(n);
   return b.pt_pages - a.pt_pages;
 }
+
+static void t_spt_gens(void) { spt_run(spt_gens); }
+static void t_spt_shrink(void) { spt_run(spt_shrink); }
+static void t_spt_last(void) { spt_run(spt_last); }
+static void t_spt_harts(void) { spt_run(spt_harts); }
+static void t_spt_inject(void) { spt_run(spt_inject); }
 
 // Forked children alive at once cost a fraction of the page-table pages
 // of copy-on-write children, however big the heap.
