@@ -123,6 +123,7 @@ void            entry_get(pte_t, int);
 void            entry_put(pte_t, int);
 int             unshare(pagetable_t, uint64);
 int             unshare_range(pagetable_t, uint64, uint64);
+int             unshare_for_unmap(pagetable_t, uint64, uint64);
 void            pagetable_release(pagetable_t);
 // ptdump.c: page tables seen from outside (vmprint)
 void            vmprint(pagetable_t);

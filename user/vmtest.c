@@ -1973,34 +1973,53 @@ spt_gens(void)
   check_stamps(p, 0, SPT_PAGES, 400, "parent");
 }
 
-// The parent shrinks its heap while a child still shares the tables: the
-// child keeps all its memory.
+// The 2 MiB blocks (level-0 tables) that lie wholly in [from, to).
+static int
+whole_tables(uint64 from, uint64 to)
+{
+  uint64 first = SUPERPGROUNDUP(from), last = SUPERPGROUNDDOWN(to);
+  return last > first ? (last - first) / MEGAPAGE : 0;
+}
+
+// The parent shrinks its heap by more than two level-0 tables while a
+// child still shares them: the child keeps all its memory, and the
+// parent lets go of the tables wholly shrunk away instead of copying
+// them (its own table count drops by those).
 static void
 spt_shrink(void)
 {
+  enum { N = 3 * 512 + 100, CUT = 2 * 512 + 300 };
+  struct memstat a, b;
   int go[2];
-  char *p = grow(SPT_PAGES);
-  stamp(p, 0, SPT_PAGES, 500);
+  char *p = grow(N);
+  stamp(p, 0, N, 500);
   if(pipe(go) < 0)
     fail("pipe failed");
   int pid = spt_fork();
   if(pid == 0){
     char c;
+    close(go[1]);                // so that a parent that fails ends the wait
     if(read(go[0], &c, 1) != 1)
       fail("child: no go");
-    check_stamps(p, 0, SPT_PAGES, 500, "child, after the parent shrank");
-    stamp(p, SPT_PAGES - 10, SPT_PAGES, 600);
+    check_stamps(p, 0, N, 500, "child, after the parent shrank");
+    stamp(p, N - 10, N, 600);
     exit(0);
   }
-  if(sbrk(-(SPT_PAGES / 2) * PGSIZE) == SBRK_ERROR)
+  get_memstat(&a);
+  if(sbrk(-CUT * PGSIZE) == SBRK_ERROR)
     fail("the parent could not shrink");
-  check_stamps(p, 0, SPT_PAGES / 2, 500, "parent, shrunk");
+  get_memstat(&b);
+  int whole = whole_tables((uint64)p + (N - CUT) * PGSIZE, (uint64)p + N * PGSIZE);
+  if(whole < 2 || b.p_pt_pages + whole > a.p_pt_pages)
+    fail("shrinking %d shared tables away took the parent's tables from %d to %d",
+         whole, (int)a.p_pt_pages, (int)b.p_pt_pages);
+  check_stamps(p, 0, N - CUT, 500, "parent, shrunk");
   if(write(go[1], "g", 1) != 1)
     fail("write failed");
   reap(1);
   close(go[0]);
   close(go[1]);
-  check_stamps(p, 0, SPT_PAGES / 2, 500, "parent, after the child's stores");
+  check_stamps(p, 0, N - CUT, 500, "parent, after the child's stores");
 }
 
 // Two children share the parent's tables and exit; the parent, sole
@@ -2052,23 +2071,48 @@ spt_harts(void)
   check_stamps(p, 0, SPT_PAGES, 900, "parent");
 }
 
+#define SPT_INJECT_PAGES (3 * 512)   // a heap with two whole level-0 tables
+
 // A child whose n-th allocation fails while it stores into shared tables.
 static void
 spt_inject_child(uint64 n)
 {
-  char *p = (char *)(uint64)sbrk(0) - SPT_PAGES * PGSIZE;
+  char *p = (char *)(uint64)sbrk(0) - SPT_INJECT_PAGES * PGSIZE;
   kfail(n);
-  stamp(p, 0, SPT_PAGES, 1100);
+  stamp(p, 0, SPT_INJECT_PAGES, 1100);
   kfail(0);
-  check_stamps(p, 0, SPT_PAGES, 1100, "child");
+  check_stamps(p, 0, SPT_INJECT_PAGES, 1100, "child");
 }
 
-// Allocation failures while unsharing (and copying) kill only the child.
+#define SHRINK_FAILED 3          // spt_shrink_inject_child's clean failure
+
+// A child whose n-th allocation fails while it shrinks its heap away
+// from tables it shares: the shrink fails and changes nothing (exit
+// SHRINK_FAILED), or needs fewer allocations and succeeds (exit 0).
+static void
+spt_shrink_inject_child(uint64 n)
+{
+  char *end = sbrk(0), *p = end - SPT_INJECT_PAGES * PGSIZE;
+  kfail(n);
+  char *r = sbrk(-SPT_INJECT_PAGES * PGSIZE);
+  kfail(0);
+  if(r != SBRK_ERROR)
+    exit(0);
+  if(sbrk(0) != end)
+    fail("child: a failed shrink moved the break");
+  check_stamps(p, 0, SPT_INJECT_PAGES, 1000, "child, after a failed shrink");
+  exit(SHRINK_FAILED);
+}
+
+// Allocation failures while unsharing (and copying) kill only the child
+// that stores; a shrink that cannot copy a table fails and changes
+// nothing.
 static void
 spt_inject(void)
 {
-  char *p = grow(SPT_PAGES);
-  stamp(p, 0, SPT_PAGES, 1000);
+  char *p = grow(SPT_INJECT_PAGES);
+  int shrinks_failed = 0;
+  stamp(p, 0, SPT_INJECT_PAGES, 1000);
   for(int n = 1; n <= 4; n++){
     int st = 12345;
     int pid = spt_fork();
@@ -2078,8 +2122,16 @@ spt_inject(void)
     }
     if(wait(&st) != pid || st != -1)
       fail("a child whose allocation %d failed exited with %d, not killed", n, st);
-    check_stamps(p, 0, SPT_PAGES, 1000, "parent");
+    check_stamps(p, 0, SPT_INJECT_PAGES, 1000, "parent");
+    if(spt_fork() == 0)
+      spt_shrink_inject_child(n);
+    if(wait(&st) < 0 || (st != 0 && st != SHRINK_FAILED))
+      fail("a child shrinking with allocation %d failing exited with %d", n, st);
+    shrinks_failed += st == SHRINK_FAILED;
+    check_stamps(p, 0, SPT_INJECT_PAGES, 1000, "parent, after a child's shrink");
   }
+  if(shrinks_failed == 0)
+    fail("no shrink of shared tables failed with its allocations 1 to 4 failing");
 }
 
 // n children forked in mode, alive at once: the page-table pages they
@@ -2164,7 +2216,7 @@ static struct test tests[] = {
   { "pgtbl-pgpte", t_pgtbl_pgpte, "pgtbl", "pgpte on heap, text, lazy, top pages and unmapped" },
   { "pgtbl-pgaccess", t_pgtbl_pgaccess, "pgtbl", "pgaccess reports and clears accessed bits" },
   { "spt-gens", t_spt_gens, "sharedpt", "three generations share tables; each sees its own stores" },
-  { "spt-shrink", t_spt_shrink, "sharedpt", "the parent shrinks while a child shares the tables" },
+  { "spt-shrink", t_spt_shrink, "sharedpt", "the parent shrinks shared tables away under a child" },
   { "spt-last", t_spt_last, "sharedpt", "the last sharer stores without copying" },
   { "spt-harts", t_spt_harts, "sharedpt", "children fault in one shared table on several harts" },
   { "spt-inject", t_spt_inject, "sharedpt", "allocation failures while unsharing kill only the child" },

@@ -20,8 +20,10 @@
 //    clears PTE_WPROT on the way;
 //  - a page's reference count is the number of table entries that map it
 //    (a shared table counts once, however many processes use it);
-//  - exit and exec drop a shared table by dropping their reference; the
-//    holder of the last reference takes the table apart (table_put).
+//  - exit and exec drop a shared table by dropping their reference, and
+//    so does a shrink that removes a shared level-0 table's whole 2 MiB
+//    (unshare_for_unmap); the holder of the last reference takes the
+//    table apart (table_put).
 //
 // Locking: none beyond the atomic reference counts. A process changes its
 // tables only in its own kernel context (one thread per process), a
@@ -127,6 +129,27 @@ unshare_entry(pte_t *e, int level)
   return 0;
 }
 
+// Make the tables on the path to va private to pt, from the root down to
+// the table at level `level`, clearing PTE_WPROT on the way. *table gets
+// that table, or 0 if the path ends above it. 0, or -1 when no page is
+// free for a copy.
+static int
+unshare_path(pagetable_t pt, uint64 va, int level, pagetable_t *table)
+{
+  *table = 0;
+  for(int l = PT_ROOT_LEVEL; l > level; l--){
+    pte_t *e = &pt[PX(l, va)];
+    if(!pte_table(*e))
+      return 0;
+    if(unshare_entry(e, l) != 0)
+      return -1;
+    *e &= ~PTE_WPROT;
+    pt = pte_next_table(*e);
+  }
+  *table = pt;
+  return 0;
+}
+
 // Make the tables on the path to va private to pt, so that the caller may
 // change the entry for va (at any level), and clear PTE_WPROT on the way.
 // Every change to a user page table goes through here first. 0, or -1
@@ -134,18 +157,10 @@ unshare_entry(pte_t *e, int level)
 int
 unshare(pagetable_t pt, uint64 va)
 {
+  pagetable_t leaves;
   if(va >= MAXVA)
     return 0;
-  for(int level = PT_ROOT_LEVEL; level > PT_LEVEL0; level--){
-    pte_t *e = &pt[PX(level, va)];
-    if(!pte_table(*e))
-      return 0;
-    if(unshare_entry(e, level) != 0)
-      return -1;
-    *e &= ~PTE_WPROT;
-    pt = pte_next_table(*e);
-  }
-  return 0;
+  return unshare_path(pt, va, PT_LEVEL0, &leaves);
 }
 
 // unshare() every 2 MiB of [va, end) that has tables. 0 or -1.
@@ -155,6 +170,38 @@ unshare_range(pagetable_t pt, uint64 va, uint64 end)
   for(uint64 a = va; a < end; a = next_leaf_table(a))
     if(unshare(pt, a) != 0)
       return -1;
+  return 0;
+}
+
+// If others share the level-0 table that maps the 2 MiB at va, let go of
+// it as exit would: clear pt's entry and drop the reference. The level-1
+// table holding that entry must be private already; nothing is allocated.
+static void
+drop_shared_leaf_table(pagetable_t pt, uint64 va)
+{
+  pte_t *e = walk_level(pt, va, PT_LEVEL1, 0);
+  if(e == 0 || !pte_table(*e) || kpage_refs(pte_pa(*e)) == 1)
+    return;
+  pte_t table = *e;
+  *e = 0;
+  entry_put(table, PT_LEVEL1);
+}
+
+// Before a shrink unmaps [va, end): unshare_range(), except that a shared
+// level-0 table whose whole 2 MiB the shrink removes is let go of rather
+// than copied only to be emptied. Every copy is made before anything is
+// let go of, so a failure changes nothing the process can see. 0 or -1.
+int
+unshare_for_unmap(pagetable_t pt, uint64 va, uint64 end)
+{
+  pagetable_t dir;
+  for(uint64 a = va; a < end; a = next_leaf_table(a)){
+    int whole = a % SUPERPGSIZE == 0 && end - a >= SUPERPGSIZE;
+    if((whole ? unshare_path(pt, a, PT_LEVEL1, &dir) : unshare(pt, a)) != 0)
+      return -1;
+  }
+  for(uint64 a = SUPERPGROUNDUP(va); a < end && end - a >= SUPERPGSIZE; a += SUPERPGSIZE)
+    drop_shared_leaf_table(pt, a);
   return 0;
 }
 

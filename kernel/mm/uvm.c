@@ -59,7 +59,7 @@ uvmdealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
   if(newsz >= oldsz)
     return oldsz;
   uint64 from = PGROUNDUP(newsz), to = PGROUNDUP(oldsz);
-  if(unshare_range(pt, from, to) != 0 ||
+  if(unshare_for_unmap(pt, from, to) != 0 ||
      (from % SUPERPGSIZE != 0 && super_split(pt, from) != 0))
     return oldsz;
   if(from < to)

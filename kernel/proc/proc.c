@@ -229,7 +229,7 @@ growproc(int n, int mode)
     if((uint64)-(long)n > sz - p->heap_start)
       return -1;
     if(uvmdealloc(p->pagetable, sz, sz + n) != sz + n)
-      return -1;                 // no page to split a megapage with
+      return -1;                 // no page for a split or a table copy
     sz += n;
     p->overcommit -= p->overcommit < -(long)n ? p->overcommit : -(long)n;
   }
