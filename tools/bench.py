@@ -5,12 +5,17 @@
     tools/bench.py --cpus 1 --mem 512M
     tools/bench.py --png /tmp/fork.png -v
 
+    tools/bench.py --runs 3             medians of three boots (a noisy host)
+
 Builds the kernel (make), boots it in QEMU on a private copy of fs.img
 (tools/gradelib.py's machinery, as the test suite does), runs membench at
-the shell, halts the machine, and prints fork + exit + wait latency per
-heap size in both fork modes, their ratio (eager / cow) and the cost of
-one lazy and one copy-on-write fault. The plot (fork latency against
-heap size, log scale) needs matplotlib; without it the tables are still
+the shell, halts the machine, and prints, per heap size and fork mode,
+the fork() call's latency, the part of it that copies or shares memory,
+and fork + exit + wait, with the ratios between the modes; fork followed
+by the child writing part of the heap; the page-table pages of 16
+children; the cost of one lazy and one copy-on-write fault; and the
+megapage comparison. The plot (the three parts of fork against heap
+size, log scale) needs matplotlib; without it the tables are still
 printed. The exit status is 0 only when membench ran to its end.
 """
 
@@ -19,6 +24,7 @@ import collections
 import importlib.util
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -45,8 +51,6 @@ PTPAGES_RE = re.compile(r"^ptpages heap=(\d+)MiB children=(\d+) mode=(\w+) "
                         r"(?:pages=(\d+)|skipped)$", re.MULTILINE)
 FAULT_RE = re.compile(r"^fault kind=(lazy|cow) us=(\d+\.\d) "
                       r"pages=(\d+) reps=(\d+)$", re.MULTILINE)
-RATIO_RE = re.compile(r"^ratio heap=(\d+)MiB of=(call|copy|cycle) ([a-z]+)_over_([a-z]+)="
-                      r"(\d+\.\d)$", re.MULTILINE)
 SUPER_RE = re.compile(r"^super what=(touch|random) mib=(\d+) off_us=(\d+) "
                       r"on_us=(\d+) off_over_on=(\d+\.\d)$", re.MULTILINE)
 SUPER_PT_RE = re.compile(r"^super what=pt_pages mib=(\d+) off=(\d+) on=(\d+)$",
@@ -59,11 +63,11 @@ ERROR_RE = re.compile(r"^membench: error: (.*)$", re.MULTILINE)
 
 # Parse membench's output into a dict: forks[(mib, mode)] = Fork (first
 # and median fork call, of its memory copy, and of the cycle of fork +
-# exit + wait, in us, and reps), writes[(mib, mode, pct)] = us, ptpages[mode] = (heap
-# MiB, children, pages or None), skipped[(mib, mode)] = (free, need),
-# faults[kind] = us, ratios[(mib, "call", "copy" or "cycle", a, b)] = a / b,
-# supers[what] = (mib, off, on, ratio) and super_pt = (mib, off, on) for
-# the 4 KiB-pages-only vs megapage heap.
+# exit + wait, in us, and reps), writes[(mib, mode, pct)] = us,
+# ptpages[mode] = (heap MiB, children, pages or None), skipped[(mib,
+# mode)] = (free, need), faults[kind] = us, supers[what] = (mib, off, on,
+# ratio) and super_pt = (mib, off, on) for the 4 KiB-pages-only vs
+# megapage heap.
 def parse(out):
     return {
         "forks": {(int(m[0]), m[1]): Fork(*[float(x) if "." in x else int(x)
@@ -76,13 +80,36 @@ def parse(out):
         "skipped": {(int(m[0]), m[1]): (int(m[2]), int(m[3]))
                     for m in SKIP_RE.findall(out)},
         "faults": {m[0]: float(m[1]) for m in FAULT_RE.findall(out)},
-        "ratios": {(int(m[0]), m[1], m[2], m[3]): float(m[4])
-                   for m in RATIO_RE.findall(out)},
         "supers": {m[0]: (int(m[1]), int(m[2]), int(m[3]), float(m[4]))
                    for m in SUPER_RE.findall(out)},
         "super_pt": next(((int(m[0]), int(m[1]), int(m[2]))
                           for m in SUPER_PT_RE.findall(out)), None),
     }
+
+
+# The median of values (numbers, or equal-length tuples element by
+# element, giving the first one's type back); None if there are none.
+def median_of(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    if isinstance(values[0], tuple):
+        parts = [median_of([v[i] for v in values]) for i in range(len(values[0]))]
+        return type(values[0])(*parts) if hasattr(values[0], "_fields") else tuple(parts)
+    return statistics.median(values)
+
+
+# Combine the parse() results of several runs: every measurement is the
+# median of the runs that have it; skips are kept from any run.
+def combine(runs):
+    res = {}
+    for key, value in runs[0].items():
+        if isinstance(value, dict):
+            keys = set().union(*(r[key] for r in runs))
+            res[key] = {k: median_of([r[key].get(k) for r in runs]) for k in keys}
+        else:
+            res[key] = median_of([r[key] for r in runs])
+    return res
 
 
 # Build, boot QEMU, run membench, halt; return its output and how many
@@ -134,10 +161,15 @@ def fork_cell(res, mib, mode, part, fmt):
     return "-"
 
 
-# A ratio from membench's lines, formatted, or "-".
+# The ratio of part `of` of repeated forks, mode a over mode b at heap
+# size mib (b "empty": mode a's own fork with an empty heap), formatted;
+# "-" if either is missing.
 def ratio_cell(res, mib, of, a, b):
-    r = res["ratios"].get((mib, of, a, b))
-    return "-" if r is None else "%.1f" % r
+    x = res["forks"].get((mib, a))
+    y = res["forks"].get((0, a) if b == "empty" else (mib, b))
+    if x is None or y is None or not getattr(y, of):
+        return "-"
+    return "%.1f" % (getattr(x, of) / getattr(y, of))
 
 
 # Print the fork tables (with the ratios), the write workloads, the
@@ -166,12 +198,12 @@ def print_tables(res):
                 us = [res["writes"].get((mib, m, pct)) for m in MODES]
                 ratio = "%.2f" % (us[2] / us[1]) if us[1] and us[2] else "-"
                 print("%4d MiB %4d%% %10s %10s %10s %10s" % tuple(
-                    [mib, pct] + ["-" if u is None else str(u) for u in us] + [ratio]))
+                    [mib, pct] + ["-" if u is None else "%d" % u for u in us] + [ratio]))
     for mode in MODES:
         if mode in res["ptpages"]:
             mib, n, pages = res["ptpages"][mode]
             print("page-table pages added by %d children of a %d MiB parent, %s: %s"
-                  % (n, mib, mode, "skipped" if pages is None else pages))
+                  % (n, mib, mode, "skipped" if pages is None else "%d" % pages))
     for (mib, mode), (free, need) in sorted(res["skipped"].items()):
         print("skipped: %d MiB %s (free pages %d, needs %d): boot with more --mem"
               % (mib, mode, free, need))
@@ -246,7 +278,7 @@ def plot(res, path, plt):
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
     axes[0].set_ylabel("median of repeated forks (us)")
-    fig.suptitle("Atlas: fork latency by fork mode")
+    fig.suptitle("Atlas: fork latency by fork mode", y=1.03)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.savefig(path, dpi=90, bbox_inches="tight")
     plt.close(fig)
@@ -277,6 +309,9 @@ def main(argv=None):
                          "needs room for two copies)")
     ap.add_argument("--png", default=os.path.join(ROOT, "bench", "fork.png"),
                     help="where to write the plot (default bench/fork.png)")
+    ap.add_argument("--runs", type=int, default=1,
+                    help="boot and run membench this many times and report "
+                         "the median of each number (default 1)")
     ap.add_argument("--timeout", type=float, default=RUN_TIMEOUT,
                     help="seconds membench may take (default %d)" % RUN_TIMEOUT)
     ap.add_argument("-v", "--verbose", action="store_true",
@@ -284,17 +319,23 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     t0 = time.monotonic()
-    try:
-        out, seconds = run_membench(args)
-    except gradelib.TestFailure as e:
-        print("bench: %s" % e)
-        return 1
-    ok = complete(out)
-    res = parse(out)
+    runs, seconds, ok = [], 0.0, True
+    for _ in range(args.runs):
+        try:
+            out, s = run_membench(args)
+        except gradelib.TestFailure as e:
+            print("bench: %s" % e)
+            return 1
+        ok = complete(out) and ok
+        runs.append(parse(out))
+        seconds += s
+    res = combine(runs)
     print_tables(res)
-    print("bench: CPUS=%d MEM=%s; membench ran %.1f s, %.1f s in all with "
-          "build and boot" % (args.cpus, args.mem, seconds,
-                              time.monotonic() - t0))
+    print("bench: CPUS=%d MEM=%s; %s; membench ran %.1f s, %.1f s in all with "
+          "builds and boots" % (args.cpus, args.mem,
+                                "one run" if args.runs == 1 else
+                                "medians of %d runs" % args.runs,
+                                seconds, time.monotonic() - t0))
     plt = load_pyplot() if res["forks"] else None
     if plt:
         plot(res, args.png, plt)
