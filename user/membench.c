@@ -7,10 +7,12 @@
 // the program's own few pages, every page written first) it forks in
 // FORK_EAGER, FORK_COW and FORK_SHAREDPT mode, with a child that exits at
 // once: the first fork after the writes, then repeated forks (a fork
-// server), whose medians it reports. Each fork is timed twice: the
-// fork() call in the parent (fork latency, what the papers report) and
-// the cycle of fork + exit + wait (which adds the child's exit and the
-// freeing of what fork built). Then fork followed by the child storing
+// server), whose medians it reports. Each fork is timed three ways: the
+// fork() call in the parent (fork latency, what the papers report); of
+// it, the time the kernel spent copying or sharing memory (uvmcopy, the
+// part the fork mode decides: memstat's p_fork_copy_ns); and the cycle
+// of fork + exit + wait (which adds the child's exit and the freeing of
+// what fork built). Then fork followed by the child storing
 // to 1, 10 and 100 percent of the heap's pages, timed to wait()'s return
 // (median of WRITE_REPS, the modes taking turns). With a 32 MiB heap it
 // counts the page-table pages that 16 children alive at once add in each
@@ -25,15 +27,17 @@
 //
 // One line per result, for scripts (tools/bench.py):
 //   fork heap=<MiB>MiB mode=<m> call_first_us=<int> call_median_us=<int>
+//        copy_first_us=<int>.<digit> copy_median_us=<int>.<digit>
 //        cycle_first_us=<int> cycle_median_us=<int> reps=<n>   (one line)
 //   fork heap=<MiB>MiB mode=<m> skipped free_pages=<n> need_pages=<n>
 //   write heap=<MiB>MiB mode=<m> pct=<1|10|100> median_us=<int>
 //   ptpages heap=32MiB children=16 mode=<m> pages=<n>   (or skipped)
 //   (m is eager, cow or sharedpt)
 //   fault kind=<lazy|cow> us=<int>.<digit> pages=<n> reps=<n>
-//   ratio heap=<MiB>MiB of=<call|cycle> <a>_over_<b>=<int>.<digit>
+//   ratio heap=<MiB>MiB of=<call|copy|cycle> <a>_over_<b>=<int>.<digit>
 //        (repeated forks: eager_over_cow, cow_over_sharedpt, and of the
-//        call, <m>_over_empty: against the same mode's 0 MiB fork)
+//        call and the copy, <m>_over_empty: against the same mode's 0 MiB
+//        fork)
 //   super what=<touch|random> mib=64 off_us=<int> on_us=<int> off_over_on=<int>.<digit>
 //   super what=pt_pages mib=64 off=<n> on=<n>   (the process's, heap touched)
 // then a table for people, and "membench: done" as the last line. On an
@@ -51,7 +55,7 @@
 #define NMODES 3
 #define MAX_REPS 15              // repetitions of each fork measurement
 #define MIN_REPS 3               // at least this many, however slow
-#define SLOW_CELL_NS 3000000000UL  // stop at MIN_REPS rounds past this much time
+#define SLOW_CELL_NS 3000000000UL  // stop at MIN_REPS past this much time
 #define MARGIN_PAGES 512         // spare pages for page tables and kernel
 #define FAULT_PAGES 2048         // pages touched per fault measurement
 #define FAULT_REPS 5
@@ -333,8 +337,9 @@ ptpages_cell(int m)
          PT_CHILDREN, mode_names[m], b.pt_pages - a.pt_pages);
 }
 
-// Grow the heap to the size of row s, and measure fork in both modes.
-// A heap that does not fit in memory is skipped in both.
+// Grow the heap to the size of row s, and measure fork in every mode (and
+// the page-table pages of PT_CHILDREN children, at PT_HEAP_MIB). A heap
+// that does not fit in memory is skipped in all.
 static void
 fork_row(int s)
 {
