@@ -209,35 +209,6 @@ t_fork(void)
     fail("getpid changed after fork");
 }
 
-// Fork a child that runs systest with argv (argv[1] is EXEC_CHILD) with
-// its output in out. Returns the number of bytes output; *status gets the
-// child's exit status.
-static int
-run_self(char **argv, char *out, int outsz, int *status)
-{
-  int p[2];
-  if(pipe(p) < 0)
-    fail("pipe failed");
-  int pid = xfork();
-  if(pid == 0){
-    close(1);
-    dup(p[1]);
-    close(p[0]);
-    close(p[1]);
-    exec(SELF, argv);
-    exit(98);
-  }
-  close(p[1]);
-  int n = 0;
-  int r;
-  while(n < outsz && (r = read(p[0], out + n, outsz - n)) > 0)
-    n += r;
-  close(p[0]);
-  if(wait(status) != pid)
-    fail("wait did not return the exec'd child");
-  return n;
-}
-
 static void
 t_exit(void)
 {
@@ -257,7 +228,7 @@ t_exit(void)
   // A process that returns from main exits with main's result.
   char *argv[] = { "systest", EXEC_CHILD, "9", 0 };
   int st = 0;
-  run_self(argv, buf, sizeof(buf), &st);
+  exec_output(SELF, argv, buf, sizeof(buf), &st);
   if(st != 9)
     fail("exec'd program returning 9 from main gave status %d", st);
 
@@ -1877,7 +1848,7 @@ t_exec(void)
   char *argv[MAXARG + 8];
   char *good[] = { "systest", EXEC_CHILD, "7", "alpha", "", "beta", 0 };
   int st = 0;
-  int n = run_self(good, buf, sizeof(buf), &st);
+  int n = exec_output(SELF, good, buf, sizeof(buf), &st);
   int want = expected_output(good, buf2);
   if(st != 7 || n != want || memcmp(buf, buf2, n) != 0)
     fail("exec'd child gave status %d and %d bytes of output", st, n);
@@ -1889,7 +1860,7 @@ t_exec(void)
   for(int i = 3; i < MAXARG - 1; i++)
     argv[i] = "x";
   argv[MAXARG - 1] = 0;
-  n = run_self(argv, buf, sizeof(buf), &st);
+  n = exec_output(SELF, argv, buf, sizeof(buf), &st);
   want = expected_output(argv, buf2);
   if(st != 0 || n != want || memcmp(buf, buf2, n) != 0)
     fail("exec with MAXARG-1 arguments gave status %d", st);
@@ -2578,7 +2549,7 @@ execstress_worker(uint64 arg)
     char *argv[] = { "systest", EXEC_CHILD, code, "worker", num, 0 };
     char out[128], want[128];
     int st = -99;
-    int n = run_self(argv, out, sizeof(out), &st);
+    int n = exec_output(SELF, argv, out, sizeof(out), &st);
     int k = expected_output(argv, want);
     if(n != k || memcmp(out, want, k) != 0 || st != ((w * 10 + i) & 0x7f))
       fail("worker %d: exec %d gave status %d and %d bytes", w, i, st, n);

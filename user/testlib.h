@@ -39,6 +39,7 @@ int start_child(void (*fn)(uint64), uint64 arg);
 void run_workers(void (*fn)(uint64), int n);
 int child_status(void (*fn)(uint64), uint64 arg);
 void expect_killed(void (*fn)(uint64), uint64 arg, const char *what);
+int exec_output(const char *path, char **argv, char *out, int size, int *status);
 void make_file(const char *path, const void *data, int n);
 int print_args(int argc, char *argv[]);
 void read_all(int fd, char *p, int n);

@@ -228,36 +228,6 @@ next_megapage(uint64 a)
   return (a + MEGAPAGE) & ~((uint64)MEGAPAGE - 1);
 }
 
-// Run exec(argv[0], argv) in a child whose standard output is a pipe; put
-// what it prints in out (size bytes, NUL-terminated). Returns the child's
-// exit status.
-static int
-exec_output(char **argv, char *out, int size)
-{
-  int p[2];
-  if(pipe(p) < 0)
-    fail("pipe failed");
-  int pid = xfork();
-  if(pid == 0){
-    close(1);
-    dup(p[1]);
-    close(p[0]);
-    close(p[1]);
-    exec(argv[0], argv);
-    exit(99);
-  }
-  close(p[1]);
-  int n = 0, r;
-  while(n < size - 1 && (r = read(p[0], out + n, size - 1 - n)) > 0)
-    n += r;
-  out[n] = '\0';
-  close(p[0]);
-  int st = 0;
-  if(wait(&st) != pid)
-    fail("wait did not return the exec'd child");
-  return st;
-}
-
 // ---- cow: copy-on-write fork -----------------------------------------------------
 
 // An eager fork of a process holding n pages, more than half of memory,
@@ -949,7 +919,9 @@ t_lazy_exec(void)
   argv[2] = p + 128;
   argv[3] = p + 3 * PGSIZE + 100;
   char out[64];
-  int st = exec_output(argv, out, sizeof(out));
+  int st = 0;
+  int n = exec_output(SELF, argv, out, sizeof(out) - 1, &st);
+  out[n] = '\0';
   if(st != 0)
     fail("exec with arguments in untouched heap pages: exit status %d", st);
   if(strcmp(out, SELF "\n" ECHO_ARGS "\nalpha\n\n") != 0)
@@ -1244,9 +1216,10 @@ fork_injected(int n, int mode)
   return pid < 0 ? INJ_FAILED : succeeded(n);
 }
 
-// The two modes of fork, as operations.
+// Fork as an operation: in the run's mode (cow or sharedpt: sharing), or
+// eagerly.
 static int
-op_fork_cow(int n)
+op_fork_shared(int n)
 {
   return fork_injected(n, share_mode);
 }
@@ -1264,7 +1237,7 @@ t_inject_fork(void)
 {
   char *p = reserve(2 * MEGAPAGE);
   p[2 * MEGAPAGE - 1] = 1;
-  inject("fork (copy-on-write)", op_fork_cow, 0);
+  inject("fork (sharing)", op_fork_shared, 0);
   inject("fork (eager)", op_fork_eager, 0);
 }
 

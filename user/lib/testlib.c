@@ -183,15 +183,39 @@ run_workers(void (*fn)(uint64), int n)
 int
 child_status(void (*fn)(uint64), uint64 arg)
 {
-  int pid = xfork();
-  if(pid == 0){
-    fn(arg);
-    exit(0);
-  }
+  int pid = start_child(fn, arg);
   int st = 12345;
   if(wait(&st) != pid)
     fail("wait did not return the child's pid");
   return st;
+}
+
+// Run exec(path, argv) in a child whose standard output is a pipe, and
+// read up to size bytes of what it prints into out. Returns the number of
+// bytes read; *status gets the child's exit status (98 if exec failed).
+int
+exec_output(const char *path, char **argv, char *out, int size, int *status)
+{
+  int p[2];
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  int pid = xfork();
+  if(pid == 0){
+    close(1);
+    dup(p[1]);
+    close(p[0]);
+    close(p[1]);
+    exec(path, argv);
+    exit(98);
+  }
+  close(p[1]);
+  int n = 0, r;
+  while(n < size && (r = read(p[0], out + n, size - n)) > 0)
+    n += r;
+  close(p[0]);
+  if(wait(status) != pid)
+    fail("wait did not return the exec'd child");
+  return n;
 }
 
 // Run fn(arg) in a child, which the kernel must kill (status -1).
