@@ -122,6 +122,10 @@ QEMUOPTS = -machine virt -bios default -kernel kernel/kernel -m $(MEM) -smp $(CP
 QEMUOPTS += -global virtio-mmio.force-legacy=false
 QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
 QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+# The kernel command line (kernel/boot/bootargs.c), e.g. BOOTARGS="overcommit=on".
+ifneq ($(BOOTARGS),)
+QEMUOPTS += -append "$(BOOTARGS)"
+endif
 
 all: kernel/kernel fs.img
 

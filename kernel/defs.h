@@ -22,9 +22,19 @@ struct machine {
   int    nharts;        // harts present
   uint64 timebase;      // timer ticks per second
   int    sstc;          // harts implement the Sstc extension (stimecmp)
+  char   bootargs[BOOTARGS_MAX];  // the kernel command line, "" if none
 };
 extern struct machine machine;
 void            fdt_parse(uint64 dtb_pa);
+// bootargs.c: the kernel command line's options
+struct kconfig {
+  int overcommit;       // sbrk may promise memory it cannot back now
+  int megapages;        // init's superpages() mode, inherited by all
+  int forkmode;         // the fork mode at boot (forkmode() changes it)
+  int usyscall;         // map the page-table lab's USYSCALL page
+};
+extern struct kconfig kconfig;
+void            bootargs_parse(void);
 // sbi.c: calls into the OpenSBI firmware
 void            sbi_set_timer(uint64 when);
 int             sbi_hart_start(uint64 hartid, uint64 start_pa, uint64 opaque);

@@ -1,6 +1,7 @@
 // Reading the flattened device tree (FDT) that OpenSBI passes in a1.
-// Atlas needs only four facts from it: where RAM is and how big, which
-// harts exist, the timer frequency, and whether the harts have Sstc.
+// Atlas needs only five facts from it: where RAM is and how big, which
+// harts exist, the timer frequency, whether the harts have Sstc, and the
+// kernel command line (/chosen/bootargs, which QEMU's -append sets).
 //
 // An FDT blob is a header, a structure block of big-endian 32-bit tokens
 // (BEGIN_NODE name, PROP len nameoff value, END_NODE, NOP, END), and a
@@ -72,6 +73,7 @@ struct walk_state {
   int in_memory;      // depth of a /memory node, or 0
   int in_cpus;        // depth of /cpus, or 0
   int in_cpu;         // depth of a /cpus/cpu node, or 0
+  int in_chosen;      // depth of /chosen, or 0
   int addr_cells, size_cells;   // of the root node
   int cpu_enabled;    // current cpu node's status is "okay"
   int cpu_sstc;       // current cpu node lists sstc
@@ -95,6 +97,10 @@ fdt_prop(struct walk_state *w, const char *name, const uchar *val, uint32 len)
     w->cpu_enabled = strncmp((const char *)val, "okay", 4) == 0;
   else if(w->in_cpu && strncmp(name, "riscv,isa", 10) == 0)
     w->cpu_sstc = contains((const char *)val, "sstc");
+  else if(w->in_chosen && strncmp(name, "bootargs", 9) == 0)
+    // Copied: the tree lies in RAM that kinit() will hand out.
+    safestrcpy(machine.bootargs, (const char *)val,
+               len < sizeof(machine.bootargs) ? len : sizeof(machine.bootargs));
 }
 
 // Called at the end of a /cpus/cpu@N node: count it if it is usable.
@@ -131,6 +137,8 @@ fdt_parse(uint64 dtb_pa)
         w.in_memory = w.depth;
       else if(w.depth == 2 && node_is(name, "cpus"))
         w.in_cpus = w.depth;
+      else if(w.depth == 2 && node_is(name, "chosen"))
+        w.in_chosen = w.depth;
       else if(w.in_cpus && w.depth == w.in_cpus + 1 && node_is(name, "cpu")){
         w.in_cpu = w.depth;
         w.cpu_enabled = 1;
@@ -145,6 +153,8 @@ fdt_parse(uint64 dtb_pa)
         w.in_memory = 0;
       if(w.in_cpus == w.depth)
         w.in_cpus = 0;
+      if(w.in_chosen == w.depth)
+        w.in_chosen = 0;
       w.depth--;
     } else if(token == FDT_PROP){
       uint32 len = be32(p);

@@ -43,6 +43,10 @@ kmain(uint64 hartid, uint64 dtb)
   printf("\nAtlas: RISC-V Sv39 kernel, %d harts, %d MiB RAM, boot hart %d, timer %s\n",
          machine.nharts, (int)(machine.ram_size >> 20), (int)hartid,
          machine.sstc ? "sstc" : "sbi");
+  if(machine.bootargs[0])
+    printf("Atlas: command line: %s\n", machine.bootargs);
+  bootargs_parse();        // kconfig: the memory policies
+  set_forkmode(kconfig.forkmode);
   kinit();                 // physical page allocator
   kvminit();               // kernel page table
   kvminithart();           // turn on paging

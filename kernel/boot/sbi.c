@@ -3,6 +3,7 @@
 // function id in a6 and arguments in a0..a5; the firmware returns an
 // error code in a0 and a value in a1.
 #include "types.h"
+#include "param.h"
 #include "riscv.h"
 #include "defs.h"
 

@@ -1,6 +1,7 @@
 // Powering the machine off, so QEMU exits by itself: status 0 after a
 // normal halt, non-zero after a panic (which test scripts rely on).
 #include "types.h"
+#include "param.h"
 #include "riscv.h"
 #include "memlayout.h"
 #include "defs.h"

@@ -1,5 +1,6 @@
 // Byte and string helpers for the kernel (there is no libc).
 #include "types.h"
+#include "param.h"
 #include "riscv.h"
 #include "defs.h"
 

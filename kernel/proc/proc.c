@@ -193,7 +193,7 @@ userinit(void)
   if(p == 0)
     panic("userinit: no memory");
   initproc = p;
-  p->superpages = SUPER_ON;  // inherited by every process from here on
+  p->superpages = kconfig.megapages;  // inherited by every process from here on
   safestrcpy(p->name, "init", sizeof(p->name));
   p->state = RUNNABLE;
   release(&p->lock);

@@ -1,9 +1,9 @@
 // System calls about processes, time and memory. Arguments come from the
 // trapframe through argint()/argaddr(); results go back in a0.
 #include "types.h"
+#include "param.h"
 #include "riscv.h"
 #include "defs.h"
-#include "param.h"
 #include "memlayout.h"
 #include "spinlock.h"
 #include "proc.h"
