@@ -51,6 +51,17 @@ def _(m):
 check("boot", "echo", "echo hi", expect=r"^hi$", shared=False)
 
 
+@test("boot", "bootargs", qemu_args=["-append", "megapages=off bogus forkmode=fast"])
+def _(m):
+    """The kernel command line is shown; an unknown option and a bad value
+    each get one warning and change nothing; the system runs."""
+    for pattern in [r"^Atlas: command line: megapages=off bogus forkmode=fast$",
+                    r"^bootargs: ignoring unknown option bogus$",
+                    r"^bootargs: ignoring forkmode=fast: forkmode takes sharedpt\|cow\|eager$"]:
+        match(m.boot_output, expect=pattern, what="the boot messages")
+    m.run("vmtest super-off acct-memstat", expect=r"^ALL TESTS PASSED$")
+
+
 @test("boot", "ls")
 def _(m):
     out = m.run("ls")
@@ -409,11 +420,32 @@ def _(m):
     test_program(m, "vmtest", "-m cow acct", 120)
 
 
+# ---- overcommit: the 2020 lazy lab's sbrk, a boot option -------------------
+
+@test("overcommit", "vmtest", points=5, timeout=240,
+      qemu_args=["-append", "overcommit=on"])
+def _(m):
+    """With overcommit=on, sbrk reserves what memory cannot back and the
+    process that runs out is killed at its fault; the lazy and oom groups
+    still pass."""
+    if "command line: overcommit=on" not in m.boot_output:
+        raise TestFailure("the banner does not show the command line")
+    test_program(m, "vmtest", "overcommit lazy oom", 240, console=[OOM_KILLED])
+
+
 # ---- pgtbl: the features of xv6's page-table lab ----------------------------
 
-@test("pgtbl", "vmtest", points=6, timeout=120)
+@test("pgtbl", "vmtest", points=3, timeout=120)
 def _(m):
-    test_program(m, "vmtest", "pgtbl", 120)
+    """The default layout: no USYSCALL page, the heap reaches the trapframe."""
+    test_program(m, "vmtest", "pgtbl lazy-top", 120)
+
+
+@test("pgtbl", "usyscall", points=3, timeout=120, qemu_args=["-append", "usyscall=on"])
+def _(m):
+    """usyscall=on maps the page-table lab's USYSCALL page; the heap ends
+    below it."""
+    test_program(m, "vmtest", "pgtbl lazy-top", 120)
 
 
 @test("pgtbl", "kpgtbl", points=3)

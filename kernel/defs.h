@@ -103,6 +103,11 @@ void            virtio_disk_intr(void);
 void            kinit(void);
 void*           kalloc(void);
 void*           kalloc_super(void);
+uint64          kalloc_reserve(uint64);
+int             kalloc_reserved(uint64);
+int             kreserved(uint64);
+int             kplenty(uint64);
+uint64          kreservedpages(void);
 int             kpage_put(uint64);
 void            kfree(void *);
 void            kpage_get(uint64);
@@ -168,6 +173,7 @@ void            vm_count(struct proc *, int event);   // enum vm_event, proc.h
 // superpage.c: 2 MiB megapages in user address spaces
 pte_t *         super_slot(pagetable_t, uint64, uint64, uint64);
 int             super_map_zeroed(pte_t *, int);
+int             super_fill(struct proc *, uint64, uint64, uint64, int);
 pte_t *         super_leaf(pagetable_t, uint64);
 int             super_split(pagetable_t, uint64);
 void            super_unmap(pte_t *, int);

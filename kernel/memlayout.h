@@ -18,7 +18,7 @@
 // User virtual memory, from address 0 up:
 //   text, data, bss, a guard page, the user stack, the heap (sbrk)
 //   ...
-//   USYSCALL            per-process facts, read-only (struct usyscall)
+//   USYSCALL            per-process facts, read-only (usyscall=on only)
 //   TRAPFRAME           per-process trapframe (kernel-only)
 //   TRAMPOLINE          trampoline code (kernel-only)
 #ifndef ATLAS_MEMLAYOUT_H
@@ -41,15 +41,18 @@
 
 // RAM: the kernel manages KERNBASE..PHYSTOP (less OpenSBI and the kernel
 // image at the bottom). The kernel learns the real end of RAM from the
-// device tree; programs outside the kernel see the largest size supported.
+// device tree. Programs outside the kernel (xv6 lab tests size their
+// work from PHYSTOP - KERNBASE) see the default machine's RAM, the
+// memory a program can count on.
 #define KERNBASE   0x80000000L
 #define KERNLINK   0x80200000L   // where OpenSBI enters the kernel
 #define MAXPHYSMEM (1L << 30)    // 1 GiB: the most RAM Atlas will use
+#define DEFAULTMEM (128L << 20)  // 128 MiB: `make qemu`'s MEM
 #if defined(ATLAS_KERNEL) && !defined(__ASSEMBLER__)
 extern unsigned long phystop;
 #define PHYSTOP phystop
 #else
-#define PHYSTOP (KERNBASE + MAXPHYSMEM)
+#define PHYSTOP (KERNBASE + DEFAULTMEM)
 #endif
 
 // The trampoline page sits at the highest user address, in both user and
@@ -64,14 +67,22 @@ extern unsigned long phystop;
 // Per-process trapframe, just below the trampoline in the user page table.
 #define TRAPFRAME (TRAMPOLINE - PGSIZE)
 
-// Below the trapframe, a page the process may read but not write, where
-// the kernel leaves facts a program can learn without a system call
-// (ugetpid() in the user library). Filled when the process is created.
+// Below the trapframe, with the boot option usyscall=on (the page-table
+// lab's), a page the process may read but not write, where the kernel
+// leaves facts a program can learn without a system call (ugetpid() in
+// the user library). Filled when the process is created.
 #define USYSCALL (TRAPFRAME - PGSIZE)
 
 // The end of a process's own memory: text, data, stack and heap all lie
-// below; the pages from here up belong to the kernel's bookkeeping.
-#define USERTOP USYSCALL
+// below; the pages from here up belong to the kernel's bookkeeping. The
+// heap reaches the trapframe, as in current xv6, unless the USYSCALL page
+// is mapped (then USERTOP is USYSCALL: the kernel decides at boot).
+#if defined(ATLAS_KERNEL) && !defined(__ASSEMBLER__)
+extern unsigned long usertop;
+#define USERTOP usertop
+#else
+#define USERTOP TRAPFRAME
+#endif
 
 #ifndef __ASSEMBLER__
 struct usyscall {

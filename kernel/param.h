@@ -19,7 +19,6 @@
 #define MAXPATH      128   // maximum file path name
 #define USERSTACK    1     // user stack pages
 #define TICKS_PER_SEC 10   // timer interrupts per second (as on xv6)
-#define OVERCOMMIT_MAX (1L << 30) // bytes sbrk may promise a process beyond what it backs
 #define BOOTARGS_MAX 256          // longest kernel command line kept
 #define PGACCESS_MAX 64           // pages one pgaccess() call may report on
 

@@ -65,7 +65,7 @@ struct trapframe {
 enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
 // Memory-system events counted per process (and system-wide, mm/stats.c).
-enum vm_event { VM_LAZY_FAULT, VM_COW_FAULT, VM_COW_COPY, NVMEVENTS };
+enum vm_event { VM_LAZY_FAULT, VM_COW_FAULT, VM_COW_COPY, VM_PROMOTION, NVMEVENTS };
 
 // Per-process state.
 struct proc {
@@ -85,7 +85,6 @@ struct proc {
   uint64 kstack;               // Virtual address of kernel stack
   uint64 sz;                   // Size of process memory (bytes)
   uint64 heap_start;           // First byte of the heap (end of the stack)
-  uint64 overcommit;           // heap bytes sbrk promised without backing
   pagetable_t pagetable;       // User page table
   struct trapframe *trapframe; // data page for trampoline.S
   struct usyscall *usyscall;   // the read-only page mapped at USYSCALL

@@ -32,6 +32,12 @@ struct memstat {
                           // by several table entries (a shared table's
                           // entries count once, however many share it)
   uint64 pt_pages;        // page-table pages in use now
+  uint64 reserved_pages;  // of the free pages, those set aside in 2 MiB
+                          // reservations for lazily filled heaps
+  uint64 promotions;      // reserved regions promoted to megapages, since boot
+  // the policies chosen at boot (kernel/boot/bootargs.c)
+  uint64 heap_top;        // the heap may grow up to here (USERTOP)
+  uint64 overcommit;      // 1: sbrk reserves what it cannot back now
   // the process
   uint64 p_size;          // its size in bytes (sbrk(0))
   uint64 p_resident;      // user pages actually mapped
@@ -39,6 +45,7 @@ struct memstat {
   uint64 p_lazy_faults;
   uint64 p_cow_faults;
   uint64 p_cow_copies;
+  uint64 p_promotions;
   uint64 p_fork_copy_ns;  // time its forks spent copying or sharing memory
 };
 

@@ -1997,9 +1997,9 @@ t_execelf(void)
 static void
 shrink_into_text(uint64 unused)
 {
-  uint64 cur = (uint64)sbrk(0);
-  char *r = sbrk(-(int)(cur - PGSIZE));
-  exit(r == (char*)-1 ? 0 : 2);
+  char *cur = sbrk(0);
+  char *r = sbrk(-(int)((uint64)cur - PGSIZE));
+  exit(r == cur && sbrk(0) == cur ? 0 : 2);
 }
 
 static void
@@ -2032,14 +2032,15 @@ t_sbrk(void)
   if(a[0] != 1 || a[PGSIZE - 1] != 1)
     fail("memory below the shrunk part changed");
 
-  // Shrinking below zero or into the program fails and changes nothing.
+  // Shrinking by more than the heap (below zero, or into the program)
+  // changes nothing and returns the old break, as xv6's sbrk does.
   char *brk = sbrk(0);
-  if(sbrk(-(int)(uint64)brk - PGSIZE) != (char*)-1)
-    fail("shrinking the break below 0 did not return -1");
-  if(sbrk((int)0x80000000) != (char*)-1)
-    fail("sbrk(INT_MIN) did not return -1");
+  if(sbrk(-(int)(uint64)brk - PGSIZE) != brk)
+    fail("shrinking the break below 0 did not return the old break");
+  if(sbrk((int)0x80000000) != brk)
+    fail("sbrk(INT_MIN) did not return the old break");
   if(sbrk(0) != brk)
-    fail("failed sbrk calls moved the break");
+    fail("too-large shrinks moved the break");
   int st = child_status(shrink_into_text, 0);
   if(st != 0)
     fail("shrinking the heap into the program's text gave status %d", st);

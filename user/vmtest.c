@@ -64,6 +64,24 @@ get_memstat(struct memstat *st)
     fail("memstat failed");
 }
 
+// Did the kernel boot with overcommit=on (sbrk reserves what it cannot
+// back), and with the USYSCALL page (usyscall=on: the heap ends below it)?
+static int
+overcommit_on(void)
+{
+  struct memstat st;
+  get_memstat(&st);
+  return st.overcommit != 0;
+}
+
+static int
+usyscall_on(void)
+{
+  struct memstat st;
+  get_memstat(&st);
+  return st.heap_top == USYSCALL;
+}
+
 // Grow the heap by npages pages, allocated now; return the first.
 static char *
 grow(int npages)
@@ -690,19 +708,29 @@ touch_zero(volatile char *p, char v)
     fail("byte %p does not keep its value", p);
 }
 
-// "sbrk a page until it fails", the way xv6's usertests count free
-// memory, must end: sbrk backs what it can and then overcommits, but only
-// up to 1 GiB of promises. It counts at least the free pages, and
-// shrinking back by the whole amount (an int) works.
+// "sbrk a page until it fails", the way xv6's usertests and sysinfotest
+// count free memory: each sbrk allocates now or fails, so the loop ends
+// with every page in use (sysinfo says no memory is free), having
+// counted the free pages less the page-table pages it needed; shrinking
+// back by the whole amount (an int) works. (With overcommit=on sbrk
+// reserves instead and the loop would run to the top of the address
+// space: the test is for the default policy.)
 static void
 t_lazy_sbrkall(void)
 {
+  if(overcommit_on()){
+    printf("lazy-sbrkall: not run: sbrk overcommits (boot option overcommit=on)\n");
+    return;
+  }
   int k = kpages();
   char *start = sbrk(0);
   int n = 0;
   while(sbrk(PGSIZE) != SBRK_ERROR)
     n++;
-  if(n < k - 64 || n > k + (1 << 30) / PGSIZE)
+  struct sysinfo si;
+  if(sysinfo(&si) != 0 || si.freemem != 0)
+    fail("sbrk(4096) failed with %d bytes free", (int)si.freemem);
+  if(n > k || n < k - k / 256)
     fail("sbrk(4096) succeeded %d times with %d pages free", n, k);
   if(sbrk(-(int)(sbrk(0) - start)) == SBRK_ERROR || sbrk(0) != start)
     fail("could not shrink the heap back by %d pages", n);
@@ -710,19 +738,44 @@ t_lazy_sbrkall(void)
     fail("sbrk fails after shrinking back");
 }
 
-// sbrk(1 GiB) on a smaller machine reserves the range; touching one byte
-// in every 64 MiB fills only those pages; shrinking gives them back.
+// sbrk(1 GiB) on a smaller machine: by default it fails and changes
+// nothing, quickly; with overcommit=on it reserves the range.
+static void
+t_lazy_sbrkfail(void)
+{
+  enum { GIB = 1 << 30 };
+  struct memstat a, b;
+  get_memstat(&a);
+  if(a.total_pages * PGSIZE >= GIB){
+    printf("lazy-sbrkfail: not run: the machine has 1 GiB\n");
+    return;
+  }
+  char *brk = sbrk(0);
+  char *p = sbrk(GIB);
+  get_memstat(&b);
+  if(a.overcommit && p != brk)
+    fail("with overcommit=on, sbrk(1 GiB) returned %p, not the break %p", p, brk);
+  if(!a.overcommit && (p != SBRK_ERROR || sbrk(0) != brk))
+    fail("sbrk(1 GiB) on %d pages returned %p and moved the break to %p",
+         (int)a.total_pages, p, sbrk(0));
+  if(b.free_pages + 2 < a.free_pages)
+    fail("sbrk(1 GiB) left %d pages in use", (int)(a.free_pages - b.free_pages));
+  release_heap(brk);
+}
+
+// sbrklazy(1 GiB) on a smaller machine reserves the range; touching one
+// byte in every 64 MiB fills only those pages; shrinking gives them back.
 static void
 t_lazy_huge(void)
 {
   enum { GIB = 1 << 30, STEP = 64 * MIB, TOUCHES = GIB / STEP + 1 };
   struct memstat a, b, c;
   get_memstat(&a);
-  char *p = sbrk(GIB);
+  char *p = sbrklazy(GIB);
   if(p == SBRK_ERROR)
-    fail("sbrk(1 GiB) failed with %d pages in the machine", (int)a.total_pages);
+    fail("sbrklazy(1 GiB) failed with %d pages in the machine", (int)a.total_pages);
   if(a.free_pages - kpages() > 2)
-    fail("sbrk(1 GiB) took %d pages at once", (int)(a.free_pages - kpages()));
+    fail("sbrklazy(1 GiB) took %d pages at once", (int)(a.free_pages - kpages()));
   for(int off = 0; off < GIB; off += STEP)
     touch_zero(p + off + off / STEP * 97 % PGSIZE, 'h');
   touch_zero(p + GIB - 1, 'e');
@@ -737,6 +790,35 @@ t_lazy_huge(void)
   if(c.free_pages + (c.p_pt_pages - a.p_pt_pages) != a.free_pages)
     fail("after shrinking, %d pages free and %d more page-table pages; %d were free",
          (int)c.free_pages, (int)(c.p_pt_pages - a.p_pt_pages), (int)a.free_pages);
+}
+
+// One page in 64 of a 1 GiB lazy heap, as xv6's lazy tests touch it: the
+// first touch in each 2 MiB region sets a 2 MiB block aside for it, but
+// the heap costs only the pages it touches, so on a 128 MiB machine the
+// allocator must break reservations to go on. Every page keeps its value;
+// the reservations left end when the heap is given back.
+static void
+t_lazy_sparse(void)
+{
+  enum { GIB = 1 << 30, STEP = 64 * PGSIZE, TOUCHES = GIB / STEP };
+  struct memstat a, b, c;
+  get_memstat(&a);
+  char *p = reserve(GIB);
+  for(uint64 off = PGSIZE; off < GIB; off += STEP)
+    *(char **)(p + off) = p + off;
+  for(uint64 off = PGSIZE; off < GIB; off += STEP)
+    if(*(char **)(p + off) != p + off)
+      fail("page %p lost its value", p + off);
+  get_memstat(&b);
+  if(b.p_resident - a.p_resident != TOUCHES)
+    fail("%d touches left %d pages resident", TOUCHES, (int)(b.p_resident - a.p_resident));
+  if(b.reserved_pages > b.free_pages)
+    fail("%d pages reserved but only %d free", (int)b.reserved_pages, (int)b.free_pages);
+  release_heap(p);
+  get_memstat(&c);
+  if(c.reserved_pages > a.reserved_pages)
+    fail("%d pages still reserved after the heap went (%d before)",
+         (int)c.reserved_pages, (int)a.reserved_pages);
 }
 
 // sbrklazy costs nothing until a page is touched; every page reads as
@@ -806,23 +888,29 @@ t_lazy_shrink(void)
     check_bytes(shrink_region + i * PGSIZE, 8, 0, "heap grown again");
 }
 
-// The heap reserved right up to the trapframe, 1 GiB at a time: growth
-// past it fails; the last page works, and a child shares it; a fork and
-// an exit with such a heap are no trouble.
+// The heap reserved right up to the top (the trapframe, as in current
+// xv6, or the USYSCALL page below it with usyscall=on), 1 GiB at a time:
+// growth past it fails; the last page works, and a child shares it; a
+// fork and an exit with such a heap are no trouble.
 static void
 t_lazy_top(void)
 {
+  struct memstat st;
+  get_memstat(&st);
+  uint64 top = usyscall_on() ? USYSCALL : TRAPFRAME;
+  if(st.heap_top != top)
+    fail("memstat says the heap ends at %p, not %p", (void *)st.heap_top, (void *)top);
   char *start = sbrk(0);
   while(sbrklazy(1 << 30) != SBRK_ERROR)
     ;
   uint64 brk = (uint64)sbrk(0);
-  if(brk > USERTOP || USERTOP - brk >= (1 << 30))
-    fail("the heap stopped growing at %p; USERTOP is %p", (void *)brk, (void *)USERTOP);
-  if(sbrklazy(USERTOP - brk + 1) != SBRK_ERROR || sbrk(0) != (char *)brk)
-    fail("growing the heap past USERTOP did not fail");
-  if(sbrklazy(USERTOP - brk) == SBRK_ERROR)
-    fail("growing the heap up to USERTOP failed");
-  char *last = (char *)USERTOP - 1;
+  if(brk > top || top - brk >= (1 << 30))
+    fail("the heap stopped growing at %p; the top is %p", (void *)brk, (void *)top);
+  if(sbrklazy(top - brk + 1) != SBRK_ERROR || sbrk(0) != (char *)brk)
+    fail("growing the heap past the top did not fail");
+  if(sbrklazy(top - brk) == SBRK_ERROR)
+    fail("growing the heap up to the top failed");
+  char *last = (char *)top - 1;
   touch_zero(last, 't');
   if(xfork() == 0){
     if(*last != 't')
@@ -1101,7 +1189,6 @@ enum {
 // What inject() accepts besides INJ_FAILED on the way to INJ_DONE.
 enum {
   MAY_BE_KILLED = 1, // the failure kills W (a page fault found no page)
-  HAS_FALLBACK = 2,  // the operation may succeed without the page
 };
 
 static int (*inject_op)(int n);
@@ -1145,8 +1232,7 @@ inject_verdict(const char *what, int n, int st, int flags)
     fail("%s: allocated no page at all", what);
   if(st == INJ_DONE)
     return 1;
-  if(st == INJ_FAILED || (st == -1 && (flags & MAY_BE_KILLED)) ||
-     (st == INJ_HIT && (flags & HAS_FALLBACK)))
+  if(st == INJ_FAILED || (st == -1 && (flags & MAY_BE_KILLED)))
     return 0;
   if(st == -1)
     fail("%s: killed with allocation %d failing", what, n);
@@ -1270,8 +1356,9 @@ t_inject_exec(void)
 }
 
 // sbrk's eager growth across a 2 MiB boundary (so that page-table pages
-// are needed too). It falls back to reserving what it could not allocate:
-// the new memory must read as zero either way.
+// are needed too). With an allocation failing it fails and changes
+// nothing, as xv6's sbrk does; when it succeeds the new memory reads as
+// zero.
 static int
 op_sbrk(int n)
 {
@@ -1283,9 +1370,9 @@ op_sbrk(int n)
   char *p = sbrk(N * PGSIZE);
   int r = p == SBRK_ERROR ? INJ_FAILED : succeeded(n);
   kfail(0);
-  if(r == INJ_FAILED)
-    fail("sbrk failed instead of reserving the memory");
-  for(int i = 0; i < N; i++)
+  if(r == INJ_FAILED && (uint64)sbrk(0) != to)
+    fail("a failed sbrk moved the break from %p to %p", (void *)to, sbrk(0));
+  for(int i = 0; r != INJ_FAILED && i < N; i++)
     if(p[i * PGSIZE] != 0)
       fail("page %d of an sbrk with allocation %d failing is not zero", i, n);
   return r;
@@ -1294,7 +1381,7 @@ op_sbrk(int n)
 static void
 t_inject_sbrk(void)
 {
-  inject("sbrk", op_sbrk, HAS_FALLBACK);
+  inject("sbrk", op_sbrk, 0);
 }
 
 static int *cow_fds;   // a page W shares copy-on-write with its parent
@@ -1598,9 +1685,26 @@ store_usyscall(uint64 unused)
   ((volatile struct usyscall *)USYSCALL)->pid = 1;
 }
 
+// A load from the USYSCALL page's address, which must kill the child
+// when the page is not mapped (the default).
+static void
+load_usyscall(uint64 unused)
+{
+  sink = *(volatile char *)USYSCALL;
+}
+
+// With usyscall=on, ugetpid() reads the pid from the USYSCALL page in
+// every process and a store there kills; by default the page is not
+// there (the heap may grow over its address, as current xv6 expects).
 static void
 t_pgtbl_ugetpid(void)
 {
+  if(!usyscall_on()){
+    if(pgpte((void *)USYSCALL) != 0)
+      fail("the USYSCALL page is mapped without usyscall=on");
+    expect_killed(load_usyscall, 0, "a load from the absent USYSCALL page");
+    return;
+  }
   if(ugetpid() != getpid())
     fail("ugetpid() %d, getpid() %d", ugetpid(), getpid());
   for(int i = 0; i < 30; i++)
@@ -1641,7 +1745,10 @@ t_pgtbl_pgpte(void)
   expect_pte((void *)t_pgtbl_pgpte, PTE_V | PTE_R | PTE_X | PTE_U, PTE_W, "text");
   expect_pte((void *)TRAMPOLINE, PTE_V | PTE_R | PTE_X, PTE_U | PTE_W, "TRAMPOLINE");
   expect_pte((void *)TRAPFRAME, PTE_V | PTE_R | PTE_W, PTE_U | PTE_X, "TRAPFRAME");
-  expect_pte((void *)USYSCALL, PTE_V | PTE_R | PTE_U, PTE_W | PTE_X, "USYSCALL");
+  if(usyscall_on())
+    expect_pte((void *)USYSCALL, PTE_V | PTE_R | PTE_U, PTE_W | PTE_X, "USYSCALL");
+  else
+    expect_no_pte((void *)USYSCALL, "USYSCALL");
   expect_no_pte(heap + 64 * PGSIZE, "past the heap");
   expect_no_pte((void *)MAXVA, "MAXVA");
   expect_no_pte((void *)-1L, "-1");
@@ -1754,23 +1861,77 @@ t_super_sbrk(void)
     fail("the shrunk heap is still mapped");
 }
 
+// A lazy heap's 2 MiB region fills from a reservation: the first touch
+// maps only its own page, taken from a 2 MiB block at the same offset,
+// and sets the rest of the block aside; each later touch takes its page
+// from the block; the last one promotes the region to a megapage in
+// place, with no copy: same frames, same contents.
 static void
 t_super_lazy(void)
 {
-  struct memstat a, b;
+  enum { PAGES = SUPERPGSIZE / PGSIZE };
+  struct memstat a, b, c;
   superpages(SUPER_ON);
   char *p = aligned_heap(4 * MIB, 1);
-  if(pgpte(p) != 0 || pgpte(p + 2 * MIB) != 0)
+  char *r = p + 2 * MIB;
+  if(pgpte(p) != 0 || pgpte(r) != 0)
     fail("sbrklazy mapped pages before any touch");
   get_memstat(&a);
-  sink = p[2 * MIB + 12345];
+  r[5 * PGSIZE + 123] = 5;
   get_memstat(&b);
-  if(!is_mega(p + 2 * MIB) || pgpte(p) != 0)
-    fail("a touch did not fill exactly its 2 MiB with a megapage");
-  if(b.p_lazy_faults - a.p_lazy_faults != 1)
-    fail("one touch made %d lazy faults", (int)(b.p_lazy_faults - a.p_lazy_faults));
-  check_bytes(p + 2 * MIB, 2 * MIB, 0, "a lazily filled megapage");
+  uint64 block = PTE2PA(pgpte(r + 5 * PGSIZE)) - 5 * PGSIZE;
+  if(block % SUPERPGSIZE != 0)
+    fail("the first touch's page %p is not at its offset in a 2 MiB block",
+         (void *)PTE2PA(pgpte(r + 5 * PGSIZE)));
+  if(pgpte(r) != 0 || pgpte(p) != 0 || is_mega(r))
+    fail("one touch mapped more than its page");
+  if(b.reserved_pages - a.reserved_pages != PAGES - 1)
+    fail("the first touch set %d pages aside, not %d",
+         (int)(b.reserved_pages - a.reserved_pages), PAGES - 1);
+  for(int i = 0; i < PAGES; i++){
+    if(i != 5)
+      r[i * PGSIZE] = i;
+    if(i < PAGES - 1 && PTE2PA(pgpte(r + i * PGSIZE)) != block + i * PGSIZE)
+      fail("touch %d took a page from outside the reservation", i);
+  }
+  get_memstat(&c);
+  if(!is_mega(r) || PTE2PA(pgpte(r)) != block)
+    fail("the full region is not a megapage of its reserved block");
+  if(c.p_promotions - a.p_promotions != 1 || c.promotions - a.promotions < 1)
+    fail("promotions counted: %d by the process", (int)(c.p_promotions - a.p_promotions));
+  if(c.p_lazy_faults - a.p_lazy_faults != PAGES)
+    fail("%d touches made %d lazy faults", PAGES, (int)(c.p_lazy_faults - a.p_lazy_faults));
+  if(c.reserved_pages != a.reserved_pages)
+    fail("%d pages still reserved, %d before", (int)c.reserved_pages, (int)a.reserved_pages);
+  if(r[5 * PGSIZE + 123] != 5 || r[5 * PGSIZE] != 0)
+    fail("promotion changed the page touched first");
+  for(int i = 0; i < PAGES; i++)
+    if(i != 5 && r[i * PGSIZE] != (char)i)
+      fail("page %d lost its value in the promotion", i);
+  if(pgpte(p) != 0)
+    fail("the untouched region got pages");
   sbrk(-4 * MIB);
+}
+
+// A reservation whose pages are all given back (the heap shrinks) turns
+// back into a free 2 MiB block: nothing stays set aside.
+static void
+t_super_unreserve(void)
+{
+  struct memstat a, b, c;
+  superpages(SUPER_ON);
+  get_memstat(&a);
+  char *p = aligned_heap(2 * MIB, 1);
+  for(int i = 0; i < 7; i++)
+    p[i * 3 * PGSIZE] = 1;
+  get_memstat(&b);
+  if(b.reserved_pages - a.reserved_pages != SUPERPGSIZE / PGSIZE - 7)
+    fail("7 touches left %d pages reserved", (int)(b.reserved_pages - a.reserved_pages));
+  sbrk(-2 * MIB);
+  get_memstat(&c);
+  if(c.reserved_pages != a.reserved_pages)
+    fail("%d pages still reserved after the shrink, %d before",
+         (int)c.reserved_pages, (int)a.reserved_pages);
 }
 
 // The child of t_super_fork: sees the parent's megapages shared, then
@@ -1885,6 +2046,38 @@ t_super_off(void)
   if(superpages(SUPER_QUERY) != SUPER_OFF || superpages(7) != -1)
     fail("superpages() does not report or check its mode");
   sbrk(-4 * MIB);
+}
+
+// ---- overcommit: the 2020 lazy lab's sbrk (boot option overcommit=on) ----------
+
+// Grow the heap 16 MiB at a time, touching the first page of each, the
+// way xv6's lazytests "out of memory" mallocs: sbrk keeps reserving, so
+// the process ends killed at a fault, never with sbrk failing.
+static void
+grow_until_killed(uint64 unused)
+{
+  for(;;){
+    char *p = sbrk(16 * MIB);
+    if(p == SBRK_ERROR)
+      exit(3);
+    *(char **)p = p;
+  }
+}
+
+// With overcommit=on the heap outgrows memory and the process that runs
+// out is killed at its fault, with one line; everything comes back.
+static void
+t_oc_oom(void)
+{
+  if(!overcommit_on()){
+    printf("oc-oom: not run: needs the boot option overcommit=on\n");
+    return;
+  }
+  int st = child_status(grow_until_killed, 0);
+  if(st == 3)
+    fail("sbrk failed before memory ran out");
+  if(st != -1)
+    fail("the process that ran out of memory exited with %d, not killed", st);
 }
 
 // ---- sharedpt: fork that shares the page tables themselves -----------------
@@ -2164,11 +2357,13 @@ static struct test tests[] = {
   { "cow-isolation", t_cow_isolation, "cow", "a child's stores leave the parent's memory alone" },
   { "cow-stats", t_cow_stats, "cow", "cow fault and copy counters; the last holder copies nothing" },
   { "cow-harts", t_cow_harts, "cow", "processes on several harts break sharing at once" },
-  { "lazy-huge", t_lazy_huge, "lazy", "sbrk(1 GiB), sparse touches, shrink frees all" },
-  { "lazy-sbrkall", t_lazy_sbrkall, "lazy", "sbrk a page until it fails: it ends" },
+  { "lazy-huge", t_lazy_huge, "lazy", "sbrklazy(1 GiB), sparse touches, shrink frees all" },
+  { "lazy-sparse", t_lazy_sparse, "lazy", "one page in 64 of a 1 GiB lazy heap, on any RAM size" },
+  { "lazy-sbrkall", t_lazy_sbrkall, "lazy", "sbrk a page until it fails: no memory is left free" },
+  { "lazy-sbrkfail", t_lazy_sbrkfail, "lazy", "sbrk(1 GiB) on less RAM fails, changing nothing" },
   { "lazy-zero", t_lazy_zero, "lazy", "sbrklazy costs nothing until touched; reads zero" },
   { "lazy-shrink", t_lazy_shrink, "lazy", "touching a shrunk heap kills the child only" },
-  { "lazy-top", t_lazy_top, "lazy", "a heap reserved up to USERTOP, below the top pages" },
+  { "lazy-top", t_lazy_top, "lazy", "a heap reserved up to the trapframe (or USYSCALL)" },
   { "lazy-copy", t_lazy_copy, "lazy", "the kernel's copies fill untouched heap pages" },
   { "lazy-exec", t_lazy_exec, "lazy", "exec with arguments in untouched heap pages" },
   { "lazy-badfault", t_lazy_badfault, "lazy", "faults outside the heap kill the child only" },
@@ -2185,9 +2380,10 @@ static struct test tests[] = {
   { "acct-pt", t_acct_pt, "acct", "page-table pages follow processes and touches" },
   { "acct-shared", t_acct_shared, "acct", "shared pages follow a copy-on-write fork" },
   { "acct-memstat", t_acct_memstat, "acct", "memstat's numbers agree; bad buffers" },
-  { "pgtbl-ugetpid", t_pgtbl_ugetpid, "pgtbl", "ugetpid() reads the USYSCALL page, in every child" },
+  { "pgtbl-ugetpid", t_pgtbl_ugetpid, "pgtbl", "ugetpid() and the USYSCALL page (usyscall=on)" },
   { "pgtbl-pgpte", t_pgtbl_pgpte, "pgtbl", "pgpte on heap, text, lazy, top pages and unmapped" },
   { "pgtbl-pgaccess", t_pgtbl_pgaccess, "pgtbl", "pgaccess reports and clears accessed bits" },
+  { "oc-oom", t_oc_oom, "overcommit", "overcommit=on: sbrk reserves until a fault finds no page" },
   { "spt-gens", t_spt_gens, "sharedpt", "three generations share tables; each sees its own stores" },
   { "spt-shrink", t_spt_shrink, "sharedpt", "the parent shrinks shared tables away under a child" },
   { "spt-last", t_spt_last, "sharedpt", "the last sharer stores without copying" },
@@ -2195,7 +2391,8 @@ static struct test tests[] = {
   { "spt-inject", t_spt_inject, "sharedpt", "allocation failures while unsharing kill only the child" },
   { "spt-ptpages", t_spt_ptpages, "sharedpt", "16 children of 32 MiB: at most a fifth of cow's table pages" },
   { "super-sbrk", t_super_sbrk, "super", "an 8 MiB sbrk is four megapages, zeroed" },
-  { "super-lazy", t_super_lazy, "super", "a lazy fault fills its 2 MiB with one megapage" },
+  { "super-lazy", t_super_lazy, "super", "lazy faults fill a 2 MiB reservation, then promote it" },
+  { "super-unreserve", t_super_unreserve, "super", "a shrunk reservation frees its 2 MiB block" },
   { "super-fork", t_super_fork, "super", "SUPER_COW: fork shares megapages; stores split the child's" },
   { "super-forkcopy", t_super_forkcopy, "super", "SUPER_ON: every fork mode copies megapages whole" },
   { "super-shrink", t_super_shrink, "super", "a shrink that cuts a megapage splits it" },

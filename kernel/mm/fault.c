@@ -21,26 +21,25 @@
 #include "vm.h"
 #include "mm/pte.h"
 
-// Map a zeroed page at va, inside p's lazily reserved heap: a whole
-// megapage if p may use them, the 2 MiB around va lie in the heap with
-// nothing mapped yet, and a 2 MiB block is free; else a 4 KiB page.
+// Map a zeroed page at va, inside p's lazily reserved heap: from the
+// 2 MiB reservation for its region if p may use megapages
+// (mm/superpage.c), else (or when there is none) an ordinary page.
 static enum fault_result
 lazy_fill(struct proc *p, uint64 va)
 {
-  pte_t *pde;
-  if(p->superpages != SUPER_OFF && (pde = super_slot(p->pagetable, va, p->heap_start, p->sz)) &&
-     super_map_zeroed(pde, PTE_R | PTE_W | PTE_U) == 0){
-    vm_count(p, VM_LAZY_FAULT);
-    return FAULT_OK;
-  }
-  char *mem = kalloc();
-  if(mem == 0)
+  int perm = PTE_R | PTE_W | PTE_U;
+  int filled = p->superpages == SUPER_OFF ? 0 : super_fill(p, va, p->heap_start, p->sz, perm);
+  if(filled < 0)
     return FAULT_OOM;
-  memset(mem, 0, PGSIZE);
-  if(mappages(p->pagetable, PGROUNDDOWN(va), PGSIZE, (uint64)mem,
-              PTE_R | PTE_W | PTE_U) != 0){
-    kfree(mem);
-    return FAULT_OOM;          // no page for the page table
+  if(filled == 0){
+    char *mem = kalloc();
+    if(mem == 0)
+      return FAULT_OOM;
+    memset(mem, 0, PGSIZE);
+    if(mappages(p->pagetable, PGROUNDDOWN(va), PGSIZE, (uint64)mem, perm) != 0){
+      kfree(mem);
+      return FAULT_OOM;        // no page for the page table
+    }
   }
   vm_count(p, VM_LAZY_FAULT);
   return FAULT_OK;

@@ -1,23 +1,41 @@
-// The physical page allocator: a free list of 4 KiB pages covering all
-// RAM from the end of the kernel image to PHYSTOP, and a reference count
-// for every page frame. kalloc_super() takes a 2 MiB block (512 aligned
-// frames that happen to be free together) off the same list, so no pool
-// is set aside for superpages that 4 KiB allocations could not use.
+// The physical page allocator: every 4 KiB frame of RAM from the end of
+// the kernel image to PHYSTOP, a reference count for each, and 2 MiB
+// blocks (512 aligned frames) for megapages and reservations.
 //
 // kalloc() hands out a page with one reference; kpage_get() adds one
 // (a page mapped by two processes after a copy-on-write fork has two);
-// kfree() drops one, and the page goes back on the free list when the
-// last reference is dropped. A count of zero means "on the free list".
+// kfree() drops one, and the page is free again when the last reference
+// is dropped. A count of zero means "not in use".
 //
-// Invariants:
-//  - onlist[f] says whether frame f is on the free list, and changes
-//    only under kmem.lock; a frame on the list has refs[f] == 0 (a frame
-//    whose count just fell to zero is on its way there). Other count
-//    changes are atomic, so counting is safe on all harts at once;
-//  - the free list is doubly linked, so kalloc_super() can take any
-//    frame off it;
-//  - nfree is the length of the free list, nshared the number of frames
-//    whose count is above one.
+// Free frames are kept so that a 2 MiB block costs the same to find
+// whatever the size of RAM:
+//  - a block whose 512 frames are all free is "whole" and sits on the
+//    whole-block list; its frames are on no other list;
+//  - every other free frame is on the page list.
+// kalloc() takes from the page list first and breaks up a whole block
+// only when that list is empty, so that 4 KiB allocations do not nibble
+// at every block; kalloc_super() takes a whole block. A kfree() that
+// makes a block whole moves its frames off the page list (512 steps, once
+// per block).
+//
+// A reservation (after Navarro et al., OSDI 2002) is a whole block set
+// aside for one 2 MiB region of a heap when its first page is touched
+// (mm/superpage.c): the region's pages then come from the block, in order,
+// one fault at a time, so that once all of them are touched the region
+// can become a megapage without copying. A reserved frame is not in use
+// but not on a free list either; it still counts as free memory, because
+// when the lists are empty kalloc() breaks the reservation used least
+// recently and frees its unused frames. A reservation whose pages are all
+// freed again (the heap shrank, the process exited) turns back into a
+// whole block; one whose frames are all handed out ends.
+//
+// Invariants, all under kmem.lock except the atomic count changes:
+//  - state[f] says whether frame f is free, reserved or in use; a frame
+//    that is free or reserved has refs[f] == 0;
+//  - a block is whole, reserved or mixed (anything else), and is on the
+//    whole list, on the reservation list, or on neither, accordingly;
+//  - nfree counts free frames, nreserved reserved ones, nshared the
+//    frames whose count is above one.
 // Freed pages are filled with junk so that code using a page after
 // freeing it fails loudly; double, misaligned and out-of-range frees
 // panic.
@@ -33,31 +51,53 @@ extern char end[];          // first address after the kernel (linker)
 uint64 phystop;             // end of the RAM the kernel uses
 
 #define JUNK_BYTE 0x05      // fills freed pages
+#define BLOCK_FRAMES (SUPERPGSIZE / PGSIZE)
+#define MAXBLOCKS (MAXPHYSMEM / SUPERPGSIZE)
+#define NOBLOCK 0xffff      // end of a block list
 
-struct run {                // a free page, linked through its own memory
+// Whether memory is plentiful: the share of all pages (1/PLENTY_SHARE)
+// that must stay free. Fork copies megapages whole only above it.
+#define PLENTY_SHARE 2
+
+enum frame_state { FRAME_FREE, FRAME_RESERVED, FRAME_USED };
+enum block_kind { BLOCK_MIXED, BLOCK_WHOLE, BLOCK_RESERVED };
+
+struct run {                // a free page on the page list, in its own memory
   struct run *next;
   struct run *prev;
 };
 
+struct blocklist {          // a list of blocks, linked by block number
+  uint16 head, tail;
+};
+
+struct block {
+  uint16 nfree;             // its frames on the page list
+  uint16 nreserved;         // its frames set aside, if a reservation
+  uint8 kind;               // enum block_kind
+  uint16 next, prev;        // on the whole or the reservation list
+};
+
 static struct {
   struct spinlock lock;
-  struct run *freelist;
+  struct run *pages;        // free frames of mixed blocks
+  struct blocklist whole;   // blocks with every frame free
+  struct blocklist reserved; // reservations, least recently used first
   uint64 nfree;
+  uint64 nreserved;
   uint64 ntotal;
 } kmem;
 
 static uint32 *refs;          // references to each frame, from KERNBASE on
-static uint8 *onlist;         // 1 while the frame is on the free list
-static uint64 super_next;     // where kalloc_super's search starts
+static uint8 *state;          // enum frame_state of each frame
+static struct block blocks[MAXBLOCKS];
 static uint64 first_page;     // lowest page the allocator hands out
 static uint64 nshared;        // frames with more than one reference
 
-// Frame number of pa, counted from the start of RAM.
-static uint64
-frame_of(uint64 pa)
-{
-  return (pa - KERNBASE) / PGSIZE;
-}
+// Frame number of pa, counted from the start of RAM, and its block.
+static uint64 frame_of(uint64 pa) { return (pa - KERNBASE) / PGSIZE; }
+static uint64 block_of(uint64 pa) { return frame_of(pa) / BLOCK_FRAMES; }
+static uint64 block_pa(uint64 b)  { return KERNBASE + b * SUPERPGSIZE; }
 
 // Panic unless pa is a page the allocator manages.
 static void
@@ -69,34 +109,89 @@ check_page(uint64 pa, char *who)
   }
 }
 
-// Put page pa on the free list. Caller holds kmem.lock.
+// Does block b lie wholly in the RAM the allocator manages?
+static int
+block_complete(uint64 b)
+{
+  return block_pa(b) >= first_page && block_pa(b) + SUPERPGSIZE <= phystop;
+}
+
+// Append block b to list l.
 static void
-freelist_push(uint64 pa)
+blocklist_append(struct blocklist *l, uint64 b)
+{
+  blocks[b].next = NOBLOCK;
+  blocks[b].prev = l->tail;
+  if(l->tail != NOBLOCK)
+    blocks[l->tail].next = b;
+  else
+    l->head = b;
+  l->tail = b;
+}
+
+// Take block b off list l.
+static void
+blocklist_remove(struct blocklist *l, uint64 b)
+{
+  struct block *k = &blocks[b];
+  if(k->prev != NOBLOCK)
+    blocks[k->prev].next = k->next;
+  else
+    l->head = k->next;
+  if(k->next != NOBLOCK)
+    blocks[k->next].prev = k->prev;
+  else
+    l->tail = k->prev;
+}
+
+// Put free frame pa on the page list.
+static void
+pages_push(uint64 pa)
 {
   struct run *r = (struct run *)pa;
-  r->next = kmem.freelist;
+  r->next = kmem.pages;
   r->prev = 0;
   if(r->next)
     r->next->prev = r;
-  kmem.freelist = r;
-  onlist[frame_of(pa)] = 1;
-  kmem.nfree++;
+  kmem.pages = r;
+  blocks[block_of(pa)].nfree++;
 }
 
-// Take page r off the free list, wherever it is, with one reference.
-// Caller holds kmem.lock.
+// Take free frame r off the page list, wherever it is.
 static void
-freelist_take(struct run *r)
+pages_take(struct run *r)
 {
   if(r->prev)
     r->prev->next = r->next;
   else
-    kmem.freelist = r->next;
+    kmem.pages = r->next;
   if(r->next)
     r->next->prev = r->prev;
-  onlist[frame_of((uint64)r)] = 0;
-  refs[frame_of((uint64)r)] = 1;
-  kmem.nfree--;
+  blocks[block_of((uint64)r)].nfree--;
+}
+
+// Block b's frames are all free now: move them off the page list and
+// the block onto the whole list.
+static void
+block_make_whole(uint64 b)
+{
+  for(uint64 pa = block_pa(b); pa < block_pa(b) + SUPERPGSIZE; pa += PGSIZE)
+    pages_take((struct run *)pa);
+  blocks[b].kind = BLOCK_WHOLE;
+  blocklist_append(&kmem.whole, b);
+}
+
+// Frame pa has just become free: it goes on the page list, and its
+// block onto the whole list if that made the block whole.
+static void
+frame_free(uint64 pa)
+{
+  state[frame_of(pa)] = FRAME_FREE;
+  kmem.nfree++;
+  pages_push(pa);
+  uint64 b = block_of(pa);
+  if(blocks[b].nfree == BLOCK_FRAMES && block_complete(b))
+    block_make_whole(b);
 }
 
 // Hand every page from the end of the kernel to the end of RAM (as the
@@ -108,16 +203,18 @@ kinit(void)
   phystop = machine.ram_base + machine.ram_size;
   if(phystop > KERNBASE + MAXPHYSMEM)
     phystop = KERNBASE + MAXPHYSMEM;
-  // The reference counts and list marks take the first pages after the
-  // kernel: 5 bytes for every frame of RAM (160 KiB for 128 MiB).
+  // The reference counts and frame states take the first pages after
+  // the kernel: 5 bytes for every frame of RAM (160 KiB for 128 MiB).
   uint64 nframes = (phystop - KERNBASE) / PGSIZE;
   refs = (uint32 *)PGROUNDUP((uint64)end);
-  onlist = (uint8 *)(refs + nframes);
-  memset(refs, 0, nframes * (sizeof(uint32) + sizeof(uint8)));
-  first_page = PGROUNDUP((uint64)(onlist + nframes));
-  super_next = SUPERPGROUNDUP(first_page);
+  state = (uint8 *)(refs + nframes);
+  memset(refs, 0, nframes * sizeof(uint32));
+  memset(state, FRAME_USED, nframes);
+  first_page = PGROUNDUP((uint64)(state + nframes));
+  kmem.whole.head = kmem.whole.tail = NOBLOCK;
+  kmem.reserved.head = kmem.reserved.tail = NOBLOCK;
   for(uint64 pa = first_page; pa + PGSIZE <= phystop; pa += PGSIZE)
-    freelist_push(pa);
+    frame_free(pa);
   kmem.ntotal = kmem.nfree;
 }
 
@@ -130,59 +227,150 @@ injected_failure(void)
   return p != 0 && p->kfail_after > 0 && --p->kfail_after == 0;
 }
 
-// Take one 4 KiB page off the free list, with one reference; 0 when
-// memory is exhausted. The page holds junk (or, at first, whatever RAM
-// held): callers that need zeros clear it.
+// Frame pa, free or reserved, is handed out now, with one reference.
+static void
+frame_use(uint64 pa)
+{
+  state[frame_of(pa)] = FRAME_USED;
+  refs[frame_of(pa)] = 1;
+}
+
+// End the reservation on block b: its unused frames become free.
+static void
+reservation_break(uint64 b)
+{
+  blocklist_remove(&kmem.reserved, b);
+  blocks[b].kind = BLOCK_MIXED;
+  kmem.nreserved -= blocks[b].nreserved;
+  blocks[b].nreserved = 0;
+  for(uint64 pa = block_pa(b); pa < block_pa(b) + SUPERPGSIZE; pa += PGSIZE)
+    if(state[frame_of(pa)] == FRAME_RESERVED)
+      frame_free(pa);
+}
+
+// Make sure the page list has a frame, if any memory is left: break up a
+// whole block, or else the least recently used reservation.
+static void
+pages_refill(void)
+{
+  if(kmem.pages)
+    return;
+  uint64 b = kmem.whole.head;
+  if(b != NOBLOCK){
+    blocklist_remove(&kmem.whole, b);
+    blocks[b].kind = BLOCK_MIXED;
+    for(uint64 pa = block_pa(b); pa < block_pa(b) + SUPERPGSIZE; pa += PGSIZE)
+      pages_push(pa);
+  } else if(kmem.reserved.head != NOBLOCK){
+    reservation_break(kmem.reserved.head);
+  }
+}
+
+// Take one 4 KiB page, with one reference; 0 when memory is exhausted.
+// The page holds junk (or, at first, whatever RAM held): callers that
+// need zeros clear it.
 void *
 kalloc(void)
 {
   if(injected_failure())
     return 0;
   acquire(&kmem.lock);
-  struct run *r = kmem.freelist;
-  if(r)
-    freelist_take(r);
+  pages_refill();
+  struct run *r = kmem.pages;
+  if(r){
+    pages_take(r);
+    kmem.nfree--;
+    frame_use((uint64)r);
+  }
   release(&kmem.lock);
   return r;
 }
 
-// Are all the frames of the 2 MiB block at pa on the free list? Caller
-// holds kmem.lock.
-static int
-block_free(uint64 pa)
+// Take a whole block off the whole list, as a block of kind kind; its
+// physical address, or 0 if no block is whole. Caller holds kmem.lock.
+static uint64
+take_whole_block(enum block_kind kind)
 {
-  for(uint64 f = frame_of(pa); f < frame_of(pa + SUPERPGSIZE); f++)
-    if(!onlist[f])
-      return 0;
-  return 1;
+  uint64 b = kmem.whole.head;
+  if(b == NOBLOCK)
+    return 0;
+  blocklist_remove(&kmem.whole, b);
+  blocks[b].kind = kind;
+  kmem.nfree -= BLOCK_FRAMES;
+  return block_pa(b);
 }
 
-// Take a 2 MiB-aligned block of 512 free frames off the free list, each
-// with one reference (a megapage mapping holds one on every frame); 0
-// when no such block is free. The search goes round RAM from where the
-// last one ended. The block holds junk.
+// Take a 2 MiB-aligned block of 512 frames, each with one reference (a
+// megapage mapping holds one on every frame); 0 when no block is whole.
+// The block holds junk.
 void *
 kalloc_super(void)
 {
   if(injected_failure())
     return 0;
-  uint64 lo = SUPERPGROUNDUP(first_page), hi = SUPERPGROUNDDOWN(phystop);
-  if(lo >= hi)
-    return 0;
-  void *block = 0;
   acquire(&kmem.lock);
-  uint64 pa = super_next;
-  do {
-    if(block_free(pa)){
-      for(uint64 a = pa; a < pa + SUPERPGSIZE; a += PGSIZE)
-        freelist_take((struct run *)a);
-      block = (void *)pa;
-    }
-    pa = pa + SUPERPGSIZE < hi ? pa + SUPERPGSIZE : lo;
-  } while(block == 0 && pa != super_next);
-  super_next = pa;
+  uint64 pa = take_whole_block(BLOCK_MIXED);
+  for(uint64 a = pa; pa && a < pa + SUPERPGSIZE; a += PGSIZE)
+    frame_use(a);
   release(&kmem.lock);
-  return block;
+  return (void *)pa;
+}
+
+// Set a whole block aside as a reservation and hand out its frame at
+// byte offset off, with one reference: the frame's physical address, or
+// 0 when no block is whole. The other frames stay unused until
+// kalloc_reserved() hands them out. The frame holds junk.
+uint64
+kalloc_reserve(uint64 off)
+{
+  acquire(&kmem.lock);
+  uint64 pa = take_whole_block(BLOCK_RESERVED);
+  if(pa){
+    uint64 b = block_of(pa);
+    for(uint64 f = frame_of(pa); f < frame_of(pa) + BLOCK_FRAMES; f++)
+      state[f] = FRAME_RESERVED;
+    blocks[b].nreserved = BLOCK_FRAMES - 1;
+    kmem.nreserved += BLOCK_FRAMES - 1;
+    blocklist_append(&kmem.reserved, b);
+    pa += off;
+    frame_use(pa);
+  }
+  release(&kmem.lock);
+  return pa;
+}
+
+// Hand out frame pa, with one reference, if it is still set aside in a
+// reservation: 1, or 0 when it is not (the reservation was broken, or
+// the frame is in use), or -1 when kfail() made this allocation fail.
+// The frame holds junk. When the last frame of a reservation is handed
+// out the reservation ends.
+int
+kalloc_reserved(uint64 pa)
+{
+  check_page(pa, "kalloc_reserved");
+  if(injected_failure())
+    return -1;
+  acquire(&kmem.lock);
+  uint64 b = block_of(pa);
+  int ok = state[frame_of(pa)] == FRAME_RESERVED;
+  if(ok){
+    frame_use(pa);
+    kmem.nreserved--;
+    blocklist_remove(&kmem.reserved, b);
+    if(--blocks[b].nreserved > 0)
+      blocklist_append(&kmem.reserved, b);     // now the most recently used
+    else
+      blocks[b].kind = BLOCK_MIXED;
+  }
+  release(&kmem.lock);
+  return ok;
+}
+
+// Is the block at pa a reservation still?
+int
+kreserved(uint64 pa)
+{
+  return pa >= KERNBASE && pa < phystop && blocks[block_of(pa)].kind == BLOCK_RESERVED;
 }
 
 // Add a reference to the allocated page pa.
@@ -224,6 +412,26 @@ drop_ref(uint64 pa, char *who)
   }
 }
 
+// Frame pa of a reservation is no longer used: set it aside again, and
+// turn the block back into a whole one if none of its frames is used.
+static void
+frame_unreserve(uint64 pa)
+{
+  uint64 b = block_of(pa);
+  state[frame_of(pa)] = FRAME_RESERVED;
+  kmem.nreserved++;
+  if(++blocks[b].nreserved < BLOCK_FRAMES)
+    return;
+  blocklist_remove(&kmem.reserved, b);
+  kmem.nreserved -= BLOCK_FRAMES;
+  kmem.nfree += BLOCK_FRAMES;
+  blocks[b].nreserved = 0;
+  for(uint64 f = b * BLOCK_FRAMES; f < (b + 1) * BLOCK_FRAMES; f++)
+    state[f] = FRAME_FREE;
+  blocks[b].kind = BLOCK_WHOLE;
+  blocklist_append(&kmem.whole, b);
+}
+
 // Drop a reference to page pa, which must have come from kalloc(); free
 // the page when it was the last.
 void
@@ -234,7 +442,10 @@ kfree(void *pa)
   __atomic_store_n(&refs[frame_of((uint64)pa)], 0, __ATOMIC_RELEASE);
   memset(pa, JUNK_BYTE, PGSIZE);
   acquire(&kmem.lock);
-  freelist_push((uint64)pa);
+  if(blocks[block_of((uint64)pa)].kind == BLOCK_RESERVED)
+    frame_unreserve((uint64)pa);
+  else
+    frame_free((uint64)pa);
   release(&kmem.lock);
 }
 
@@ -255,12 +466,33 @@ kpage_refs(uint64 pa)
   return __atomic_load_n(&refs[frame_of(pa)], __ATOMIC_ACQUIRE);
 }
 
-// How many pages are free right now.
+// How many pages are free right now, counting reserved frames: kalloc()
+// takes them back when nothing else is left.
 uint64
 kfreepages(void)
 {
   acquire(&kmem.lock);
-  uint64 n = kmem.nfree;
+  uint64 n = kmem.nfree + kmem.nreserved;
+  release(&kmem.lock);
+  return n;
+}
+
+// Would taking n more pages leave memory plentiful (1/PLENTY_SHARE of
+// it free)? Work that only saves time later, such as copying a megapage
+// whole at fork, is done only then.
+int
+kplenty(uint64 n)
+{
+  uint64 free = kfreepages();
+  return free >= n && free - n >= kmem.ntotal / PLENTY_SHARE;
+}
+
+// How many of the free pages are set aside in reservations now.
+uint64
+kreservedpages(void)
+{
+  acquire(&kmem.lock);
+  uint64 n = kmem.nreserved;
   release(&kmem.lock);
   return n;
 }

@@ -37,10 +37,15 @@ sys_memstat(void)
     .cow_copies = __atomic_load_n(&system_events[VM_COW_COPY], __ATOMIC_RELAXED),
     .shared_pages = ksharedpages(),
     .pt_pages = pagetable_pages(),
+    .reserved_pages = kreservedpages(),
+    .promotions = __atomic_load_n(&system_events[VM_PROMOTION], __ATOMIC_RELAXED),
+    .heap_top = USERTOP,
+    .overcommit = kconfig.overcommit,
     .p_size = p->sz,
     .p_lazy_faults = p->vm_events[VM_LAZY_FAULT],
     .p_cow_faults = p->vm_events[VM_COW_FAULT],
     .p_cow_copies = p->vm_events[VM_COW_COPY],
+    .p_promotions = p->vm_events[VM_PROMOTION],
     .p_fork_copy_ns = p->fork_copy_ns,
   };
   pagetable_census(p->pagetable, &st.p_pt_pages, &st.p_resident);

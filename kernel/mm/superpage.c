@@ -1,19 +1,36 @@
 // Superpages: 2 MiB megapages (leaves at level 1) in user address spaces.
 //
-// A heap region that covers a whole 2 MiB-aligned range gets one megapage
-// instead of 512 pages when a 2 MiB block is free (kalloc_super), both
-// when sbrk grows the heap and on a lazy fault; a process can turn this
-// off (superpages()). The rest of mm/ works on 4 KiB pages, so anything
-// that changes part of a megapage splits it into 512 pages first.
+// A heap gets megapages two ways (unless the process turned them off,
+// superpages()):
+//  - eagerly: sbrk that covers a whole 2 MiB-aligned region maps one
+//    megapage there when a 2 MiB block is free (kalloc_super);
+//  - by reservation, for lazily reserved heap (after Navarro et al., OSDI
+//    2002): the first fault in a region that lies wholly in the heap sets
+//    a free 2 MiB block aside for it (kalloc_reserve) but maps only the
+//    4 KiB page touched, taken from the block at the same offset. Later
+//    faults in the region take their pages from the block too, so once
+//    every page is touched the region maps the block's 512 frames in
+//    order and is promoted in place: one level-1 leaf replaces the
+//    level-0 table, with no copy. A sparse heap costs only the pages it
+//    touches: when memory runs short the allocator breaks the reservation
+//    used least recently and the untouched frames go back (mm/kalloc.c).
+//    A fault finds its region's reservation through the pages already
+//    mapped there: a page at offset i whose frame is frame i of a block
+//    still reserved.
+// The rest of mm/ works on 4 KiB pages, so anything that changes part of
+// a megapage splits it into 512 pages first.
 //
-// fork copies a megapage whole when a 2 MiB block is free, so that the
-// child has its own writable megapage, as xv6's page-table lab expects;
-// with SUPER_COW (or when no block is free) copy-on-write fork shares it.
+// fork copies a megapage whole, so that the child has its own writable
+// megapage as xv6's page-table lab expects, but only while memory is
+// plentiful (kplenty): past that, or with SUPER_COW, fork shares it
+// copy-on-write, so that a large process's fork never takes the memory
+// its copy-on-write faults will need.
 //
 // Invariant: a megapage mapping holds one reference on each of its 512
-// frames, exactly as 512 page mappings would. So splitting changes no
-// count, sharing at fork adds one to every frame, and unmapping drops one
-// from every frame (a frame is freed when its count is zero).
+// frames, exactly as 512 page mappings would. So splitting and promoting
+// change no count, sharing at fork adds one to every frame, and
+// unmapping drops one from every frame (a frame is freed when its count
+// is zero).
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
@@ -69,6 +86,86 @@ super_map_zeroed(pte_t *pde, int perm)
   return 0;
 }
 
+// The block reserved for the region that the level-0 table t maps: the
+// physical address of a block still reserved whose frame i some entry i
+// of t maps; 0 if there is none.
+static uint64
+reservation_of(pagetable_t t)
+{
+  for(int i = 0; i < PT_ENTRIES; i++){
+    uint64 block = pte_pa(t[i]) - (uint64)i * PGSIZE;
+    if(pte_leaf(t[i]) && block % SUPERPGSIZE == 0 && kreserved(block))
+      return block;
+  }
+  return 0;
+}
+
+// If the level-0 table under the level-1 entry pde maps the 512 frames
+// of one block in order, each with the same permissions, private and not
+// copy-on-write, replace it by a megapage leaf for that block: no copy,
+// and the frames keep their one reference each. 1 if it did.
+static int
+super_promote(pte_t *pde)
+{
+  pagetable_t t = pte_next_table(*pde);
+  uint64 block = pte_pa(t[0]);
+  int perm = pte_flags(t[0]) & ~(PTE_A | PTE_D);
+  int ad = 0;
+  if(kpage_refs((uint64)t) != 1 || block % SUPERPGSIZE != 0)
+    return 0;
+  for(int i = 0; i < PT_ENTRIES; i++){
+    if(!pte_leaf(t[i]) || pte_cow(t[i]) || pte_pa(t[i]) != block + (uint64)i * PGSIZE ||
+       (pte_flags(t[i]) & ~(PTE_A | PTE_D)) != perm ||
+       kpage_refs(pte_pa(t[i])) != 1)
+      return 0;
+    ad |= pte_flags(t[i]) & (PTE_A | PTE_D);
+  }
+  *pde = pte_make_leaf(block, perm | ad);
+  pagetable_free(t);
+  return 1;
+}
+
+// A lazy fault at va of process p, in its heap [start, end): map a
+// zeroed page with permissions perm taken from the reservation for va's
+// 2 MiB region, setting one aside first if the region lies wholly in the
+// heap and nothing is mapped there yet; promote the region to a
+// megapage when that filled it. 1 when va is mapped, 0 when there is no
+// reservation to take from (the caller maps an ordinary page), -1 when
+// memory ran out.
+int
+super_fill(struct proc *p, uint64 va, uint64 start, uint64 end, int perm)
+{
+  uint64 base = SUPERPGROUNDDOWN(va);
+  if(base < start || base + SUPERPGSIZE > end)
+    return 0;
+  pte_t *pde = walk_level(p->pagetable, base, PT_LEVEL1, 1);
+  if(pde == 0)
+    return -1;
+  if(pte_leaf(*pde))
+    return 0;
+  uint64 off = PGROUNDDOWN(va) - base, pa;
+  if(!pte_valid(*pde) || table_empty(pte_next_table(*pde))){
+    if((pa = kalloc_reserve(off)) == 0)
+      return 0;
+  } else {
+    uint64 block = reservation_of(pte_next_table(*pde));
+    if(block == 0)
+      return 0;
+    pa = block + off;
+    int got = kalloc_reserved(pa);
+    if(got <= 0)
+      return got;
+  }
+  memset((void *)pa, 0, PGSIZE);
+  if(mappages(p->pagetable, PGROUNDDOWN(va), PGSIZE, pa, perm) != 0){
+    kfree((void *)pa);
+    return -1;
+  }
+  if(!kreserved(pa - off) && super_promote(pde))
+    vm_count(p, VM_PROMOTION);
+  return 1;
+}
+
 // The level-1 entry mapping va if it is a megapage leaf, else 0.
 pte_t *
 super_leaf(pagetable_t pt, uint64 va)
@@ -121,12 +218,13 @@ super_share(pte_t *from, pte_t *to)
 
 // fork: make the child's empty level-1 entry *to map a copy of the
 // parent's megapage *from in a new 2 MiB block, writable if the parent
-// may write it. 0, or -1 when no block is free.
+// may write it. 0, or -1 when memory is not plentiful enough for a copy
+// or no block is free.
 int
 super_copy(pte_t *from, pte_t *to)
 {
   uint64 pa = pte_pa(*from);
-  char *mem = kalloc_super();
+  char *mem = kplenty(SUPER_FRAMES) ? kalloc_super() : 0;
   if(mem == 0)
     return -1;
   memmove(mem, (char *)pa, SUPERPGSIZE);

@@ -172,7 +172,6 @@ exec(char *path, char **argv)
   p->pagetable = pt;
   p->sz = sz;
   p->heap_start = sz;
-  p->overcommit = 0;
   p->trapframe->epc = elf.entry;
   p->trapframe->sp = sp;
   p->trapframe->a1 = sp;            // argv

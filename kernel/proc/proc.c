@@ -22,6 +22,7 @@
 struct cpu cpus[NCPU];
 static struct proc proc[NPROC];
 static struct proc *initproc;
+uint64 usertop;                // end of user memory: TRAPFRAME, or USYSCALL
 
 static int nextpid = 1;
 static struct spinlock pid_lock;
@@ -50,6 +51,7 @@ proc_mapstacks(pagetable_t kpt)
 void
 procinit(void)
 {
+  usertop = kconfig.usyscall ? USYSCALL : TRAPFRAME;
   initlock(&pid_lock, "nextpid");
   initlock(&wait_lock, "wait_lock");
   for(int i = 0; i < NPROC; i++){
@@ -112,14 +114,17 @@ allocproc(void)
 
   p->pid = allocpid();
   p->state = USED;
-  if((p->trapframe = kalloc()) == 0 || (p->usyscall = kalloc()) == 0 ||
+  if((p->trapframe = kalloc()) == 0 ||
+     (kconfig.usyscall && (p->usyscall = kalloc()) == 0) ||
      (p->pagetable = proc_pagetable(p)) == 0){
     freeproc(p);
     release(&p->lock);
     return 0;
   }
-  memset(p->usyscall, 0, PGSIZE);
-  p->usyscall->pid = p->pid;
+  if(p->usyscall){
+    memset(p->usyscall, 0, PGSIZE);
+    p->usyscall->pid = p->pid;
+  }
   memset(&p->context, 0, sizeof(p->context));
   p->context.ra = (uint64)forkret;
   p->context.sp = p->kstack + KSTACK_PAGES*PGSIZE;
@@ -142,7 +147,6 @@ freeproc(struct proc *p)
   p->pagetable = 0;
   p->sz = 0;
   p->heap_start = 0;
-  p->overcommit = 0;
   p->pid = 0;
   p->parent = 0;
   p->name[0] = 0;
@@ -167,7 +171,7 @@ proc_pagetable(struct proc *p)
     return 0;
   if(mappages(pt, TRAMPOLINE, PGSIZE, (uint64)_trampoline, PTE_R | PTE_X) < 0 ||
      mappages(pt, TRAPFRAME, PGSIZE, (uint64)p->trapframe, PTE_R | PTE_W) < 0 ||
-     mappages(pt, USYSCALL, PGSIZE, (uint64)p->usyscall, PTE_R | PTE_U) < 0){
+     (p->usyscall && mappages(pt, USYSCALL, PGSIZE, (uint64)p->usyscall, PTE_R | PTE_U) < 0)){
     proc_freepagetable(pt);
     return 0;
   }
@@ -175,12 +179,13 @@ proc_pagetable(struct proc *p)
 }
 
 // Free a user page table and the memory it maps; the pages at the top
-// (trampoline, trapframe, USYSCALL) are not the table's to free. Any of
-// them may be missing, if proc_pagetable failed midway.
+// (trampoline, trapframe, USYSCALL if mapped: all from USERTOP up) are not
+// the table's to free. Any of them may be missing, if proc_pagetable
+// failed midway.
 void
 proc_freepagetable(pagetable_t pt)
 {
-  unmappages(pt, USYSCALL, (MAXVA - USYSCALL) / PGSIZE, 0);
+  unmappages(pt, USERTOP, (MAXVA - USERTOP) / PGSIZE, 0);
   pagetable_release(pt);
 }
 
@@ -200,40 +205,34 @@ userinit(void)
 }
 
 // Grow (n > 0) or shrink (n < 0) the heap of the current process by n
-// bytes. SBRK_EAGER growth allocates zeroed pages now when enough are
-// free; when not, it overcommits: the range is only reserved, and page
-// faults fill it in (mm/fault.c). A process's unbacked promises are
-// capped at OVERCOMMIT_MAX (1 GiB), so that "sbrk a page until it fails"
-// (how xv6's usertests measure free memory) ends soon, counting free
-// pages, and its total stays below the 2 GiB an int can shrink by.
-// SBRK_LAZY growth is always only reserved. The heap cannot shrink below its start nor grow
-// into the trapframe. Returns 0, or -1 on failure (nothing changed).
+// bytes, as sbrk(n, mode) asks:
+//   - SBRK_EAGER allocates zeroed pages now, or fails with nothing
+//     changed (current xv6). With the boot option overcommit=on (the 2020
+//     lazy lab's sbrk) growth that memory cannot back now is reserved
+//     instead, and a fault that finds no page kills the process;
+//   - SBRK_LAZY only reserves: page faults fill the range (mm/fault.c).
+// The heap never grows past USERTOP. A shrink by more than the heap
+// changes nothing, and reports success, as xv6's does. Returns 0, or -1
+// on failure (nothing changed).
 int
 growproc(int n, int mode)
 {
   struct proc *p = myproc();
   uint64 sz = p->sz;
   if(n > 0){
-    if(sz + n > USERTOP)
+    if((uint64)n > USERTOP - sz)
       return -1;
     uint64 pages = (PGROUNDUP(sz + n) - PGROUNDUP(sz)) / PGSIZE;
-    if(mode == SBRK_EAGER && (pages >= kfreepages() ||
-                              uvmalloc(p->pagetable, sz, sz + n, PTE_W,
-                                       p->superpages != SUPER_OFF) == 0)){
-      if(p->overcommit + n > OVERCOMMIT_MAX)
-        return -1;
-      p->overcommit += n;
-    }
-    sz += n;
-  } else if(n < 0){
-    if((uint64)-(long)n > sz - p->heap_start)
+    int backed = mode == SBRK_EAGER && pages <= kfreepages() &&
+                 uvmalloc(p->pagetable, sz, sz + n, PTE_W, p->superpages != SUPER_OFF) != 0;
+    if(mode == SBRK_EAGER && !backed && !kconfig.overcommit)
       return -1;
+    p->sz = sz + n;
+  } else if(n < 0 && (uint64)-(long)n <= sz - p->heap_start){
     if(uvmdealloc(p->pagetable, sz, sz + n) != sz + n)
       return -1;                 // no page for a split or a table copy
-    sz += n;
-    p->overcommit -= p->overcommit < -(long)n ? p->overcommit : -(long)n;
+    p->sz = sz + n;
   }
-  p->sz = sz;
   return 0;
 }
 
@@ -257,7 +256,6 @@ fork(void)
   }
   np->sz = p->sz;
   np->heap_start = p->heap_start;
-  np->overcommit = p->overcommit;
   np->superpages = p->superpages;
   *np->trapframe = *p->trapframe;
   np->trapframe->a0 = 0;
