@@ -2012,6 +2012,38 @@ t_super_forkcopy(void)
   sbrk(-4 * MIB);
 }
 
+static char *bigfork_heap;
+static uint64 bigfork_size;
+
+// Store mark into 32 pages of every megapage of the heap.
+static void
+store_every_megapage(uint64 mark)
+{
+  for(uint64 off = 0; off < bigfork_size; off += SUPERPGSIZE)
+    for(int i = 0; i < 32; i++)
+      bigfork_heap[off + i * PGSIZE] = mark;
+}
+
+// A process whose megapages fill two thirds of memory forks (as cowtest
+// does): fork copies megapages only while half of memory stays free and
+// shares the rest copy-on-write, so the child's stores into 32 pages of
+// every megapage still find the pages they need; copying megapages until
+// no block was left would have taken them.
+static void
+t_super_forkbig(void)
+{
+  struct memstat st;
+  superpages(SUPER_ON);
+  get_memstat(&st);
+  bigfork_size = SUPERPGROUNDDOWN(st.free_pages * PGSIZE / 3 * 2);
+  bigfork_heap = aligned_heap(bigfork_size, 0);
+  expect_mega(bigfork_heap, SUPERPGSIZE, 1, "a big eager heap");
+  if(child_status(store_every_megapage, 'c') != 0)
+    fail("the child storing into its %d MiB heap failed", (int)(bigfork_size / MIB));
+  store_every_megapage('p');
+  release_heap(bigfork_heap);
+}
+
 // Touch the page just past the end of a shrunk megapage heap: must die.
 static void
 touch_past(uint64 va)
@@ -2395,6 +2427,7 @@ static struct test tests[] = {
   { "super-unreserve", t_super_unreserve, "super", "a shrunk reservation frees its 2 MiB block" },
   { "super-fork", t_super_fork, "super", "SUPER_COW: fork shares megapages; stores split the child's" },
   { "super-forkcopy", t_super_forkcopy, "super", "SUPER_ON: every fork mode copies megapages whole" },
+  { "super-forkbig", t_super_forkbig, "super", "fork of megapages filling 2/3 of memory; all store" },
   { "super-shrink", t_super_shrink, "super", "a shrink that cuts a megapage splits it" },
   { "super-off", t_super_off, "super", "superpages(SUPER_OFF) keeps the heap in 4 KiB pages" },
 };
