@@ -105,7 +105,7 @@ void*           kalloc(void);
 void*           kalloc_super(void);
 uint64          kalloc_reserve(uint64);
 int             kalloc_reserved(uint64);
-int             kreserved(uint64);
+int             kreserved_left(uint64);
 int             kplenty(uint64);
 uint64          kreservedpages(void);
 int             kpage_put(uint64);

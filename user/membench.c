@@ -1,7 +1,8 @@
 // membench: what fork costs in each fork mode as the heap grows, and what
 // one lazy and one copy-on-write page fault cost.
 //
-//   membench
+//   membench          every measurement below
+//   membench super    only the megapage ones (the last part)
 //
 // For heaps of 0, 1, 8, 32 and 64 MiB (bytes added with sbrk on top of
 // the program's own few pages, every page written first) it forks in
@@ -22,8 +23,10 @@
 //
 // Last, with 2 MiB megapages off and on: the time to touch every page of
 // a fresh 64 MiB heap (lazy faults), the time of random loads all over
-// it (TLB-heavy), and the page-table pages it takes. Everything before
-// runs with megapages off, so those numbers stay 4 KiB-page numbers.
+// it (TLB-heavy), and the page-table pages it takes; then a sparse heap,
+// one page in 64 of 1 GiB touched (as xv6's lazy tests do), timed with
+// the memory it took. Everything before runs with megapages off, so
+// those numbers stay 4 KiB-page numbers.
 //
 // One line per result, for scripts (tools/bench.py):
 //   fork heap=<MiB>MiB mode=<m> call_first_us=<int> call_median_us=<int>
@@ -40,6 +43,8 @@
 //        fork)
 //   super what=<touch|random> mib=64 off_us=<int> on_us=<int> off_over_on=<int>.<digit>
 //   super what=pt_pages mib=64 off=<n> on=<n>   (the process's, heap touched)
+//   super what=sparse mib=1024 off_us=<int> on_us=<int> off_over_on=<int>.<digit>
+//   super what=sparse_pages mib=1024 off=<n> on=<n>   (pages the touches took)
 // then a table for people, and "membench: done" as the last line. On an
 // error it prints "membench: error: ..." and exits with status 1. The
 // fork mode in force at the start is restored in both cases.
@@ -64,6 +69,8 @@
 #define PT_HEAP_MIB 32
 #define SUPER_MIB 64             // heap of the megapage measurements
 #define SUPER_REPS 3
+#define SPARSE_MIB 1024          // the sparse heap ...
+#define SPARSE_STEP 64           // ... of which one page in this many is touched
 #define RANDOM_LOADS (1 << 20)   // loads at random addresses per measurement
 
 static const int heap_mib[NSIZES] = { 0, 1, 8, 32, 64 };
@@ -476,13 +483,65 @@ super_round(int on, uint64 *touch_ns, uint64 *random_ns, uint64 *pt_pages)
   superpages(SUPER_OFF);
 }
 
-// Print one superpage comparison line: off and on, medians in us.
+// One sparse-heap measurement with megapages on or off: reserve
+// SPARSE_MIB lazily, time storing to one page in SPARSE_STEP, count the
+// free pages that took, and give it all back.
 static void
-super_line(const char *what, uint64 off_ns, uint64 on_ns)
+sparse_round(int on, uint64 *touch_ns, uint64 *pages)
+{
+  uint64 size = (uint64)SPARSE_MIB * MIB;
+  superpages(on ? SUPER_ON : SUPER_OFF);
+  int free0 = kpages();
+  char *p = sbrklazy(size);
+  if(p == SBRK_ERROR)
+    fail("sbrklazy of the sparse heap failed");
+  uint64 t0 = nsec();
+  for(uint64 off = 0; off < size; off += SPARSE_STEP * PGSIZE)
+    p[off] = 1;
+  *touch_ns = nsec() - t0;
+  *pages = free0 - kpages();
+  for(int i = 0; i < SPARSE_MIB / 1024; i++)
+    if(sbrk(-(1 << 30)) == SBRK_ERROR)
+      fail("sbrk could not shrink the sparse heap");
+  superpages(SUPER_OFF);
+}
+
+// sparse_round in a child, so that the page tables of its 1 GiB heap
+// (which a shrink leaves in place) go with it; the results come back
+// through a pipe.
+static void
+sparse_child(int on, uint64 *touch_ns, uint64 *pages)
+{
+  uint64 r[2];
+  int fds[2];
+  if(pipe(fds) < 0)
+    fail("pipe failed");
+  int pid = fork();
+  if(pid < 0)
+    fail("fork failed");
+  if(pid == 0){
+    sparse_round(on, &r[0], &r[1]);
+    write(fds[1], r, sizeof(r));
+    exit(0);
+  }
+  close(fds[1]);
+  int n = read(fds[0], r, sizeof(r));
+  close(fds[0]);
+  wait(0);
+  if(n != sizeof(r))
+    fail("the sparse-heap child reported nothing");
+  *touch_ns = r[0];
+  *pages = r[1];
+}
+
+// Print one superpage comparison line for a heap of mib MiB: off and
+// on, medians in us.
+static void
+super_line(const char *what, int mib, uint64 off_ns, uint64 on_ns)
 {
   char buf[32];
   printf("super what=%s mib=%d off_us=%lu on_us=%lu off_over_on=%s\n", what,
-         SUPER_MIB, (off_ns + 500) / 1000, (on_ns + 500) / 1000,
+         mib, (off_ns + 500) / 1000, (on_ns + 500) / 1000,
          ratio1(buf, off_ns, on_ns));
 }
 
@@ -496,12 +555,18 @@ super_lines(void)
     printf("super skipped free_pages=%d\n", kpages());
     return;
   }
+  uint64 sparse[2][SUPER_REPS], sparse_pages[2] = { 0, 0 };
   for(int r = 0; r < SUPER_REPS; r++)
-    for(int on = 0; on < 2; on++)
+    for(int on = 0; on < 2; on++){
       super_round(on, &touch[on][r], &random[on][r], &pt[on]);
-  super_line("touch", median(touch[0], SUPER_REPS), median(touch[1], SUPER_REPS));
-  super_line("random", median(random[0], SUPER_REPS), median(random[1], SUPER_REPS));
+      sparse_child(on, &sparse[on][r], &sparse_pages[on]);
+    }
+  super_line("touch", SUPER_MIB, median(touch[0], SUPER_REPS), median(touch[1], SUPER_REPS));
+  super_line("random", SUPER_MIB, median(random[0], SUPER_REPS), median(random[1], SUPER_REPS));
   printf("super what=pt_pages mib=%d off=%lu on=%lu\n", SUPER_MIB, pt[0], pt[1]);
+  super_line("sparse", SPARSE_MIB, median(sparse[0], SUPER_REPS), median(sparse[1], SUPER_REPS));
+  printf("super what=sparse_pages mib=%d off=%lu on=%lu\n", SPARSE_MIB,
+         sparse_pages[0], sparse_pages[1]);
 }
 
 // Print one ratio line, "ratio heap=<MiB>MiB of=<what> <a>_over_<b>=<x>",
@@ -594,12 +659,17 @@ table(uint64 lazy_ns, uint64 cow_ns)
 
 // Run every measurement, then restore the fork mode.
 int
-main(void)
+main(int argc, char *argv[])
 {
   saved_mode = forkmode(FORK_QUERY);
   superpages(SUPER_OFF);
   heap_base = sbrk(0);
   printf("membench: start free_pages=%d\n", kpages());
+  if(argc == 2 && strcmp(argv[1], "super") == 0){
+    super_lines();
+    printf("membench: done\n");
+    return 0;
+  }
   for(int s = 0; s < NSIZES; s++)
     fork_row(s);
   set_heap(0);

@@ -366,11 +366,18 @@ kalloc_reserved(uint64 pa)
   return ok;
 }
 
-// Is the block at pa a reservation still?
+// How many frames of the block at pa are still set aside: 0 when it is
+// not a reservation (any more).
 int
-kreserved(uint64 pa)
+kreserved_left(uint64 pa)
 {
-  return pa >= KERNBASE && pa < phystop && blocks[block_of(pa)].kind == BLOCK_RESERVED;
+  if(pa < KERNBASE || pa >= phystop)
+    return 0;
+  acquire(&kmem.lock);
+  struct block *k = &blocks[block_of(pa)];
+  int n = k->kind == BLOCK_RESERVED ? k->nreserved : 0;
+  release(&kmem.lock);
+  return n;
 }
 
 // Add a reference to the allocated page pa.

@@ -14,9 +14,13 @@
 //    level-0 table, with no copy. A sparse heap costs only the pages it
 //    touches: when memory runs short the allocator breaks the reservation
 //    used least recently and the untouched frames go back (mm/kalloc.c).
-//    A fault finds its region's reservation through the pages already
-//    mapped there: a page at offset i whose frame is frame i of a block
-//    still reserved.
+//    A fault finds its region's reservation through the first page
+//    mapped there: the page at offset i, if its frame is frame i of a
+//    block still reserved. A region whose touched pages reach DENSE_PAGES (one
+//    in eight) is taken to be used densely: the rest of its reservation
+//    is mapped at once and it is promoted then, so touching a large heap
+//    costs one fault in eight of what 4 KiB pages cost, while a heap
+//    touched more sparsely never gets pages it did not touch.
 // The rest of mm/ works on 4 KiB pages, so anything that changes part of
 // a megapage splits it into 512 pages first.
 //
@@ -42,6 +46,7 @@
 #include "mm/pte.h"
 
 #define SUPER_FRAMES (SUPERPGSIZE / PGSIZE)
+#define DENSE_PAGES (SUPER_FRAMES / 8)  // touched pages that make a region dense
 
 // Does the table page t map nothing?
 static int
@@ -86,18 +91,21 @@ super_map_zeroed(pte_t *pde, int perm)
   return 0;
 }
 
-// The block reserved for the region that the level-0 table t maps: the
-// physical address of a block still reserved whose frame i some entry i
-// of t maps; 0 if there is none.
+// The block reserved for the region that the level-0 table t maps, as
+// its first mapped page tells: the physical address of a block still
+// reserved whose frame i is what entry i maps; 0 if there is none. (Only
+// the first is looked at, to keep faults cheap: were that page replaced,
+// by a copy-on-write copy say, the region just gets ordinary pages.)
 static uint64
 reservation_of(pagetable_t t)
 {
-  for(int i = 0; i < PT_ENTRIES; i++){
-    uint64 block = pte_pa(t[i]) - (uint64)i * PGSIZE;
-    if(pte_leaf(t[i]) && block % SUPERPGSIZE == 0 && kreserved(block))
-      return block;
-  }
-  return 0;
+  int i = 0;
+  while(i < PT_ENTRIES && !pte_valid(t[i]))
+    i++;
+  if(i == PT_ENTRIES || !pte_leaf(t[i]))
+    return 0;
+  uint64 block = pte_pa(t[i]) - (uint64)i * PGSIZE;
+  return block % SUPERPGSIZE == 0 && kreserved_left(block) > 0 ? block : 0;
 }
 
 // If the level-0 table under the level-1 entry pde maps the 512 frames
@@ -125,17 +133,56 @@ super_promote(pte_t *pde)
   return 1;
 }
 
+// Map, zeroed and with permissions perm, every frame of the reservation
+// at block that the level-0 table t does not map yet, in its place: the
+// region is then full, ready for super_promote. 0, or -1 when kfail()
+// made a frame's allocation fail.
+static int
+reservation_fill(pagetable_t t, uint64 block, int perm)
+{
+  for(int i = 0; i < PT_ENTRIES; i++){
+    uint64 pa = block + (uint64)i * PGSIZE;
+    if(pte_valid(t[i]))
+      continue;
+    int got = kalloc_reserved(pa);
+    if(got < 0)
+      return -1;
+    if(got > 0){
+      memset((void *)pa, 0, PGSIZE);
+      t[i] = pte_make_leaf(pa, perm);
+    }
+  }
+  return 0;
+}
+
+// After a lazy fault took a page from the reservation at block for the
+// region under the level-1 entry pde: once the region is dense (or its
+// reservation used up), map the rest of the reservation and promote the
+// region to a megapage. 0, or -1 when an allocation failed.
+static int
+region_densify(struct proc *p, pte_t *pde, uint64 block, int perm)
+{
+  int left = kreserved_left(block);
+  if(left > 0 && SUPER_FRAMES - left < DENSE_PAGES)
+    return 0;
+  if(left > 0 && reservation_fill(pte_next_table(*pde), block, perm) != 0)
+    return -1;
+  if(super_promote(pde))
+    vm_count(p, VM_PROMOTION);
+  return 0;
+}
+
 // A lazy fault at va of process p, in its heap [start, end): map a
 // zeroed page with permissions perm taken from the reservation for va's
 // 2 MiB region, setting one aside first if the region lies wholly in the
-// heap and nothing is mapped there yet; promote the region to a
-// megapage when that filled it. 1 when va is mapped, 0 when there is no
-// reservation to take from (the caller maps an ordinary page), -1 when
-// memory ran out.
+// heap and nothing is mapped there yet; then see whether the region is
+// dense enough to become a megapage. 1 when va is mapped, 0 when there
+// is no reservation to take from (the caller maps an ordinary page), -1
+// when memory ran out.
 int
 super_fill(struct proc *p, uint64 va, uint64 start, uint64 end, int perm)
 {
-  uint64 base = SUPERPGROUNDDOWN(va);
+  uint64 base = SUPERPGROUNDDOWN(va), off = PGROUNDDOWN(va) - base, pa;
   if(base < start || base + SUPERPGSIZE > end)
     return 0;
   pte_t *pde = walk_level(p->pagetable, base, PT_LEVEL1, 1);
@@ -143,7 +190,6 @@ super_fill(struct proc *p, uint64 va, uint64 start, uint64 end, int perm)
     return -1;
   if(pte_leaf(*pde))
     return 0;
-  uint64 off = PGROUNDDOWN(va) - base, pa;
   if(!pte_valid(*pde) || table_empty(pte_next_table(*pde))){
     if((pa = kalloc_reserve(off)) == 0)
       return 0;
@@ -157,13 +203,11 @@ super_fill(struct proc *p, uint64 va, uint64 start, uint64 end, int perm)
       return got;
   }
   memset((void *)pa, 0, PGSIZE);
-  if(mappages(p->pagetable, PGROUNDDOWN(va), PGSIZE, pa, perm) != 0){
+  if(mappages(p->pagetable, base + off, PGSIZE, pa, perm) != 0){
     kfree((void *)pa);
     return -1;
   }
-  if(!kreserved(pa - off) && super_promote(pde))
-    vm_count(p, VM_PROMOTION);
-  return 1;
+  return region_densify(p, pde, pa - off, perm) == 0 ? 1 : -1;
 }
 
 // The level-1 entry mapping va if it is a megapage leaf, else 0.
