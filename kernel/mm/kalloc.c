@@ -10,7 +10,8 @@
 // Free frames are kept so that a 2 MiB block costs the same to find
 // whatever the size of RAM:
 //  - a block whose 512 frames are all free is "whole" and sits on the
-//    whole-block list; its frames are on no other list;
+//    whole-block list (the last freed first, as its memory is likely
+//    still cached); its frames are on no other list;
 //  - every other free frame is on the page list.
 // kalloc() takes from the page list first and breaks up a whole block
 // only when that list is empty, so that 4 KiB allocations do not nibble
@@ -129,6 +130,19 @@ blocklist_append(struct blocklist *l, uint64 b)
   l->tail = b;
 }
 
+// Put block b at the front of list l.
+static void
+blocklist_push(struct blocklist *l, uint64 b)
+{
+  blocks[b].prev = NOBLOCK;
+  blocks[b].next = l->head;
+  if(l->head != NOBLOCK)
+    blocks[l->head].prev = b;
+  else
+    l->tail = b;
+  l->head = b;
+}
+
 // Take block b off list l.
 static void
 blocklist_remove(struct blocklist *l, uint64 b)
@@ -178,7 +192,7 @@ block_make_whole(uint64 b)
   for(uint64 pa = block_pa(b); pa < block_pa(b) + SUPERPGSIZE; pa += PGSIZE)
     pages_take((struct run *)pa);
   blocks[b].kind = BLOCK_WHOLE;
-  blocklist_append(&kmem.whole, b);
+  blocklist_push(&kmem.whole, b);
 }
 
 // Frame pa has just become free: it goes on the page list, and its
@@ -436,7 +450,7 @@ frame_unreserve(uint64 pa)
   for(uint64 f = b * BLOCK_FRAMES; f < (b + 1) * BLOCK_FRAMES; f++)
     state[f] = FRAME_FREE;
   blocks[b].kind = BLOCK_WHOLE;
-  blocklist_append(&kmem.whole, b);
+  blocklist_push(&kmem.whole, b);
 }
 
 // Drop a reference to page pa, which must have come from kalloc(); free
