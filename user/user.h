@@ -60,7 +60,8 @@ int atoi(const char*);
 int memcmp(const void *, const void *, uint);
 void *memcpy(void *, const void *, uint);
 
-// user/lib/printf.c
+// user/lib/printf.c. The format attribute makes a mismatched argument an
+// error in Atlas's programs; programs added with UEXTRA only get a warning.
 void fprintf(int, const char*, ...) __attribute__ ((format (printf, 2, 3)));
 void printf(const char*, ...) __attribute__ ((format (printf, 1, 2)));
 
