@@ -2840,6 +2840,231 @@ t_killstress(void)
   close(q[1]);
 }
 
+// ---- robust: what one process must not do to others or to the kernel ---------
+
+// --- floating-point registers are process state
+
+#define FP_TAG 0xF5UL            // top byte of every value the tests load
+#define FP_PARENT 100            // "worker" numbers of a test's own processes
+#define FP_CHILD 101
+
+// A process's floating-point state as user code sees it.
+struct fpstate {
+  uint64 f[NFREGS];
+  uint64 fcsr;
+};
+
+// The values worker w loads in round r. Each names its worker, round and
+// register (FP_TAG, then w, r and the register number in bits 47..40,
+// 39..8 and 7..0), so a value that leaked says whose it was; fcsr gets a
+// valid rounding mode and some exception flags.
+static void
+fp_pattern(struct fpstate *s, int w, int r)
+{
+  for(int i = 0; i < NFREGS; i++)
+    s->f[i] = FP_TAG << 56 | (uint64)w << 40 | (uint64)r << 8 | i;
+  s->fcsr = (w + r) % FCSR_NFRM << FCSR_FRM_SHIFT | (w * 7 + r) % (FCSR_FFLAGS + 1);
+}
+
+// Load f0-f31 and fcsr from s. Nothing else in systest uses floating
+// point, so they keep these values until the next fp_set(), unless the
+// kernel loses them or lets another process's values in.
+static void
+fp_set(const struct fpstate *s)
+{
+  asm volatile(FREGS_IRP
+               "ld t0, 8*\\i(%0)\n"
+               "fmv.d.x f\\i, t0\n"
+               ".endr\n"
+               "fscsr %1\n"
+               : : "r"(s->f), "r"(s->fcsr) : "t0", "memory");
+}
+
+// Store f0-f31 and fcsr into s.
+static void
+fp_get(struct fpstate *s)
+{
+  uint64 fcsr;
+  asm volatile(FREGS_IRP
+               "fmv.x.d t0, f\\i\n"
+               "sd t0, 8*\\i(%1)\n"
+               ".endr\n"
+               "frcsr %0\n"
+               : "=&r"(fcsr) : "r"(s->f) : "t0", "memory");
+  s->fcsr = fcsr;
+}
+
+// Load worker w's values of round r.
+static void
+fp_load(int w, int r)
+{
+  struct fpstate s;
+  fp_pattern(&s, w, r);
+  fp_set(&s);
+}
+
+// Fail unless the registers hold worker w's values of round r; a wrong
+// value names the worker it belongs to, if it is one of the tests'.
+static void
+fp_expect(int w, int r)
+{
+  struct fpstate want, got;
+  fp_pattern(&want, w, r);
+  fp_get(&got);
+  for(int i = 0; i < NFREGS; i++){
+    if(got.f[i] == want.f[i])
+      continue;
+    if(got.f[i] >> 56 == FP_TAG)
+      fail("worker %d round %d: f%d holds worker %d's value %p", w, r, i,
+           (int)(got.f[i] >> 40 & 0xFF), (void*)got.f[i]);
+    fail("worker %d round %d: f%d is %p, not %p", w, r, i, (void*)got.f[i],
+         (void*)want.f[i]);
+  }
+  if(got.fcsr != want.fcsr)
+    fail("worker %d round %d: fcsr is %x, not %x", w, r, (int)got.fcsr,
+         (int)want.fcsr);
+}
+
+enum { FP_WORKERS = 12, FP_ROUNDS = 40 };
+
+// One worker of a token ring: FP_ROUNDS times, wait for the token on in,
+// check that its registers still hold its last values, load new ones and
+// pass the token on through out (except the last worker's last token:
+// the first has finished). Each wait lets the others run, on this hart
+// or another, and load theirs.
+static void
+fp_ring_worker(int w, int in, int out)
+{
+  char token;
+  fp_load(w, 0);
+  for(int r = 1; r <= FP_ROUNDS; r++){
+    if(read(in, &token, 1) != 1)
+      fail("worker %d: the ring broke", w);
+    fp_expect(w, r - 1);
+    fp_load(w, r);
+    if((w < FP_WORKERS - 1 || r < FP_ROUNDS) && write(out, &token, 1) != 1)
+      fail("worker %d: cannot pass the token", w);
+  }
+  fp_expect(w, FP_ROUNDS);
+  exit(0);
+}
+
+// FP_WORKERS processes pass a token round a ring of pipes, each keeping
+// its own values in every f register and fcsr: none may see another's.
+static void
+t_fpswitch(void)
+{
+  int first[2], next[2];
+  if(pipe(first) < 0)
+    fail("pipe failed");
+  int in = first[0];
+  for(int w = 0; w < FP_WORKERS; w++){
+    int last = w == FP_WORKERS - 1;
+    if(!last && pipe(next) < 0)
+      fail("pipe failed");
+    int out = last ? first[1] : next[1];
+    if(xfork() == 0){
+      if(!last)
+        close(first[1]);   // a broken ring then ends in end-of-file
+      fp_ring_worker(w, in, out);
+    }
+    close(in);
+    if(!last){
+      close(next[1]);
+      in = next[0];
+    }
+  }
+  char token = 't';
+  if(write(first[1], &token, 1) != 1)
+    fail("cannot start the ring");
+  close(first[1]);
+  reap(FP_WORKERS);
+}
+
+enum { FP_SPINNERS = 10, FP_SPIN_TICKS = 5 };
+
+// Load, compute a while, check, until tick `end` (arg: worker | end << 8).
+// The clock interrupts and preempts it in the middle.
+static void
+fp_spinner(uint64 arg)
+{
+  int w = arg & 0xFF, end = arg >> 8;
+  for(int r = 0; uptime() < end; r++){
+    fp_load(w, r);
+    for(volatile int i = 0; i < 100000; i++)
+      ;
+    fp_expect(w, r);
+  }
+}
+
+// More busy processes than harts, each with its own register values,
+// preempted by the clock rather than sleeping.
+static void
+t_fppreempt(void)
+{
+  uint64 end = uptime() + FP_SPIN_TICKS;
+  for(int w = 0; w < FP_SPINNERS; w++)
+    start_child(fp_spinner, w | end << 8);
+  reap(FP_SPINNERS);
+}
+
+// fork gives the child a copy of the parent's registers; what the child
+// then loads stays its own.
+static void
+t_fpfork(void)
+{
+  fp_load(FP_PARENT, 0);
+  int pid = xfork();
+  if(pid == 0){
+    fp_expect(FP_PARENT, 0);
+    fp_load(FP_CHILD, 0);
+    sleep(1);
+    fp_expect(FP_CHILD, 0);
+    exit(0);
+  }
+  sleep(1);
+  fp_expect(FP_PARENT, 0);
+  reap(1);
+  fp_expect(FP_PARENT, 0);
+}
+
+#define FP_ZERO_CHILD "--fp-zero"  // argv[1] that makes systest check its registers
+
+// The program exec'd by t_fpexec: exit 0 if every f register and fcsr
+// are zero, else print the first that is not and exit 1.
+static int
+fp_zero_child(void)
+{
+  struct fpstate s;
+  fp_get(&s);
+  for(int i = 0; i < NFREGS; i++){
+    if(s.f[i] != 0){
+      printf("f%d = %p", i, (void*)s.f[i]);
+      return 1;
+    }
+  }
+  if(s.fcsr != 0){
+    printf("fcsr = %x", (int)s.fcsr);
+    return 1;
+  }
+  return 0;
+}
+
+// A program exec'd by a process with values in its registers starts with
+// all of them zero.
+static void
+t_fpexec(void)
+{
+  fp_load(FP_PARENT, 1);
+  char *argv[] = { "systest", FP_ZERO_CHILD, 0 };
+  int st = 0;
+  int n = exec_output(SELF, argv, buf, sizeof(buf) - 1, &st);
+  buf[n] = '\0';
+  if(st != 0)
+    fail("an exec'd program started with %s (status %d)", buf, st);
+  fp_expect(FP_PARENT, 1);
+}
+
 // ---- the test table and the runner ---------------------------------------------
 
 static struct test tests[] = {
@@ -2888,6 +3113,10 @@ static struct test tests[] = {
   { "fsstress", t_fsstress, "stress", "concurrent file system work" },
   { "sbrkstress", t_sbrkstress, "stress", "concurrent heap growth and shrinking" },
   { "killstress", t_killstress, "stress", "killing busy processes" },
+  { "fpswitch", t_fpswitch, "robust", "FP registers stay private across switches" },
+  { "fppreempt", t_fppreempt, "robust", "FP registers stay private under preemption" },
+  { "fpfork", t_fpfork, "robust", "fork copies the FP registers" },
+  { "fpexec", t_fpexec, "robust", "exec starts with zeroed FP registers" },
 };
 
 // The program exec'd by the exec tests: print each argument on a line of
@@ -2907,6 +3136,8 @@ main(int argc, char *argv[])
 {
   if(argc >= 3 && strcmp(argv[1], EXEC_CHILD) == 0)
     return exec_child(argc, argv);
+  if(argc == 2 && strcmp(argv[1], FP_ZERO_CHILD) == 0)
+    return fp_zero_child();
   stack_top = PGROUNDUP(r_sp());
   return run_tests("systest", "/st", tests, NELEM(tests), argc, argv);
 }

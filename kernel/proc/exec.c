@@ -176,6 +176,7 @@ exec(char *path, char **argv)
   p->trapframe->epc = elf.entry;
   p->trapframe->sp = sp;
   p->trapframe->a1 = sp;            // argv
+  fpu_reset(p);
   proc_freepagetable(oldpt);
   return argc;
 

@@ -121,6 +121,7 @@ allocproc(void)
   memset(p->usyscall, 0, PGSIZE);
   p->usyscall->pid = p->pid;
   memset(&p->context, 0, sizeof(p->context));
+  fpu_reset(p);
   p->context.ra = (uint64)forkret;
   p->context.sp = p->kstack + KSTACK_PAGES*PGSIZE;
   return p;
@@ -261,6 +262,7 @@ fork(void)
   np->superpages = p->superpages;
   *np->trapframe = *p->trapframe;
   np->trapframe->a0 = 0;
+  np->fp = p->fp;                 // current: usertrap() saved it
   for(int i = 0; i < NOFILE; i++)
     if(p->ofile[i])
       np->ofile[i] = filedup(p->ofile[i]);
@@ -422,6 +424,7 @@ sched(void)
   if(intr_get())
     panic("sched: interrupts on");
   int intena = mycpu()->intena;
+  p->fploaded = 0;     // others may use the f registers now (trap/fpu.c)
   swtch(&p->context, &mycpu()->context);
   mycpu()->intena = intena;
 }
