@@ -169,6 +169,24 @@ def _(m):
     test_program(m, "systest", "robust", 300)
 
 
+@test("robust", "init-fork", points=3, timeout=120)
+def _(m):
+    """init lives through a fork that fails while the process table is
+    full: systest --starve-init fills the table, kills the shell and takes
+    the slot the shell leaves; init says its fork failed, tries again, and
+    a new shell comes up once the table has room."""
+    m.send("\x10")                      # Ctrl-P lists the processes
+    shell = m.expect(r"^(\d+) \w+ sh: ", timeout=10,
+                     what="the shell in Ctrl-P's list").group(1)
+    m.send("systest --starve-init %s\n" % shell)
+    m.expect(r"^starve-init: \d+ slot holders", timeout=30,
+             what="systest filling the process table")
+    m.expect(r"^init: starting sh\ninit: fork failed", timeout=30,
+             what="init's fork of a new shell failing")
+    m.expect(r"\$ ", timeout=60, what="the new shell's prompt")
+    m.run("echo alive", expect=r"^alive$")
+
+
 # The functions of kernel/trap/fpu.c that save and load the f registers.
 FPU_SWITCH = {"fp_save", "fp_load", "fpu_usertrap", "fpu_usertrapret"}
 ASM_FUNC = re.compile(r"^[0-9a-f]+ <([\w.]+)>:$")

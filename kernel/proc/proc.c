@@ -494,13 +494,14 @@ wakeup(void *chan)
 }
 
 // Mark process pid killed; it exits when it next returns to user space or
-// wakes from a sleep that checks killed(). Returns 0, or -1 if no such pid.
+// wakes from a sleep that checks killed(). Returns 0, or -1 if no such pid
+// or if pid is init's: the system cannot go on without init (exit panics).
 int
 kill(int pid)
 {
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
     acquire(&p->lock);
-    if(p->pid == pid && p->state != UNUSED){
+    if(p->pid == pid && p->state != UNUSED && p != initproc){
       p->killed = 1;
       if(p->state == SLEEPING)
         p->state = RUNNABLE;   // wake it so it can notice
