@@ -3113,6 +3113,104 @@ starve_init(int shell)
   return 0;
 }
 
+// --- the buffer cache runs out
+
+enum { NREADERS = 60 };   // readers, each of a one-block file of its own
+
+// The byte that fills reader i's file.
+static char
+reader_byte(int i)
+{
+  return 'A' + i % 52;
+}
+
+// Open reader i's file ("r<i>"); -1 if that fails.
+static int
+reader_open(int i)
+{
+  char name[8];
+  format(name, sizeof(name), "r%d", i);
+  return open(name, O_RDONLY);
+}
+
+// Read reader i's file through fd, or, if fd is -1, open it first: when
+// the inode table (NINODE) is full, open fails until another reader
+// closes its file. Check what it holds.
+static void
+reader_read(int i, int fd)
+{
+  for(int tries = 0; fd < 0; tries++){
+    if(tries == 100)
+      fail("reader %d: cannot open its file", i);
+    sleep(1);
+    fd = reader_open(i);
+  }
+  read_all(fd, buf, BSIZE);
+  for(int k = 0; k < BSIZE; k++)
+    if(buf[k] != reader_byte(i))
+      fail("reader %d: byte %d of its file is %x", i, k, buf[k]);
+  close(fd);
+}
+
+// Read all of SELF, which is bigger than the buffer cache, so the cache
+// no longer holds the blocks of the files written before.
+static void
+flush_buffer_cache(void)
+{
+  int fd = open(SELF, O_RDONLY);
+  if(fd < 0)
+    fail("cannot open %s", SELF);
+  while(read(fd, buf, sizeof(buf)) > 0)
+    ;
+  close(fd);
+}
+
+// NREADERS processes (more than NBUF) read a file each at once, each
+// block from the disk, and each holds a buffer while it waits for the
+// disk. Every reader opens its file first, if the inode table has room
+// (the read of an open file then waits for nothing but a buffer and the
+// disk), and a gate lets them all go at once. When every buffer is
+// taken, the next reader must wait for one.
+static void
+t_manyreaders(void)
+{
+  for(int i = 0; i < NREADERS; i++){
+    char name[8];
+    memset(buf, reader_byte(i), BSIZE);
+    format(name, sizeof(name), "r%d", i);
+    make_file(name, buf, BSIZE);
+  }
+  flush_buffer_cache();
+  int gate[2], ready[2];
+  if(pipe(gate) < 0 || pipe(ready) < 0)
+    fail("pipe failed");
+  for(int i = 1; i < NREADERS; i++){
+    if(xfork() == 0){
+      close(gate[1]);
+      int fd = reader_open(i);
+      write(ready[1], "r", 1);
+      read(gate[0], buf, 1);     // end-of-file when the parent closes it
+      reader_read(i, fd);
+      exit(0);
+    }
+  }
+  close(ready[1]);
+  for(int i = 1; i < NREADERS; i++)
+    if(read(ready[0], buf, 1) != 1)
+      fail("a reader died before reading");
+  close(ready[0]);
+  int fd = reader_open(0);
+  close(gate[0]);
+  close(gate[1]);
+  reader_read(0, fd);
+  reap(NREADERS - 1);
+  for(int i = 0; i < NREADERS; i++){
+    char name[8];
+    format(name, sizeof(name), "r%d", i);
+    unlink(name);
+  }
+}
+
 // ---- the test table and the runner ---------------------------------------------
 
 static struct test tests[] = {
@@ -3166,6 +3264,7 @@ static struct test tests[] = {
   { "fpfork", t_fpfork, "robust", "fork copies the FP registers" },
   { "fpexec", t_fpexec, "robust", "exec starts with zeroed FP registers" },
   { "killinit", t_killinit, "robust", "kill(1) is refused" },
+  { "manyreaders", t_manyreaders, "robust", "more readers than buffers at once" },
 };
 
 // The program exec'd by the exec tests: print each argument on a line of
