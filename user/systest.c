@@ -31,6 +31,7 @@
 #include "kernel/memlayout.h"
 #include "kernel/riscv.h"
 #include "kernel/sysinfo.h"
+#include "kernel/vm.h"
 #include "kernel/syscall.h"
 #include "kernel/fs.h"
 #include "kernel/elf.h"
@@ -3211,6 +3212,109 @@ t_manyreaders(void)
   }
 }
 
+// --- ranges near the top of the address space
+
+// pgaccess refuses ranges that wrap around or leave the user address
+// space, at once.
+static void
+t_pgaccessrange(void)
+{
+  static const struct {
+    uint64 base;
+    int npages;
+    const char *what;
+  } cases[] = {
+    { -(uint64)PGSIZE, 1, "the last page below 2^64" },
+    { -(uint64)(PGACCESS_MAX / 2) * PGSIZE, PGACCESS_MAX, "a range that wraps past 2^64" },
+    { MAXVA - PGSIZE, 2, "a range that runs past MAXVA" },
+    { MAXVA, 1, "MAXVA" },
+    { 1UL << 63, PGACCESS_MAX, "1<<63" },
+    { -(uint64)SUPERPGSIZE + 3 * PGSIZE, PGACCESS_MAX, "the last 2 MiB below 2^64" },
+  };
+  uint64 mask;
+  for(int i = 0; i < NELEM(cases); i++){
+    int t0 = uptime();
+    int r = pgaccess((void*)cases[i].base, cases[i].npages, &mask);
+    if(r != -1)
+      fail("pgaccess of %s returned %d", cases[i].what, r);
+    if(uptime() - t0 > TICKS_PER_SEC)
+      fail("pgaccess of %s took %d ticks", cases[i].what, uptime() - t0);
+  }
+}
+
+// A child that shares its parent's page tables (FORK_SHAREDPT) and clears
+// A bits with pgaccess does so in its own copy: the parent still sees the
+// pages it touched. The pages have a 2 MiB region (a level-0 table) to
+// themselves, which the parent does not store into after the fork, so
+// its own copy-on-write faults do not unshare their table first.
+static void
+t_pgaccessshared(void)
+{
+  enum { N = 8, TOUCHED = 0x0F };
+  int oldmode = forkmode(FORK_SHAREDPT);
+  uint64 brk = (uint64)sbrk(0);
+  if(sbrklazy(SUPERPGROUNDUP(brk) - brk) == SBRK_ERROR)
+    fail("sbrklazy failed");
+  char *p = sbrk(N * PGSIZE);
+  if(p == SBRK_ERROR)
+    fail("sbrk failed");
+  for(int i = 0; i < N; i++)
+    p[i * PGSIZE] = i;
+  uint64 mask = 0;
+  if(pgaccess(p, N, &mask) != 0 || mask != (1 << N) - 1)
+    fail("pgaccess after touching every page: %p", (void*)mask);
+  for(int i = 0; i < N; i++)
+    if(TOUCHED & (1 << i))
+      sink = p[i * PGSIZE];
+  int pid = xfork();
+  if(pid == 0){
+    if(pgaccess(p, N, &mask) != 0 || mask != TOUCHED)
+      fail("the child sees %p accessed, not %p", (void*)mask, (void*)TOUCHED);
+    if(pgaccess(p, N, &mask) != 0 || mask != 0)
+      fail("the child's pgaccess did not clear its A bits: %p", (void*)mask);
+    exit(0);
+  }
+  reap(1);
+  if(pgaccess(p, N, &mask) != 0 || mask != TOUCHED)
+    fail("after the child's pgaccess the parent sees %p accessed, not %p",
+         (void*)mask, (void*)TOUCHED);
+  forkmode(oldmode);
+}
+
+// --- a long console write can be killed
+
+#define CONSOLE_FLOOD (1 << 20)   // bytes: minutes at the UART's speed
+
+// Write CONSOLE_FLOOD zero bytes (invisible) to the console.
+static void
+console_flood(uint64 unused)
+{
+  char *p = sbrklazy(CONSOLE_FLOOD);
+  if(p == SBRK_ERROR)
+    fail("sbrklazy failed");
+  write(1, p, CONSOLE_FLOOD);
+}
+
+// A process killed in the middle of a long console write dies at once.
+static void
+t_consolekill(void)
+{
+  int pid = start_child(console_flood, 0);
+  sleep(2);
+  int t0 = uptime();
+  if(kill(pid) != 0)
+    fail("kill failed");
+  int st = 0;
+  if(wait(&st) != pid)
+    fail("wait failed");
+  int took = uptime() - t0;
+  write(1, "\n", 1);      // after the zeros, so the next line starts a line
+  if(took > TICKS_PER_SEC)
+    fail("killed in a console write, it took %d ticks to die", took);
+  if(st != -1)
+    fail("killed in a console write, it exited with %d", st);
+}
+
 // ---- the test table and the runner ---------------------------------------------
 
 static struct test tests[] = {
@@ -3265,6 +3369,9 @@ static struct test tests[] = {
   { "fpexec", t_fpexec, "robust", "exec starts with zeroed FP registers" },
   { "killinit", t_killinit, "robust", "kill(1) is refused" },
   { "manyreaders", t_manyreaders, "robust", "more readers than buffers at once" },
+  { "pgaccessrange", t_pgaccessrange, "robust", "pgaccess ranges past MAXVA or 2^64" },
+  { "pgaccessshared", t_pgaccessshared, "robust", "pgaccess in a child sharing page tables" },
+  { "consolekill", t_consolekill, "robust", "kill ends a long console write" },
 };
 
 // The program exec'd by the exec tests: print each argument on a line of
