@@ -24,6 +24,8 @@
 // tests check that user faults kill the faulting process with status -1,
 // and the stress tests run many processes at once on every hart.
 
+#include <stddef.h>
+
 #include "kernel/types.h"
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
@@ -3315,6 +3317,51 @@ t_consolekill(void)
     fail("killed in a console write, it exited with %d", st);
 }
 
+// --- fstat's padding
+
+// Is byte i of struct stat inside one of its fields?
+static int
+in_stat_field(int i)
+{
+  static const struct { int off, size; } fields[] = {
+    { offsetof(struct stat, dev), sizeof(((struct stat*)0)->dev) },
+    { offsetof(struct stat, ino), sizeof(((struct stat*)0)->ino) },
+    { offsetof(struct stat, type), sizeof(((struct stat*)0)->type) },
+    { offsetof(struct stat, nlink), sizeof(((struct stat*)0)->nlink) },
+    { offsetof(struct stat, size), sizeof(((struct stat*)0)->size) },
+  };
+  for(int f = 0; f < NELEM(fields); f++)
+    if(i >= fields[f].off && i < fields[f].off + fields[f].size)
+      return 1;
+  return 0;
+}
+
+// fstat writes zeros, not kernel memory, into the padding of struct stat.
+// Before it, a failing open puts a path of 'J's on the kernel stack.
+static void
+t_fstatpad(void)
+{
+  make_file("f", "hello", 5);
+  int fd = open("f", O_RDONLY);
+  char junk[MAXPATH];
+  memset(junk, 'J', MAXPATH - 1);
+  junk[MAXPATH - 1] = '\0';
+  struct stat st;
+  uchar *bytes = (uchar*)&st;
+  for(int round = 0; round < 3; round++){
+    if(open(junk, O_RDONLY) != -1)
+      fail("open of a missing file succeeded");
+    memset(&st, 0xA5, sizeof(st));
+    if(fstat(fd, &st) != 0)
+      fail("fstat failed");
+    for(int i = 0; i < sizeof(st); i++)
+      if(!in_stat_field(i) && bytes[i] != 0)
+        fail("byte %d of struct stat, padding, is %x", i, bytes[i]);
+  }
+  close(fd);
+  unlink("f");
+}
+
 // ---- the test table and the runner ---------------------------------------------
 
 static struct test tests[] = {
@@ -3372,6 +3419,7 @@ static struct test tests[] = {
   { "pgaccessrange", t_pgaccessrange, "robust", "pgaccess ranges past MAXVA or 2^64" },
   { "pgaccessshared", t_pgaccessshared, "robust", "pgaccess in a child sharing page tables" },
   { "consolekill", t_consolekill, "robust", "kill ends a long console write" },
+  { "fstatpad", t_fstatpad, "robust", "fstat zeroes struct stat's padding" },
 };
 
 // The program exec'd by the exec tests: print each argument on a line of
