@@ -1924,12 +1924,12 @@ write_elf(const char *path, struct proghdr *ph, uint64 phoff, uint64 entry,
 
   memset(img, 0, sizeof(img));
   eh->magic = ELF_MAGIC;
-  eh->elf[0] = 2;         // 64-bit
-  eh->elf[1] = 1;         // little-endian
-  eh->elf[2] = 1;         // version
-  eh->type = 2;           // executable
-  eh->machine = 243;      // RISC-V
-  eh->version = 1;
+  eh->elf[ELF_IDENT_CLASS] = ELF_CLASS64;
+  eh->elf[ELF_IDENT_DATA] = ELF_DATA_LSB;
+  eh->elf[ELF_IDENT_VERSION] = ELF_VERSION_CURRENT;
+  eh->type = ELF_TYPE_EXEC;
+  eh->machine = ELF_MACHINE_RISCV;
+  eh->version = ELF_VERSION_CURRENT;
   eh->entry = entry;
   eh->phoff = phoff;
   eh->ehsize = sizeof(struct elfhdr);
@@ -3362,6 +3362,72 @@ t_fstatpad(void)
   unlink("f");
 }
 
+// --- exec checks the whole ELF header
+
+// Read the file path into memory from malloc; its size goes in *n.
+static char *
+read_file(const char *path, int *n)
+{
+  struct stat st;
+  int fd = open(path, O_RDONLY);
+  if(fd < 0 || fstat(fd, &st) < 0)
+    fail("cannot open %s", path);
+  char *data = malloc(st.size);
+  if(data == 0)
+    fail("malloc(%d) failed", (int)st.size);
+  read_all(fd, data, st.size);
+  close(fd);
+  *n = st.size;
+  return data;
+}
+
+// A copy of /echo runs; copies of it with one field of the ELF header
+// wrong (a program for another machine, another word size or byte order,
+// not an executable) do not.
+static void
+t_execheader(void)
+{
+  static const struct {
+    const char *what;
+    int off, size;    // the field in struct elfhdr
+    uint64 value;     // the wrong value
+  } fields[] = {
+    { "a 32-bit class", offsetof(struct elfhdr, elf) + ELF_IDENT_CLASS, 1, ELF_CLASS32 },
+    { "big-endian data", offsetof(struct elfhdr, elf) + ELF_IDENT_DATA, 1, ELF_DATA_MSB },
+    { "ident version 0", offsetof(struct elfhdr, elf) + ELF_IDENT_VERSION, 1, 0 },
+    { "version 0", offsetof(struct elfhdr, version), 4, 0 },
+    { "version 2", offsetof(struct elfhdr, version), 4, ELF_VERSION_CURRENT + 1 },
+    { "an x86-64 program", offsetof(struct elfhdr, machine), 2, ELF_MACHINE_X86_64 },
+    { "an AArch64 program", offsetof(struct elfhdr, machine), 2, ELF_MACHINE_AARCH64 },
+    { "a relocatable file", offsetof(struct elfhdr, type), 2, ELF_TYPE_REL },
+    { "a shared object", offsetof(struct elfhdr, type), 2, ELF_TYPE_DYN },
+    { "program headers of 48 bytes", offsetof(struct elfhdr, phentsize), 2, 48 },
+    { "program headers of 0 bytes", offsetof(struct elfhdr, phentsize), 2, 0 },
+  };
+  int n;
+  char *good = read_file("/echo", &n);
+  char *img = malloc(n);
+  if(img == 0)
+    fail("malloc failed");
+  make_file("e", good, n);
+  char *argv[] = { "e", "copied", 0 };
+  int st = 0;
+  int len = exec_output("e", argv, buf, sizeof(buf), &st);
+  if(st != 0 || len != 7 || memcmp(buf, "copied\n", 7) != 0)
+    fail("a copy of /echo does not run (status %d)", st);
+
+  buf2[0] = 'k';
+  for(int i = 0; i < NELEM(fields); i++){
+    memmove(img, good, n);
+    memmove(img + fields[i].off, &fields[i].value, fields[i].size);
+    make_file("e", img, n);
+    exec_fails("e", argv, fields[i].what);
+  }
+  unlink("e");
+  free(img);
+  free(good);
+}
+
 // ---- the test table and the runner ---------------------------------------------
 
 static struct test tests[] = {
@@ -3420,6 +3486,7 @@ static struct test tests[] = {
   { "pgaccessshared", t_pgaccessshared, "robust", "pgaccess in a child sharing page tables" },
   { "consolekill", t_consolekill, "robust", "kill ends a long console write" },
   { "fstatpad", t_fstatpad, "robust", "fstat zeroes struct stat's padding" },
+  { "execheader", t_execheader, "robust", "exec checks every ELF header field" },
 };
 
 // The program exec'd by the exec tests: print each argument on a line of
