@@ -3,7 +3,9 @@
 //   systest            run every test
 //   systest NAME...    run the named tests; a group name stands for all of
 //                      its tests: "syscalls" for the system calls, "fs"
-//                      for the file system, "stress" for the stress tests
+//                      for the file system, "stress" for the stress tests,
+//                      "robust" for what one process must not be able to
+//                      do to others or to the kernel
 //   systest -l         list the tests
 //
 // Every test runs in a child process of its own, with a fresh directory
@@ -22,7 +24,11 @@
 // run off the end of memory, negative and huge sizes, bad descriptors and
 // over-long paths. Bad arguments must give -1, never a kernel panic. Other
 // tests check that user faults kill the faulting process with status -1,
-// and the stress tests run many processes at once on every hart.
+// and the stress tests run many processes at once on every hart. The
+// robust tests check that floating-point registers stay private, that
+// init cannot be killed, that running out of buffers only makes readers
+// wait, and that ranges, padding and ELF headers from user space are
+// checked.
 
 #include <stddef.h>
 
