@@ -173,6 +173,60 @@ def _(m):
     test_program(m, "systest", "stress", 400)
 
 
+# ---- robust: what one process must not be able to do to others ------------
+
+@test("robust", "systest", points=10, timeout=300)
+def _(m):
+    test_program(m, "systest", "robust", 300)
+
+
+@test("robust", "init-fork", points=3, timeout=120)
+def _(m):
+    """init lives through a fork that fails while the process table is
+    full: systest --starve-init fills the table, kills the shell and takes
+    the slot the shell leaves; init says its fork failed, tries again, and
+    a new shell comes up once the table has room."""
+    m.send("\x10")                      # Ctrl-P lists the processes
+    shell = m.expect(r"^(\d+) \w+ sh: ", timeout=10,
+                     what="the shell in Ctrl-P's list").group(1)
+    m.send("systest --starve-init %s\n" % shell)
+    m.expect(r"^starve-init: \d+ slot holders", timeout=30,
+             what="systest filling the process table")
+    m.expect(r"^init: starting sh\ninit: fork failed", timeout=30,
+             what="init's fork of a new shell failing")
+    m.expect(r"\$ ", timeout=60, what="the new shell's prompt")
+    m.run("echo alive", expect=r"^alive$")
+
+
+# The functions of kernel/trap/fpu.c that save and load the f registers.
+FPU_SWITCH = {"fp_save", "fp_load", "fpu_usertrap", "fpu_usertrapret"}
+ASM_FUNC = re.compile(r"^[0-9a-f]+ <([\w.]+)>:$")
+ASM_FP = re.compile(r"^\s*[0-9a-f]+:\t[0-9a-f]+\s*\t((?:c\.)?f(?!ence)\w*)")
+
+
+@test("robust", "kernel-no-fp", points=1, qemu=False)
+def _(host):
+    """The kernel uses no floating-point instruction (it runs with the
+    unit off) except where trap/fpu.c saves and loads a process's
+    registers: build/kernel.asm, the kernel's disassembly, says so."""
+    users = {}
+    func = None
+    with open(os.path.join(ROOT, "build", "kernel.asm")) as f:
+        for line in f:
+            m2 = ASM_FUNC.match(line)
+            if m2:
+                func = m2.group(1)
+            elif ASM_FP.match(line):
+                users.setdefault(func, ASM_FP.match(line).group(1))
+    if not FPU_SWITCH & set(users):
+        raise TestFailure("no function of trap/fpu.c touches the f registers")
+    others = sorted(set(users) - FPU_SWITCH)
+    if others:
+        raise TestFailure("floating point in the kernel: " +
+                          ", ".join("%s (%s)" % (f, users[f]) for f in others))
+    return "only %s" % ", ".join(sorted(users))
+
+
 # ---- fs: the file system ----------------------------------------------------
 
 @test("fs", "systest", points=10, timeout=300)

@@ -214,6 +214,11 @@ int             exec(char*, char**);
 // trap.c
 void            trapinithart(void);
 void            usertrapret(void);
+// fpu.c: floating-point registers as process state
+void            fpuinithart(void);
+void            fpu_reset(struct proc*);
+void            fpu_usertrap(struct proc*);
+void            fpu_usertrapret(struct proc*);
 // syscall.c
 void            argint(int, int*);
 int             argstr(int, char*, int);

@@ -7,7 +7,7 @@
 // File header
 struct elfhdr {
   uint magic;  // must equal ELF_MAGIC
-  uchar elf[12];
+  uchar elf[12];  // the rest of e_ident: class, data, version, padding
   ushort type;
   ushort machine;
   uint version;
@@ -22,6 +22,28 @@ struct elfhdr {
   ushort shnum;
   ushort shstrndx;
 };
+
+// Indexes into elfhdr.elf[] (e_ident after the magic) and their values.
+#define ELF_IDENT_CLASS    0     // word size
+#define ELF_IDENT_DATA     1     // byte order
+#define ELF_IDENT_VERSION  2     // ELF version
+#define ELF_CLASS32        1
+#define ELF_CLASS64        2
+#define ELF_DATA_LSB       1     // little-endian
+#define ELF_DATA_MSB       2     // big-endian
+
+// Values for elfhdr.version (and elf[ELF_IDENT_VERSION]).
+#define ELF_VERSION_CURRENT 1
+
+// Values for elfhdr.type
+#define ELF_TYPE_REL       1     // relocatable object
+#define ELF_TYPE_EXEC      2     // executable
+#define ELF_TYPE_DYN       3     // shared object
+
+// Values for elfhdr.machine
+#define ELF_MACHINE_X86_64  62
+#define ELF_MACHINE_AARCH64 183
+#define ELF_MACHINE_RISCV   243
 
 // Program section header
 struct proghdr {

@@ -62,6 +62,12 @@ struct trapframe {
   /* 280 */ uint64 t6;
 };
 
+// A process's floating-point registers, saved by trap/fpu.c.
+struct fpstate {
+  uint64 f[NFREGS];   // f0..f31
+  uint64 fcsr;
+};
+
 enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
 // Memory-system events counted per process (and system-wide, mm/stats.c).
@@ -89,6 +95,8 @@ struct proc {
   struct trapframe *trapframe; // data page for trampoline.S
   struct usyscall *usyscall;   // the read-only page mapped at USYSCALL
   struct context context;      // swtch() here to run process
+  struct fpstate fp;           // f registers and fcsr (trap/fpu.c)
+  int fploaded;                // its hart's f registers hold fp (trap/fpu.c)
   struct file *ofile[NOFILE];  // Open files
   struct inode *cwd;           // Current directory
   char name[16];               // Process name (debugging)

@@ -57,6 +57,29 @@
 #define SSTATUS_UIE  (1L << 0)   // user interrupt enable
 #define SSTATUS_SUM  (1L << 18)  // permit supervisor access to user memory
 
+// sstatus.FS (bits 14..13): the state of the floating-point unit. Off makes
+// every floating-point instruction trap; the hardware turns Initial or
+// Clean into Dirty when an f register or fcsr changes. SD (bit 63) is a
+// read-only summary: FS (or another extension's state) is Dirty.
+#define SSTATUS_FS         (3L << 13)  // the field
+#define SSTATUS_FS_OFF     (0L << 13)
+#define SSTATUS_FS_INITIAL (1L << 13)
+#define SSTATUS_FS_CLEAN   (2L << 13)
+#define SSTATUS_FS_DIRTY   (3L << 13)
+#define SSTATUS_SD         (1UL << 63)
+
+// fcsr: the accrued exception flags in bits 4..0 and the rounding mode in
+// bits 7..5, of which 0..4 are defined modes.
+#define FCSR_FFLAGS    0x1F
+#define FCSR_FRM_SHIFT 5
+#define FCSR_NFRM      5
+
+// The floating-point registers f0..f31, and the head of an assembler
+// loop over their numbers (\i in its body; end it with .endr).
+#define NFREGS 32
+#define FREGS_IRP ".irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21," \
+                  "22,23,24,25,26,27,28,29,30,31\n"
+
 // ---- sie / sip ---------------------------------------------------------
 #define SIE_SSIE (1L << 1)   // software
 #define SIE_STIE (1L << 5)   // timer

@@ -3,7 +3,9 @@
 //   systest            run every test
 //   systest NAME...    run the named tests; a group name stands for all of
 //                      its tests: "syscalls" for the system calls, "fs"
-//                      for the file system, "stress" for the stress tests
+//                      for the file system, "stress" for the stress tests,
+//                      "robust" for what one process must not be able to
+//                      do to others or to the kernel
 //   systest -l         list the tests
 //
 // Every test runs in a child process of its own, with a fresh directory
@@ -22,7 +24,13 @@
 // run off the end of memory, negative and huge sizes, bad descriptors and
 // over-long paths. Bad arguments must give -1, never a kernel panic. Other
 // tests check that user faults kill the faulting process with status -1,
-// and the stress tests run many processes at once on every hart.
+// and the stress tests run many processes at once on every hart. The
+// robust tests check that floating-point registers stay private, that
+// init cannot be killed, that running out of buffers only makes readers
+// wait, and that ranges, padding and ELF headers from user space are
+// checked.
+
+#include <stddef.h>
 
 #include "kernel/types.h"
 #include "kernel/stat.h"
@@ -31,6 +39,7 @@
 #include "kernel/memlayout.h"
 #include "kernel/riscv.h"
 #include "kernel/sysinfo.h"
+#include "kernel/vm.h"
 #include "kernel/syscall.h"
 #include "kernel/fs.h"
 #include "kernel/elf.h"
@@ -1921,12 +1930,12 @@ write_elf(const char *path, struct proghdr *ph, uint64 phoff, uint64 entry,
 
   memset(img, 0, sizeof(img));
   eh->magic = ELF_MAGIC;
-  eh->elf[0] = 2;         // 64-bit
-  eh->elf[1] = 1;         // little-endian
-  eh->elf[2] = 1;         // version
-  eh->type = 2;           // executable
-  eh->machine = 243;      // RISC-V
-  eh->version = 1;
+  eh->elf[ELF_IDENT_CLASS] = ELF_CLASS64;
+  eh->elf[ELF_IDENT_DATA] = ELF_DATA_LSB;
+  eh->elf[ELF_IDENT_VERSION] = ELF_VERSION_CURRENT;
+  eh->type = ELF_TYPE_EXEC;
+  eh->machine = ELF_MACHINE_RISCV;
+  eh->version = ELF_VERSION_CURRENT;
   eh->entry = entry;
   eh->phoff = phoff;
   eh->ehsize = sizeof(struct elfhdr);
@@ -2841,6 +2850,591 @@ t_killstress(void)
   close(q[1]);
 }
 
+// ---- robust: what one process must not do to others or to the kernel ---------
+
+// --- floating-point registers are process state
+
+#define FP_TAG 0xF5UL            // top byte of every value the tests load
+#define FP_PARENT 100            // "worker" numbers of a test's own processes
+#define FP_CHILD 101
+
+// A process's floating-point state as user code sees it.
+struct fpstate {
+  uint64 f[NFREGS];
+  uint64 fcsr;
+};
+
+// The values worker w loads in round r. Each names its worker, round and
+// register (FP_TAG, then w, r and the register number in bits 47..40,
+// 39..8 and 7..0), so a value that leaked says whose it was; fcsr gets a
+// valid rounding mode and some exception flags.
+static void
+fp_pattern(struct fpstate *s, int w, int r)
+{
+  for(int i = 0; i < NFREGS; i++)
+    s->f[i] = FP_TAG << 56 | (uint64)w << 40 | (uint64)r << 8 | i;
+  s->fcsr = (w + r) % FCSR_NFRM << FCSR_FRM_SHIFT | (w * 7 + r) % (FCSR_FFLAGS + 1);
+}
+
+// Load f0-f31 and fcsr from s. Nothing else in systest uses floating
+// point, so they keep these values until the next fp_set(), unless the
+// kernel loses them or lets another process's values in.
+static void
+fp_set(const struct fpstate *s)
+{
+  asm volatile(FREGS_IRP
+               "ld t0, 8*\\i(%0)\n"
+               "fmv.d.x f\\i, t0\n"
+               ".endr\n"
+               "fscsr %1\n"
+               : : "r"(s->f), "r"(s->fcsr) : "t0", "memory");
+}
+
+// Store f0-f31 and fcsr into s.
+static void
+fp_get(struct fpstate *s)
+{
+  uint64 fcsr;
+  asm volatile(FREGS_IRP
+               "fmv.x.d t0, f\\i\n"
+               "sd t0, 8*\\i(%1)\n"
+               ".endr\n"
+               "frcsr %0\n"
+               : "=&r"(fcsr) : "r"(s->f) : "t0", "memory");
+  s->fcsr = fcsr;
+}
+
+// Load worker w's values of round r.
+static void
+fp_load(int w, int r)
+{
+  struct fpstate s;
+  fp_pattern(&s, w, r);
+  fp_set(&s);
+}
+
+// Fail unless the registers hold worker w's values of round r; a wrong
+// value names the worker it belongs to, if it is one of the tests'.
+static void
+fp_expect(int w, int r)
+{
+  struct fpstate want, got;
+  fp_pattern(&want, w, r);
+  fp_get(&got);
+  for(int i = 0; i < NFREGS; i++){
+    if(got.f[i] == want.f[i])
+      continue;
+    if(got.f[i] >> 56 == FP_TAG)
+      fail("worker %d round %d: f%d holds worker %d's value %p", w, r, i,
+           (int)(got.f[i] >> 40 & 0xFF), (void*)got.f[i]);
+    fail("worker %d round %d: f%d is %p, not %p", w, r, i, (void*)got.f[i],
+         (void*)want.f[i]);
+  }
+  if(got.fcsr != want.fcsr)
+    fail("worker %d round %d: fcsr is %x, not %x", w, r, (int)got.fcsr,
+         (int)want.fcsr);
+}
+
+enum { FP_WORKERS = 12, FP_ROUNDS = 40 };
+
+// One worker of a token ring: FP_ROUNDS times, wait for the token on in,
+// check that its registers still hold its last values, load new ones and
+// pass the token on through out (except the last worker's last token:
+// the first has finished). Each wait lets the others run, on this hart
+// or another, and load theirs.
+static void
+fp_ring_worker(int w, int in, int out)
+{
+  char token;
+  fp_load(w, 0);
+  for(int r = 1; r <= FP_ROUNDS; r++){
+    if(read(in, &token, 1) != 1)
+      fail("worker %d: the ring broke", w);
+    fp_expect(w, r - 1);
+    fp_load(w, r);
+    if((w < FP_WORKERS - 1 || r < FP_ROUNDS) && write(out, &token, 1) != 1)
+      fail("worker %d: cannot pass the token", w);
+  }
+  fp_expect(w, FP_ROUNDS);
+  exit(0);
+}
+
+// FP_WORKERS processes pass a token round a ring of pipes, each keeping
+// its own values in every f register and fcsr: none may see another's.
+static void
+t_fpswitch(void)
+{
+  int first[2], next[2];
+  if(pipe(first) < 0)
+    fail("pipe failed");
+  int in = first[0];
+  for(int w = 0; w < FP_WORKERS; w++){
+    int last = w == FP_WORKERS - 1;
+    if(!last && pipe(next) < 0)
+      fail("pipe failed");
+    int out = last ? first[1] : next[1];
+    if(xfork() == 0){
+      if(!last)
+        close(first[1]);   // a broken ring then ends in end-of-file
+      fp_ring_worker(w, in, out);
+    }
+    close(in);
+    if(!last){
+      close(next[1]);
+      in = next[0];
+    }
+  }
+  char token = 't';
+  if(write(first[1], &token, 1) != 1)
+    fail("cannot start the ring");
+  close(first[1]);
+  reap(FP_WORKERS);
+}
+
+enum { FP_SPINNERS = 10, FP_SPIN_TICKS = 5 };
+
+// Load, compute a while, check, until tick `end` (arg: worker | end << 8).
+// The clock interrupts and preempts it in the middle.
+static void
+fp_spinner(uint64 arg)
+{
+  int w = arg & 0xFF, end = arg >> 8;
+  for(int r = 0; uptime() < end; r++){
+    fp_load(w, r);
+    for(volatile int i = 0; i < 100000; i++)
+      ;
+    fp_expect(w, r);
+  }
+}
+
+// More busy processes than harts, each with its own register values,
+// preempted by the clock rather than sleeping.
+static void
+t_fppreempt(void)
+{
+  uint64 end = uptime() + FP_SPIN_TICKS;
+  for(int w = 0; w < FP_SPINNERS; w++)
+    start_child(fp_spinner, w | end << 8);
+  reap(FP_SPINNERS);
+}
+
+// fork gives the child a copy of the parent's registers; what the child
+// then loads stays its own.
+static void
+t_fpfork(void)
+{
+  fp_load(FP_PARENT, 0);
+  int pid = xfork();
+  if(pid == 0){
+    fp_expect(FP_PARENT, 0);
+    fp_load(FP_CHILD, 0);
+    sleep(1);
+    fp_expect(FP_CHILD, 0);
+    exit(0);
+  }
+  sleep(1);
+  fp_expect(FP_PARENT, 0);
+  reap(1);
+  fp_expect(FP_PARENT, 0);
+}
+
+#define FP_ZERO_CHILD "--fp-zero"  // argv[1] that makes systest check its registers
+
+// The program exec'd by t_fpexec: exit 0 if every f register and fcsr
+// are zero, else print the first that is not and exit 1.
+static int
+fp_zero_child(void)
+{
+  struct fpstate s;
+  fp_get(&s);
+  for(int i = 0; i < NFREGS; i++){
+    if(s.f[i] != 0){
+      printf("f%d = %p", i, (void*)s.f[i]);
+      return 1;
+    }
+  }
+  if(s.fcsr != 0){
+    printf("fcsr = %x", (int)s.fcsr);
+    return 1;
+  }
+  return 0;
+}
+
+// A program exec'd by a process with values in its registers starts with
+// all of them zero.
+static void
+t_fpexec(void)
+{
+  fp_load(FP_PARENT, 1);
+  char *argv[] = { "systest", FP_ZERO_CHILD, 0 };
+  int st = 0;
+  int n = exec_output(SELF, argv, buf, sizeof(buf) - 1, &st);
+  buf[n] = '\0';
+  if(st != 0)
+    fail("an exec'd program started with %s (status %d)", buf, st);
+  fp_expect(FP_PARENT, 1);
+}
+
+// --- init
+
+// kill(1) is refused: the kernel cannot go on without init.
+static void
+t_killinit(void)
+{
+  if(kill(1) != -1)
+    fail("kill(1) did not return -1");
+}
+
+#define STARVE_INIT "--starve-init"  // argv[1]: the grader's init test
+#define STARVE_HOLD 30               // ticks the table stays full
+
+// Fork a child that holds its process slot for STARVE_HOLD ticks; return
+// fork's result.
+static int
+slot_holder(void)
+{
+  int pid = fork();
+  if(pid == 0){
+    sleep(STARVE_HOLD);
+    exit(0);
+  }
+  return pid;
+}
+
+// systest --starve-init PID, run by the grader (robust/init-fork): fill
+// the process table, kill the shell PID (the parent), and take the slot
+// it frees when init reaps it, so that init's fork of a new shell fails
+// until the slot holders exit. Gives up on taking the slot after a
+// while (an init that forks at once gets it first).
+static int
+starve_init(int shell)
+{
+  int n = 0;
+  while(slot_holder() > 0)
+    n++;
+  printf("starve-init: %d slot holders; killing the shell, pid %d\n", n, shell);
+  if(kill(shell) != 0)
+    return 1;
+  int giveup = uptime() + STARVE_HOLD / 2;
+  while(slot_holder() < 0 && uptime() < giveup)
+    ;
+  while(wait(0) > 0)
+    ;
+  return 0;
+}
+
+// --- the buffer cache runs out
+
+enum { NREADERS = 60 };   // readers, each of a one-block file of its own
+
+// The byte that fills reader i's file.
+static char
+reader_byte(int i)
+{
+  return 'A' + i % 52;
+}
+
+// Open reader i's file ("r<i>"); -1 if that fails.
+static int
+reader_open(int i)
+{
+  char name[8];
+  format(name, sizeof(name), "r%d", i);
+  return open(name, O_RDONLY);
+}
+
+// Read reader i's file through fd, or, if fd is -1, open it first: when
+// the inode table (NINODE) is full, open fails until another reader
+// closes its file. Check what it holds.
+static void
+reader_read(int i, int fd)
+{
+  for(int tries = 0; fd < 0; tries++){
+    if(tries == 100)
+      fail("reader %d: cannot open its file", i);
+    sleep(1);
+    fd = reader_open(i);
+  }
+  read_all(fd, buf, BSIZE);
+  for(int k = 0; k < BSIZE; k++)
+    if(buf[k] != reader_byte(i))
+      fail("reader %d: byte %d of its file is %x", i, k, buf[k]);
+  close(fd);
+}
+
+// Read all of SELF, which is bigger than the buffer cache, so the cache
+// no longer holds the blocks of the files written before.
+static void
+flush_buffer_cache(void)
+{
+  int fd = open(SELF, O_RDONLY);
+  if(fd < 0)
+    fail("cannot open %s", SELF);
+  while(read(fd, buf, sizeof(buf)) > 0)
+    ;
+  close(fd);
+}
+
+// NREADERS processes (more than NBUF) read a file each at once, each
+// block from the disk, and each holds a buffer while it waits for the
+// disk. Every reader opens its file first, if the inode table has room
+// (the read of an open file then waits for nothing but a buffer and the
+// disk), and a gate lets them all go at once. When every buffer is
+// taken, the next reader must wait for one.
+static void
+t_manyreaders(void)
+{
+  for(int i = 0; i < NREADERS; i++){
+    char name[8];
+    memset(buf, reader_byte(i), BSIZE);
+    format(name, sizeof(name), "r%d", i);
+    make_file(name, buf, BSIZE);
+  }
+  flush_buffer_cache();
+  int gate[2], ready[2];
+  if(pipe(gate) < 0 || pipe(ready) < 0)
+    fail("pipe failed");
+  for(int i = 1; i < NREADERS; i++){
+    if(xfork() == 0){
+      close(gate[1]);
+      int fd = reader_open(i);
+      write(ready[1], "r", 1);
+      read(gate[0], buf, 1);     // end-of-file when the parent closes it
+      reader_read(i, fd);
+      exit(0);
+    }
+  }
+  close(ready[1]);
+  for(int i = 1; i < NREADERS; i++)
+    if(read(ready[0], buf, 1) != 1)
+      fail("a reader died before reading");
+  close(ready[0]);
+  int fd = reader_open(0);
+  close(gate[0]);
+  close(gate[1]);
+  reader_read(0, fd);
+  reap(NREADERS - 1);
+  for(int i = 0; i < NREADERS; i++){
+    char name[8];
+    format(name, sizeof(name), "r%d", i);
+    unlink(name);
+  }
+}
+
+// --- ranges near the top of the address space
+
+// pgaccess refuses ranges that wrap around or leave the user address
+// space, at once.
+static void
+t_pgaccessrange(void)
+{
+  static const struct {
+    uint64 base;
+    int npages;
+    const char *what;
+  } cases[] = {
+    { -(uint64)PGSIZE, 1, "the last page below 2^64" },
+    { -(uint64)(PGACCESS_MAX / 2) * PGSIZE, PGACCESS_MAX, "a range that wraps past 2^64" },
+    { MAXVA - PGSIZE, 2, "a range that runs past MAXVA" },
+    { MAXVA, 1, "MAXVA" },
+    { 1UL << 63, PGACCESS_MAX, "1<<63" },
+    { -(uint64)SUPERPGSIZE + 3 * PGSIZE, PGACCESS_MAX, "the last 2 MiB below 2^64" },
+  };
+  uint64 mask;
+  for(int i = 0; i < NELEM(cases); i++){
+    int t0 = uptime();
+    int r = pgaccess((void*)cases[i].base, cases[i].npages, &mask);
+    if(r != -1)
+      fail("pgaccess of %s returned %d", cases[i].what, r);
+    if(uptime() - t0 > TICKS_PER_SEC)
+      fail("pgaccess of %s took %d ticks", cases[i].what, uptime() - t0);
+  }
+}
+
+// A child that shares its parent's page tables (FORK_SHAREDPT) and clears
+// A bits with pgaccess does so in its own copy: the parent still sees the
+// pages it touched. The pages have a 2 MiB region (a level-0 table) to
+// themselves, which the parent does not store into after the fork, so
+// its own copy-on-write faults do not unshare their table first.
+static void
+t_pgaccessshared(void)
+{
+  enum { N = 8, TOUCHED = 0x0F };
+  int oldmode = forkmode(FORK_SHAREDPT);
+  uint64 brk = (uint64)sbrk(0);
+  if(sbrklazy(SUPERPGROUNDUP(brk) - brk) == SBRK_ERROR)
+    fail("sbrklazy failed");
+  char *p = sbrk(N * PGSIZE);
+  if(p == SBRK_ERROR)
+    fail("sbrk failed");
+  for(int i = 0; i < N; i++)
+    p[i * PGSIZE] = i;
+  uint64 mask = 0;
+  if(pgaccess(p, N, &mask) != 0 || mask != (1 << N) - 1)
+    fail("pgaccess after touching every page: %p", (void*)mask);
+  for(int i = 0; i < N; i++)
+    if(TOUCHED & (1 << i))
+      sink = p[i * PGSIZE];
+  int pid = xfork();
+  if(pid == 0){
+    if(pgaccess(p, N, &mask) != 0 || mask != TOUCHED)
+      fail("the child sees %p accessed, not %p", (void*)mask, (void*)TOUCHED);
+    if(pgaccess(p, N, &mask) != 0 || mask != 0)
+      fail("the child's pgaccess did not clear its A bits: %p", (void*)mask);
+    exit(0);
+  }
+  reap(1);
+  if(pgaccess(p, N, &mask) != 0 || mask != TOUCHED)
+    fail("after the child's pgaccess the parent sees %p accessed, not %p",
+         (void*)mask, (void*)TOUCHED);
+  forkmode(oldmode);
+}
+
+// --- a long console write can be killed
+
+#define CONSOLE_FLOOD (1 << 20)   // bytes: minutes at the UART's speed
+
+// Write CONSOLE_FLOOD zero bytes (invisible) to the console.
+static void
+console_flood(uint64 unused)
+{
+  char *p = sbrklazy(CONSOLE_FLOOD);
+  if(p == SBRK_ERROR)
+    fail("sbrklazy failed");
+  write(1, p, CONSOLE_FLOOD);
+}
+
+// A process killed in the middle of a long console write dies at once.
+static void
+t_consolekill(void)
+{
+  int pid = start_child(console_flood, 0);
+  sleep(2);
+  int t0 = uptime();
+  if(kill(pid) != 0)
+    fail("kill failed");
+  int st = 0;
+  if(wait(&st) != pid)
+    fail("wait failed");
+  int took = uptime() - t0;
+  write(1, "\n", 1);      // after the zeros, so the next line starts a line
+  if(took > TICKS_PER_SEC)
+    fail("killed in a console write, it took %d ticks to die", took);
+  if(st != -1)
+    fail("killed in a console write, it exited with %d", st);
+}
+
+// --- fstat's padding
+
+// Is byte i of struct stat inside one of its fields?
+static int
+in_stat_field(int i)
+{
+  static const struct { int off, size; } fields[] = {
+    { offsetof(struct stat, dev), sizeof(((struct stat*)0)->dev) },
+    { offsetof(struct stat, ino), sizeof(((struct stat*)0)->ino) },
+    { offsetof(struct stat, type), sizeof(((struct stat*)0)->type) },
+    { offsetof(struct stat, nlink), sizeof(((struct stat*)0)->nlink) },
+    { offsetof(struct stat, size), sizeof(((struct stat*)0)->size) },
+  };
+  for(int f = 0; f < NELEM(fields); f++)
+    if(i >= fields[f].off && i < fields[f].off + fields[f].size)
+      return 1;
+  return 0;
+}
+
+// fstat writes zeros, not kernel memory, into the padding of struct stat.
+// Before it, a failing open puts a path of 'J's on the kernel stack.
+static void
+t_fstatpad(void)
+{
+  make_file("f", "hello", 5);
+  int fd = open("f", O_RDONLY);
+  char junk[MAXPATH];
+  memset(junk, 'J', MAXPATH - 1);
+  junk[MAXPATH - 1] = '\0';
+  struct stat st;
+  uchar *bytes = (uchar*)&st;
+  for(int round = 0; round < 3; round++){
+    if(open(junk, O_RDONLY) != -1)
+      fail("open of a missing file succeeded");
+    memset(&st, 0xA5, sizeof(st));
+    if(fstat(fd, &st) != 0)
+      fail("fstat failed");
+    for(int i = 0; i < sizeof(st); i++)
+      if(!in_stat_field(i) && bytes[i] != 0)
+        fail("byte %d of struct stat, padding, is %x", i, bytes[i]);
+  }
+  close(fd);
+  unlink("f");
+}
+
+// --- exec checks the whole ELF header
+
+// Read the file path into memory from malloc; its size goes in *n.
+static char *
+read_file(const char *path, int *n)
+{
+  struct stat st;
+  int fd = open(path, O_RDONLY);
+  if(fd < 0 || fstat(fd, &st) < 0)
+    fail("cannot open %s", path);
+  char *data = malloc(st.size);
+  if(data == 0)
+    fail("malloc(%d) failed", (int)st.size);
+  read_all(fd, data, st.size);
+  close(fd);
+  *n = st.size;
+  return data;
+}
+
+// A copy of /echo runs; copies of it with one field of the ELF header
+// wrong (a program for another machine, another word size or byte order,
+// not an executable) do not.
+static void
+t_execheader(void)
+{
+  static const struct {
+    const char *what;
+    int off, size;    // the field in struct elfhdr
+    uint64 value;     // the wrong value
+  } fields[] = {
+    { "a 32-bit class", offsetof(struct elfhdr, elf) + ELF_IDENT_CLASS, 1, ELF_CLASS32 },
+    { "big-endian data", offsetof(struct elfhdr, elf) + ELF_IDENT_DATA, 1, ELF_DATA_MSB },
+    { "ident version 0", offsetof(struct elfhdr, elf) + ELF_IDENT_VERSION, 1, 0 },
+    { "version 0", offsetof(struct elfhdr, version), 4, 0 },
+    { "version 2", offsetof(struct elfhdr, version), 4, ELF_VERSION_CURRENT + 1 },
+    { "an x86-64 program", offsetof(struct elfhdr, machine), 2, ELF_MACHINE_X86_64 },
+    { "an AArch64 program", offsetof(struct elfhdr, machine), 2, ELF_MACHINE_AARCH64 },
+    { "a relocatable file", offsetof(struct elfhdr, type), 2, ELF_TYPE_REL },
+    { "a shared object", offsetof(struct elfhdr, type), 2, ELF_TYPE_DYN },
+    { "program headers of 48 bytes", offsetof(struct elfhdr, phentsize), 2, 48 },
+    { "program headers of 0 bytes", offsetof(struct elfhdr, phentsize), 2, 0 },
+  };
+  int n;
+  char *good = read_file("/echo", &n);
+  char *img = malloc(n);
+  if(img == 0)
+    fail("malloc failed");
+  make_file("e", good, n);
+  char *argv[] = { "e", "copied", 0 };
+  int st = 0;
+  int len = exec_output("e", argv, buf, sizeof(buf), &st);
+  if(st != 0 || len != 7 || memcmp(buf, "copied\n", 7) != 0)
+    fail("a copy of /echo does not run (status %d)", st);
+
+  buf2[0] = 'k';
+  for(int i = 0; i < NELEM(fields); i++){
+    memmove(img, good, n);
+    memmove(img + fields[i].off, &fields[i].value, fields[i].size);
+    make_file("e", img, n);
+    exec_fails("e", argv, fields[i].what);
+  }
+  unlink("e");
+  free(img);
+  free(good);
+}
+
 // ---- the test table and the runner ---------------------------------------------
 
 static struct test tests[] = {
@@ -2889,6 +3483,17 @@ static struct test tests[] = {
   { "fsstress", t_fsstress, "stress", "concurrent file system work" },
   { "sbrkstress", t_sbrkstress, "stress", "concurrent heap growth and shrinking" },
   { "killstress", t_killstress, "stress", "killing busy processes" },
+  { "fpswitch", t_fpswitch, "robust", "FP registers stay private across switches" },
+  { "fppreempt", t_fppreempt, "robust", "FP registers stay private under preemption" },
+  { "fpfork", t_fpfork, "robust", "fork copies the FP registers" },
+  { "fpexec", t_fpexec, "robust", "exec starts with zeroed FP registers" },
+  { "killinit", t_killinit, "robust", "kill(1) is refused" },
+  { "manyreaders", t_manyreaders, "robust", "more readers than buffers at once" },
+  { "pgaccessrange", t_pgaccessrange, "robust", "pgaccess ranges past MAXVA or 2^64" },
+  { "pgaccessshared", t_pgaccessshared, "robust", "pgaccess in a child sharing page tables" },
+  { "consolekill", t_consolekill, "robust", "kill ends a long console write" },
+  { "fstatpad", t_fstatpad, "robust", "fstat zeroes struct stat's padding" },
+  { "execheader", t_execheader, "robust", "exec checks every ELF header field" },
 };
 
 // The program exec'd by the exec tests: print each argument on a line of
@@ -2908,6 +3513,10 @@ main(int argc, char *argv[])
 {
   if(argc >= 3 && strcmp(argv[1], EXEC_CHILD) == 0)
     return exec_child(argc, argv);
+  if(argc == 2 && strcmp(argv[1], FP_ZERO_CHILD) == 0)
+    return fp_zero_child();
+  if(argc == 3 && strcmp(argv[1], STARVE_INIT) == 0)
+    return starve_init(atoi(argv[2]));
   stack_top = PGROUNDUP(r_sp());
   return run_tests("systest", "/st", tests, NELEM(tests), argc, argv);
 }

@@ -52,6 +52,7 @@ kmain(uint64 hartid, uint64 dtb)
   kvminithart();           // turn on paging
   procinit();              // process table
   trapinithart();          // install kernel trap vector
+  fpuinithart();           // the kernel runs with floating point off
   timerinit();
   timerinithart();         // first timer interrupt
   plicinit();              // interrupt controller
@@ -73,6 +74,7 @@ kmain_secondary(uint64 hartid)
 {
   kvminithart();
   trapinithart();
+  fpuinithart();
   timerinithart();
   plicinithart(0);
   scheduler();

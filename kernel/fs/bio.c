@@ -11,7 +11,12 @@
 //
 // Idle buffers are kept on a list in order of last use; when a block that
 // is not cached is asked for, the least recently used idle buffer is given
-// to it.
+// to it. When no buffer is idle (every one is held, e.g. by more readers
+// than buffers, each waiting for the disk), the caller sleeps until one
+// is released. That cannot deadlock: only a log transaction waits for a
+// buffer while holding others (two at most, and at most three
+// transactions run at once), and the log pins at most LOGBLOCKS, so
+// NBUF leaves buffers to holders that will give them back.
 
 #include "types.h"
 #include "riscv.h"
@@ -92,21 +97,23 @@ victim(void)
 
 // Find or make the one buffer for block blockno of dev, count a reference
 // to it, and return it with its sleep lock held. A recycled buffer is
-// marked not valid, so bread() fetches its contents from disk.
+// marked not valid, so bread() fetches its contents from disk. When every
+// buffer is held, wait for one to be released, then look again: someone
+// may have brought the block in meanwhile.
 static struct buf*
 bget(uint dev, uint blockno)
 {
   struct buf *b;
 
   acquire(&cache.lock);
-  b = lookup(dev, blockno);
-  if(b == 0){
-    b = victim();
-    if(b == 0)
-      panic("bget: no free buffers");
-    b->dev = dev;
-    b->blockno = blockno;
-    b->valid = 0;
+  while((b = lookup(dev, blockno)) == 0){
+    if((b = victim()) != 0){
+      b->dev = dev;
+      b->blockno = blockno;
+      b->valid = 0;
+      break;
+    }
+    sleep(&cache, &cache.lock);
   }
   b->refcnt++;
   release(&cache.lock);
@@ -151,6 +158,7 @@ brelse(struct buf *b)
   if(b->refcnt == 0){
     unlink_buf(b);
     push_recent(b);
+    wakeup(&cache);
   }
   release(&cache.lock);
 }
@@ -171,5 +179,7 @@ bunpin(struct buf *b)
 {
   acquire(&cache.lock);
   b->refcnt--;
+  if(b->refcnt == 0)
+    wakeup(&cache);
   release(&cache.lock);
 }

@@ -395,10 +395,12 @@ itrunc(struct inode *ip)
   iupdate(ip);
 }
 
-// Fill *st from the locked inode ip.
+// Fill *st from the locked inode ip. Every byte, padding included, is
+// set: *st goes to user space, and must carry no stale kernel memory.
 void
 stati(struct inode *ip, struct stat *st)
 {
+  memset(st, 0, sizeof(*st));
   st->dev = ip->dev;
   st->ino = ip->inum;
   st->type = ip->type;

@@ -55,8 +55,12 @@ sys_pgpte(void)
 // PGACCESS_MAX) pages from base, set bit i of the bitmask if the hardware
 // marked page i accessed (PTE A) since the last call, and clear the mark.
 // Writes (npages+7)/8 bytes to bitmask, so an int suffices for 32 pages.
-// The TLB is flushed so the next access marks the page again; this hart's
-// TLB is the only one that can hold the caller's entries (see cow.c).
+// The pages must lie below MAXVA: a range that leaves the user address
+// space (or wraps around 2^64) is refused before any walk. Tables shared
+// with another process (mm/sharedpt.c) are unshared first, so clearing
+// A bits changes nobody else's view. The TLB is flushed so the next
+// access marks the page again; this hart's TLB is the only one that can
+// hold the caller's entries (see cow.c).
 uint64
 sys_pgaccess(void)
 {
@@ -67,8 +71,10 @@ sys_pgaccess(void)
   argaddr(2, &dst);
   if(npages < 0 || npages > PGACCESS_MAX)
     return -1;
-  pagetable_t pt = myproc()->pagetable;
   base = PGROUNDDOWN(base);
+  if(base >= MAXVA || npages > (MAXVA - base) / PGSIZE)
+    return -1;
+  pagetable_t pt = myproc()->pagetable;
   if(unshare_range(pt, base, base + (uint64)npages * PGSIZE) != 0)
     return -1;
   for(int i = 0; i < npages; i++){

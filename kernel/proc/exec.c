@@ -46,6 +46,22 @@ loadseg(pagetable_t pt, uint64 va, struct inode *ip, uint off, uint sz)
   return 0;
 }
 
+// Is elf the header of a program this machine can run: a 64-bit,
+// little-endian, current-version RISC-V executable whose program headers
+// are the size exec reads?
+static int
+header_ok(struct elfhdr *elf)
+{
+  return elf->magic == ELF_MAGIC &&
+         elf->elf[ELF_IDENT_CLASS] == ELF_CLASS64 &&
+         elf->elf[ELF_IDENT_DATA] == ELF_DATA_LSB &&
+         elf->elf[ELF_IDENT_VERSION] == ELF_VERSION_CURRENT &&
+         elf->version == ELF_VERSION_CURRENT &&
+         elf->machine == ELF_MACHINE_RISCV &&
+         elf->type == ELF_TYPE_EXEC &&
+         elf->phentsize == sizeof(struct proghdr);
+}
+
 // File offsets are 32-bit inside the file system (readi takes a uint).
 #define MAXFILEOFF 0xFFFFFFFFUL
 
@@ -144,7 +160,8 @@ exec(char *path, char **argv)
     return -1;
   }
   ilock(ip);
-  if(readi(ip, 0, (uint64)&elf, 0, sizeof(elf)) != sizeof(elf) || elf.magic != ELF_MAGIC)
+  if(readi(ip, 0, (uint64)&elf, 0, sizeof(elf)) != sizeof(elf) ||
+     !header_ok(&elf))
     goto bad;
   if((pt = proc_pagetable(p)) == 0)
     goto bad;
@@ -175,6 +192,7 @@ exec(char *path, char **argv)
   p->trapframe->epc = elf.entry;
   p->trapframe->sp = sp;
   p->trapframe->a1 = sp;            // argv
+  fpu_reset(p);
   proc_freepagetable(oldpt);
   return argc;
 

@@ -126,6 +126,7 @@ allocproc(void)
     p->usyscall->pid = p->pid;
   }
   memset(&p->context, 0, sizeof(p->context));
+  fpu_reset(p);
   p->context.ra = (uint64)forkret;
   p->context.sp = p->kstack + KSTACK_PAGES*PGSIZE;
   return p;
@@ -259,6 +260,7 @@ fork(void)
   np->superpages = p->superpages;
   *np->trapframe = *p->trapframe;
   np->trapframe->a0 = 0;
+  np->fp = p->fp;                 // current: usertrap() saved it
   for(int i = 0; i < NOFILE; i++)
     if(p->ofile[i])
       np->ofile[i] = filedup(p->ofile[i]);
@@ -420,6 +422,7 @@ sched(void)
   if(intr_get())
     panic("sched: interrupts on");
   int intena = mycpu()->intena;
+  p->fploaded = 0;     // others may use the f registers now (trap/fpu.c)
   swtch(&p->context, &mycpu()->context);
   mycpu()->intena = intena;
 }
@@ -489,13 +492,14 @@ wakeup(void *chan)
 }
 
 // Mark process pid killed; it exits when it next returns to user space or
-// wakes from a sleep that checks killed(). Returns 0, or -1 if no such pid.
+// wakes from a sleep that checks killed(). Returns 0, or -1 if no such pid
+// or if pid is init's: the system cannot go on without init (exit panics).
 int
 kill(int pid)
 {
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
     acquire(&p->lock);
-    if(p->pid == pid && p->state != UNUSED){
+    if(p->pid == pid && p->state != UNUSED && p != initproc){
       p->killed = 1;
       if(p->state == SLEEPING)
         p->state = RUNNABLE;   // wake it so it can notice

@@ -85,6 +85,7 @@ usertrap(void)
   w_stvec((uint64)kernelvec);     // we are in the kernel now
 
   struct proc *p = myproc();
+  fpu_usertrap(p);                // and the kernel uses no floating point
   p->trapframe->epc = r_sepc();
   uint64 scause = r_scause();
   enum intr_kind intr = INTR_NONE;
@@ -118,6 +119,7 @@ usertrapret(void)
 {
   struct proc *p = myproc();
   intr_off();      // stvec is about to point at uservec: no kernel traps now
+  fpu_usertrapret(p);
 
   w_stvec(TRAMPOLINE + (uservec - trampoline));
   p->trapframe->kernel_satp = r_satp();
@@ -149,6 +151,8 @@ kerneltrap(void)
     panic("kerneltrap: not from supervisor mode");
   if(intr_get())
     panic("kerneltrap: interrupts enabled");
+  if((sstatus & SSTATUS_FS) != SSTATUS_FS_OFF)
+    panic("kerneltrap: floating point on in the kernel");
 
   enum intr_kind intr = devintr(scause);
   if(intr == INTR_NONE){
