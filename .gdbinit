@@ -7,9 +7,13 @@ set disassemble-next-line auto
 set riscv use-compressed-breakpoints yes
 # The Sv39 commands: pgwalk, pgtable, vmmap, procs, uprog (help NAME).
 source tools/gdb/atlas.py
-# Connect to QEMU's stub on the port the Makefile gives this user
-# (GDBPORT: user id mod 5000, plus 25000).
+# Connect to QEMU's stub on the port `make qemu-gdb` uses: GDBPORT from
+# the environment (`make gdb` sets it), else the Makefile's default.
 python
 import os
-gdb.execute("target remote localhost:%d" % (os.getuid() % 5000 + 25000))
+import subprocess
+port = os.environ.get("GDBPORT") or subprocess.run(
+    ["make", "-s", "print-gdbport"], stdout=subprocess.PIPE,
+    universal_newlines=True, check=True).stdout.strip()
+gdb.execute("target remote localhost:" + port)
 end

@@ -141,15 +141,21 @@ qemu: all ensure-qemu
 
 # Debugging: QEMU waits for GDB on a port derived from the user id, so
 # students sharing a machine do not collide. Run `make gdb` in a second
-# terminal.
-GDBPORT := $(shell expr `id -u` % 5000 + 25000)
+# terminal. GDBPORT=N (on the command line or in the environment) picks
+# another port for both; .gdbinit asks `make print-gdbport` for the port
+# when GDB is started without `make gdb`.
+GDBPORT ?= $(shell expr `id -u` % 5000 + 25000)
+GDBHINT := make gdb$(if $(filter command line environment,$(origin GDBPORT)), GDBPORT=$(GDBPORT))
 
 qemu-gdb: all ensure-qemu
-	@echo "*** QEMU is waiting for GDB on port $(GDBPORT): run 'make gdb' in another terminal"
+	@echo "*** QEMU is waiting for GDB on port $(GDBPORT): run '$(GDBHINT)' in another terminal"
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
 gdb:
-	gdb-multiarch -q -nx -x .gdbinit
+	GDBPORT=$(GDBPORT) gdb-multiarch -q -nx -x .gdbinit
+
+print-gdbport:
+	@echo $(GDBPORT)
 
 # Render the page-table picture that GDB's `pgtable --dot pgtable.dot`
 # wrote (needs Graphviz, which tools/install-deps.sh installs).
@@ -175,5 +181,5 @@ clean:
 	rm -rf $(B) kernel/kernel fs.img mkfs/mkfs grade-logs
 
 FORCE:
-.PHONY: all ensure-qemu qemu qemu-gdb gdb pgtable-png test grade clean print-qemu-opts FORCE
+.PHONY: all ensure-qemu qemu qemu-gdb gdb print-gdbport pgtable-png test grade clean print-qemu-opts FORCE
 .DEFAULT_GOAL := all

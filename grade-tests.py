@@ -32,20 +32,139 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools"))
 
-from gradelib import OPTIONAL_SUITES, ROOT, TestFailure, Timeout, check, main, match, test  # noqa: E402
-from selfcheck import nested_grade, private_tree, register_mutants  # noqa: E402
+from gradelib import OPTIONAL_SUITES, QEMU, ROOT, TestFailure, check, main, match, test, test_program  # noqa: E402
+from selfcheck import (FAIL_LINE, nested_grade, path_without, private_tree,  # noqa: E402
+                       register_mutants, run_grader)
 
 
 # ---- boot: the kernel comes up and the shell works --------------------------
 
+def kernel_constant(header, name):
+    """The value of `#define NAME EXPR` in kernel/HEADER, EXPR being an
+    integer expression such as (1L << 30)."""
+    with open(os.path.join(ROOT, "kernel", header)) as f:
+        found = re.search(r"^#define\s+%s\s+([^/\n]+)" % name, f.read(), re.MULTILINE)
+    expr = re.sub(r"(?<=\d)[uUlL]+\b", "", found.group(1)) if found else ""
+    if not re.fullmatch(r"[0-9a-fA-Fx()<*+ -]+", expr.strip()):
+        raise SystemExit("grade-tests: no integer #define %s in kernel/%s" % (name, header))
+    return eval(expr, {"__builtins__": {}})
+
+
+NCPU = kernel_constant("param.h", "NCPU")
+MAXPHYSMEM_MIB = kernel_constant("memlayout.h", "MAXPHYSMEM") >> 20
+BANNER = re.compile(r"^Atlas\b.*\busing (\d+) of (\d+) harts and (\d+) of (\d+) MiB RAM, "
+                    r"boot hart (\d+)\b", re.MULTILINE)
+
+
+def mebibytes(size):
+    """QEMU's memory size (128M, 2G; a bare number is in MiB) in MiB."""
+    number, unit = re.fullmatch(r"(\d+)([MG]?)", size).groups()
+    return int(number) << (10 if unit == "G" else 0)
+
+
+def check_banner(m):
+    """The banner of this boot says how many harts and MiB of RAM QEMU
+    has, and that the kernel uses them, up to NCPU harts and MAXPHYSMEM of
+    RAM. Returns the boot hart's id."""
+    banner = BANNER.search(m.boot_output)
+    if not banner:
+        raise TestFailure("no banner 'using N of N harts and N of N MiB RAM, "
+                          "boot hart N' before the prompt")
+    said = tuple(int(n) for n in banner.groups()[:4])
+    mib = mebibytes(m.mem)
+    want = (min(m.cpus, NCPU), m.cpus, min(mib, MAXPHYSMEM_MIB), mib)
+    if said != want:
+        raise TestFailure("banner: using %d of %d harts and %d of %d MiB; "
+                          "it should say %d of %d and %d of %d" % (said + want))
+    return int(banner.group(5))
+
+
+def check_shell(m):
+    """The shell runs a pipeline (programs read from the disk, console
+    input: the disk's and the UART's interrupts both work)."""
+    m.run("echo hi | wc", expect=r"^\s*1\s+1\s+3\b")
+
+
 @test("boot", "banner")
 def _(m):
-    banner = re.search(r"Atlas\b.*?\b(\d+) harts?\b", m.boot_output)
-    if not banner:
-        raise TestFailure("no banner naming the number of harts before the prompt")
-    if int(banner.group(1)) != m.cpus:
-        raise TestFailure("banner says %s harts, QEMU has %d"
-                          % (banner.group(1), m.cpus))
+    check_banner(m)
+
+
+@test("boot", "cpus9", cpus=9)
+def _(m):
+    """One hart more than the kernel has room for: it uses NCPU of them."""
+    check_banner(m)
+    check_shell(m)
+
+
+@test("boot", "mem2g", cpus=3, mem="2G")
+def _(m):
+    """More RAM than the kernel manages: it uses MAXPHYSMEM of it."""
+    check_banner(m)
+    check_shell(m)
+
+
+BOOTS_16 = 3
+
+
+@test("boot", "cpus16", cpus=16, timeout=300)
+def _(m):
+    """Sixteen harts, several boots: OpenSBI picks the boot hart by a
+    lottery among all sixteen, so it may well have an id above NCPU."""
+    harts = []
+    for n in range(BOOTS_16):
+        if n:
+            m.send("halt\n")
+            m.wait_exit(30)
+            m.boot()
+        harts.append(check_banner(m))
+        check_shell(m)
+    return "boot harts " + ", ".join(str(h) for h in harts)
+
+
+def gdb_batch(m, script, timeout):
+    """Run GDB on script (commands) against m, whose QEMU was started with
+    -gdb tcp::{port}; keep its output next to the console log, return it."""
+    path = os.path.join(m.tmpdir, "gdb.cmds")
+    with open(path, "w") as f:
+        f.write(script)
+    try:
+        r = subprocess.run(["gdb-multiarch", "-q", "-nx", "-batch", "-x", path],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           universal_newlines=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise TestFailure("GDB took more than %ds" % timeout)
+    with open(m.logpath[:-len(".log")] + ".gdb.log", "w") as f:
+        f.write(r.stdout)
+    return r.stdout
+
+
+BOOT_HART = 15
+BOOT_HART_SCRIPT = """
+set pagination off
+set confirm off
+set architecture riscv:rv64
+source tools/gdb/atlas.py
+target remote localhost:%(port)d
+boothart %(hart)d
+detach
+"""
+
+
+@test("boot", "hart15", cpus=16, timeout=120, boot=False,
+      qemu_args=["-S", "-gdb", "tcp::{port}"])
+def _(m):
+    """The boot hart is hart 15, far above NCPU (GDB's boothart makes it
+    so): the kernel uses it and seven others, on every one of them."""
+    out = gdb_batch(m, BOOT_HART_SCRIPT % {"port": m.port, "hart": BOOT_HART}, 60)
+    if not re.search(r"^hart %d is at the kernel's entry" % BOOT_HART, out, re.MULTILINE):
+        raise TestFailure("GDB's boothart failed: %s" % out.strip().split("\n")[-1])
+    m.wait_boot()
+    hart = check_banner(m)
+    if hart != BOOT_HART:
+        raise TestFailure("the banner says boot hart %d, not %d" % (hart, BOOT_HART))
+    check_shell(m)
+    test_program(m, "vmtest", "cow-harts", 60)
 
 
 check("boot", "echo", "echo hi", expect=r"^hi$", shared=False)
@@ -131,36 +250,7 @@ def _(m):
 
 # ---- systest: every system call, good and bad arguments ---------------------
 
-FAILED = r"^test (\S+): FAILED \((.*)\)$"
 CRASH_AFTER = 1.5          # seconds of fsstress before the power goes
-
-
-def test_program(m, program, args, timeout, console=()):
-    """Run a test program (systest, vmtest) with args; fail unless every
-    test passed with no leak. console: regexes that its output (which
-    includes the kernel's messages) must also match."""
-    mark = m.mark()
-    try:
-        out = m.run(("%s %s" % (program, args)).strip(), timeout=timeout)
-    except Timeout as e:
-        failed = re.findall(FAILED, m.since(mark), re.MULTILINE)
-        if not failed:
-            raise
-        raise TestFailure("%s; then %s"
-                          % ("; ".join("%s: %s" % f for f in failed), e))
-    failed = re.findall(FAILED, out, re.MULTILINE)
-    if failed:
-        raise TestFailure("; ".join("%s: %s" % f for f in failed))
-    pages = re.search(r"^free pages: (\d+) -> (\d+)$", out, re.MULTILINE)
-    if not pages:
-        raise TestFailure("%s printed no free-page line" % program)
-    if pages.group(1) != pages.group(2):
-        raise TestFailure("free pages %s before, %s after"
-                          % (pages.group(1), pages.group(2)))
-    if not re.search(r"^ALL TESTS PASSED$", out, re.MULTILINE):
-        raise TestFailure("%s did not print ALL TESTS PASSED" % program)
-    for pattern in console:
-        match(out, expect=pattern, what="the console")
 
 
 @test("syscalls", "systest", points=10, timeout=600)
@@ -428,6 +518,32 @@ def _(m):
         raise TestFailure("Graphviz cannot read pgtable --dot's file: %s" % r.stdout.strip())
 
 
+@test("gdb", "make-gdb", points=1, timeout=60, boot=False, cpus=1,
+      qemu_args=["-S", "-gdb", "tcp::{port}"])
+def _(m):
+    """`make qemu-gdb GDBPORT=N` has QEMU wait on port N, and `make gdb
+    GDBPORT=N` connects there: to this QEMU, stopped at the reset vector,
+    which then boots when GDB lets it go."""
+    r = subprocess.run(["make", "-n", "qemu-gdb", "GDBPORT=%d" % m.port], cwd=ROOT,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       universal_newlines=True)
+    if not re.search(r"-gdb tcp::%d$" % m.port, r.stdout, re.MULTILINE):
+        raise TestFailure("make -n qemu-gdb GDBPORT=%d starts no QEMU on that port"
+                          % m.port)
+    try:
+        r = subprocess.run(["make", "-s", "gdb", "GDBPORT=%d" % m.port], cwd=ROOT,
+                           input="print $pc\ndetach\n", stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, universal_newlines=True,
+                           timeout=30)
+    except subprocess.TimeoutExpired:
+        raise TestFailure("make gdb took more than 30s")
+    if not re.search(r"= .*\b0x1000$", r.stdout, re.MULTILINE):
+        said = [l for l in r.stdout.split("\n") if l.strip() and l.strip() != "(gdb)"]
+        raise TestFailure("make gdb GDBPORT=%d did not connect: %s"
+                          % (m.port, said[-1] if said else "no output"))
+    m.wait_boot()
+
+
 @test("gdb", "sv39", points=2, qemu=False)
 def _(host):
     """The GDB commands' Sv39 decoding on a made-up tree (no QEMU)."""
@@ -635,14 +751,17 @@ FAILURES = {
     "failures/hang": r"^time limit of 3s reached waiting for the prompt after 'cat'$",
     "failures/after-hang": None,
     "failures/qemu-gone": r"^QEMU crashed \(signal 9\)",
+    "failures/program-hang": r"^time limit of 2s reached waiting for the prompt after "
+                             r"'vmtest cow lazy' \(during test (cow|lazy)-[\w-]+\)$",
 }
 
 
 @test("grader", "failures", points=1, timeout=300, qemu=False)
 def _(host):
     """Every way a test can fail is reported as such: a mismatch, a hang, a
-    crashed QEMU; a shared test after a hang gets a fresh boot; the exit
-    status says that something failed."""
+    crashed QEMU, a test program's hang with the test it hung in; a shared
+    test after a hang gets a fresh boot; the exit status says that
+    something failed."""
     with private_tree() as tree:
         passed, failed, out = nested_grade(
             tree, ["--extra", "tests/grader-checks", "failures"], host.logpath, 300)
@@ -658,6 +777,77 @@ def _(host):
     if (passed, failed) != (1, len(FAILURES) - 1):
         raise TestFailure("%d passed, %d failed" % (passed, failed))
     return "%d ways to fail" % failed
+
+
+BROKEN_LAB = "tests/grader-checks/broken-build"
+
+
+@test("grader", "build-fails", points=1, timeout=300, qemu=False)
+def _(host):
+    """A lab program that does not compile: the grader still writes
+    results.json, with no points, every test failed and the compiler's
+    error in the output."""
+    with private_tree() as tree:
+        results = os.path.join(tree, "results.json")
+        status, out = run_grader(tree, ["--extra", BROKEN_LAB, "--json", results,
+                                        "broken", "boot/echo"], host.logpath, 300)
+        if not os.path.exists(results):
+            raise TestFailure("no results.json after the failed build (exit status %d)"
+                              % status)
+        with open(results) as f:
+            doc = json.load(f)
+    if status == 0:
+        raise TestFailure("the grader exited with status 0")
+    tests = doc.get("tests", [])
+    if doc.get("score") != 0 or len(tests) != 2 or \
+            any(t.get("status") != "failed" or t.get("score") != 0 for t in tests):
+        raise TestFailure("results.json: score %r, tests %r"
+                          % (doc.get("score"), [(t.get("name"), t.get("status")) for t in tests]))
+    error = r"broken\.c:\d+:\d+: error: .*undeclared_status"
+    for text in [doc.get("output", "")] + [t.get("output", "") for t in tests]:
+        match(text, expect=error, what="results.json's output")
+    match(out, expect=r"^0 passed, 2 failed$", what="the grader's output")
+
+
+@test("grader", "no-qemu", points=1, timeout=300, qemu=False)
+def _(host):
+    """Without QEMU the grader says so once and exits non-zero, instead of
+    failing every test."""
+    with private_tree() as tree, path_without(QEMU) as path:
+        status, out = run_grader(tree, ["boot/echo", "boot/pipe"], host.logpath, 300,
+                                 env=dict(os.environ, PATH=path))
+    if status == 0:
+        raise TestFailure("the grader exited with status 0")
+    if FAIL_LINE.search(out) or out.count(QEMU) != 1:
+        raise TestFailure("not one message naming %s: %r" % (QEMU, out.strip()[-300:]))
+
+
+NOBOOT_TESTS = 4           # in tests/grader-checks/grade-noboot.py
+NOBOOT_CPUS = (1, 2)
+
+
+@test("grader", "never-boots", points=1, timeout=300, qemu=False)
+def _(host):
+    """A kernel that never reaches the prompt fails the first test to boot
+    it, and the others at once, unbooted, shared or not, on each hart
+    count of a --cpus list."""
+    with private_tree() as tree:
+        passed, failed, out = nested_grade(
+            tree, ["--extra", "tests/grader-checks", "--cpus",
+                   ",".join(str(c) for c in NOBOOT_CPUS), "noboot"], host.logpath, 300)
+    fails = FAIL_LINE.findall(out)
+    if passed or len(fails) != NOBOOT_TESTS * len(NOBOOT_CPUS):
+        raise TestFailure("%d passed, %d failed" % (passed, failed))
+    for cpus in NOBOOT_CPUS:
+        mine = [f for f in fails if f[0].endswith("@%dcpu" % cpus)]
+        first, reason = mine[0]
+        if not reason.startswith("kernel panic: "):
+            raise TestFailure("%s: %r, not the kernel's panic" % (first, reason))
+        not_run = "not run: the kernel never reached the prompt here (%s: %s)" % (first, reason)
+        for name, why in mine[1:]:
+            if why != not_run:
+                raise TestFailure("%s: %r, not %r" % (name, why, not_run))
+    return "%d tests, %d boots" % (len(fails), len(NOBOOT_CPUS))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 #define ATLAS_PARAM_H
 
 #define NPROC        64    // maximum number of processes
-#define NCPU          8    // maximum number of harts (hart ids 0..NCPU-1)
+#define NCPU          8    // maximum number of harts the kernel uses (any hart ids)
 #define NOFILE       16    // open files per process
 #define NFILE       100    // open files per system
 #define NINODE       50    // maximum number of active i-nodes

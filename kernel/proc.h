@@ -10,12 +10,14 @@ struct context {
   uint64 s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
 };
 
-// Per-hart state.
+// Per-hart state, in the slot of cpus[] the hart took at boot; cpuid() is
+// the index of that slot, not the hart id.
 struct cpu {
   struct proc *proc;          // process running on this hart, or null
   struct context context;     // swtch() here to enter scheduler()
   int noff;                   // depth of push_off() nesting
   int intena;                 // were interrupts enabled before push_off()?
+  int hartid;                 // the hart's id, for SBI calls and the PLIC
 };
 
 extern struct cpu cpus[NCPU];

@@ -118,7 +118,7 @@ def combine(runs):
 def run_membench(args):
     build = gradelib.Build(None)
     m = gradelib.Machine("bench", build.qemu_cmd(args.cpus, args.mem), build.image,
-                         args.cpus, args.verbose)
+                         args.cpus, args.mem, args.verbose)
     try:
         m.wait_boot()
         t0 = time.monotonic()
@@ -323,6 +323,9 @@ def main(argv=None):
     for _ in range(args.runs):
         try:
             out, s = run_membench(args)
+        except gradelib.BuildFailed as e:
+            print(e.output + "bench: %s" % e)
+            return 1
         except gradelib.TestFailure as e:
             print("bench: %s" % e)
             return 1

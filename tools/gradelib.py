@@ -23,7 +23,9 @@ Every test boots a fresh QEMU on a private copy of fs.img, unless it is
 declared shared (check() is shared by default): the shared tests of one
 suite run one after another in a single boot, and a command that several
 of them check runs once. If a shared test leaves the machine broken (panic,
-hang, QEMU gone), the next one gets a fresh boot.
+hang, QEMU gone), the next one gets a fresh boot. A kernel that has never
+reached the prompt on a machine (hart count, memory, QEMU arguments) and
+fails to once is not booted again there: the tests left fail at once.
 
 A kernel panic, a time limit reached or QEMU exiting early fails the test
 with the last console lines. Every console log is saved under grade-logs/.
@@ -48,9 +50,11 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOGDIR = os.path.join(ROOT, "grade-logs")
+QEMU = "qemu-system-riscv64"
 PROMPT = r"\$ "
 BOOT_TIMEOUT = 90          # seconds from QEMU start to the first prompt
 TAIL_LINES = 15            # console lines shown when a test fails
+BUILD_ERROR_LINES = 40     # lines of the compiler's errors in results.json
 PANIC_RE = re.compile(r"panic: ?([^\n]*)")
 
 
@@ -70,13 +74,21 @@ class QemuExited(TestFailure):
     """QEMU exited (or crashed) while the test still needed it."""
 
 
+class BuildFailed(Exception):
+    """make failed; .output is what it printed."""
+
+    def __init__(self, command, output):
+        super().__init__("%s failed" % command)
+        self.output = output
+
+
 # ---- Declaring tests ------------------------------------------------------------
 
 class TestCase:
     """One registered test; see test()."""
 
     def __init__(self, suite, name, fn, points, timeout, boot, qemu_args,
-                 shared, qemu):
+                 shared, qemu, cpus, mem):
         self.suite = suite
         self.name = name
         self.fn = fn
@@ -86,6 +98,8 @@ class TestCase:
         self.qemu_args = qemu_args
         self.shared = shared
         self.qemu = qemu
+        self.cpus = cpus
+        self.mem = mem
 
     @property
     def full_name(self):
@@ -99,7 +113,7 @@ OPTIONAL_SUITES = set()
 
 
 def test(suite, name, points=1, timeout=60, boot=True, qemu_args=(),
-         shared=False, qemu=True):
+         shared=False, qemu=True, cpus=None, mem=None):
     """Register fn(machine) as test NAME of SUITE, worth points.
 
     timeout: the test's time limit in seconds, not counting the boot.
@@ -108,7 +122,9 @@ def test(suite, name, points=1, timeout=60, boot=True, qemu_args=(),
     in them becomes a free TCP port, m.port (e.g. -gdb tcp::{port}).
     shared=True: run in one boot with the suite's other shared tests.
     qemu=False: a test of the host side that needs no machine; fn gets a
-    Host. A test may return a short note, shown after OK.
+    Host. cpus=N: boot with N harts, once, whatever --cpus says; mem="2G":
+    with that much RAM, whatever --mem says. A test may return a short
+    note, shown after OK.
     """
     def register(fn):
         if any(t.suite == suite and t.name == name for t in TESTS):
@@ -117,7 +133,7 @@ def test(suite, name, points=1, timeout=60, boot=True, qemu_args=(),
             raise ValueError("%s/%s: a shared test needs boot=True"
                              % (suite, name))
         TESTS.append(TestCase(suite, name, fn, points, timeout, boot,
-                              list(qemu_args), shared and qemu, qemu))
+                              list(qemu_args), shared and qemu, qemu, cpus, mem))
         return fn
     return register
 
@@ -174,9 +190,12 @@ class Machine:
     console captured and logged. It can be halted or crashed and booted
     again on the same disk."""
 
-    def __init__(self, label, qemu_cmd, image, cpus, verbose, append=False):
+    def __init__(self, label, qemu_cmd, image, cpus, mem, verbose,
+                 append=False, record=None):
         self.label = label
         self.cpus = cpus
+        self.mem = mem
+        self.record = record or BootRecord()
         self.verbose = verbose
         self.text = ""            # everything the console printed, all boots
         self.pos = 0              # how far expect() has consumed text
@@ -333,6 +352,7 @@ class Machine:
         finally:
             self.limit = limit
         self.boot_output = self.text[begin:self.pos]
+        self.record.reached_prompt()
 
     def boot(self):
         """Start QEMU again on the same disk (after halt or crash) and wait
@@ -413,11 +433,103 @@ class Machine:
         shutil.rmtree(self.tmpdir, ignore_errors=True)
 
 
+# ---- Test programs built on user/lib/testlib.c (systest, vmtest) ------------
+
+STARTED = r"^test (\S+): start$"
+FAILED = r"^test (\S+): FAILED \((.*)\)$"
+
+
+def running_test(text):
+    """The test that a test program's output text shows started but not
+    finished (no OK or FAILED line after its start), or None."""
+    started = list(re.finditer(STARTED, text, re.MULTILINE))
+    if not started:
+        return None
+    last = started[-1]
+    verdict = r"^test %s: (OK|FAILED)" % re.escape(last.group(1))
+    if re.compile(verdict, re.MULTILINE).search(text, last.end()):
+        return None
+    return last.group(1)
+
+
+def test_program(m, program, args, timeout, console=()):
+    """Run a test program (systest, vmtest) with args; fail unless every
+    test passed with no leak. console: regexes that its output (which
+    includes the kernel's messages) must also match. A hang, a panic or
+    QEMU gone names the test that was running, after the tests that had
+    failed before it."""
+    mark = m.mark()
+    try:
+        out = m.run(("%s %s" % (program, args)).strip(), timeout=timeout)
+    except (Panic, Timeout, QemuExited) as e:
+        text = m.since(mark)
+        reason = str(e)
+        running = running_test(text)
+        if running:
+            reason += " (during test %s)" % running
+        failed = re.findall(FAILED, text, re.MULTILINE)
+        if failed:
+            reason = "%s; then %s" % ("; ".join("%s: %s" % f for f in failed), reason)
+        raise type(e)(reason) from None
+    failed = re.findall(FAILED, out, re.MULTILINE)
+    if failed:
+        raise TestFailure("; ".join("%s: %s" % f for f in failed))
+    pages = re.search(r"^free pages: (\d+) -> (\d+)$", out, re.MULTILINE)
+    if not pages:
+        raise TestFailure("%s printed no free-page line" % program)
+    if pages.group(1) != pages.group(2):
+        raise TestFailure("free pages %s before, %s after"
+                          % (pages.group(1), pages.group(2)))
+    if not re.search(r"^ALL TESTS PASSED$", out, re.MULTILINE):
+        raise TestFailure("%s did not print ALL TESTS PASSED" % program)
+    for pattern in console:
+        match(out, expect=pattern, what="the console")
+
+
 def free_port():
     """A TCP port on localhost that nothing listens on right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class BootRecord:
+    """Whether the kernel has reached the shell prompt on one machine (hart
+    count, memory, QEMU arguments), shared by the tests run there. A boot
+    that fails there before any has reached the prompt shows a kernel that
+    does not boot: the tests still to run there fail at once instead of
+    each waiting out the boot's time limit."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.booted = False
+        self.failure = None     # "label: reason" of the boot that failed
+
+    def reached_prompt(self):
+        with self.lock:
+            self.booted = True
+
+    def boot_failed(self, label, reason):
+        with self.lock:
+            if not self.booted and self.failure is None:
+                self.failure = "%s: %s" % (label, reason)
+
+    def never_booted(self):
+        """The reason to give a test not run here, or None to run it."""
+        with self.lock:
+            if self.failure is None:
+                return None
+            return "not run: the kernel never reached the prompt here (%s)" % self.failure
+
+
+BOOT_RECORDS = {}
+BOOT_RECORDS_LOCK = threading.Lock()
+
+
+def boot_record(cpus, mem, qemu_args):
+    """The BootRecord of the machine with these harts, memory and arguments."""
+    with BOOT_RECORDS_LOCK:
+        return BOOT_RECORDS.setdefault((cpus, mem, tuple(qemu_args)), BootRecord())
 
 
 class Host:
@@ -432,7 +544,8 @@ class Host:
 # ---- Running tests ------------------------------------------------------------
 
 class Result:
-    def __init__(self, case, label, ok, seconds, reason="", tail=(), note=""):
+    def __init__(self, case, label, ok, seconds, reason="", tail=(), note="",
+                 tail_title="Last console lines"):
         self.case = case
         self.label = label
         self.ok = ok
@@ -440,6 +553,7 @@ class Result:
         self.reason = reason
         self.tail = list(tail)
         self.note = note
+        self.tail_title = tail_title
 
     @property
     def score(self):
@@ -473,19 +587,19 @@ class Build:
             raise SystemExit("grade-tests: no -kernel or file= drive in the "
                              "QEMU options")
         opts[opts.index("-kernel") + 1] = self.kernel
-        return ["qemu-system-riscv64"] + opts
+        return [QEMU] + opts
 
     def remove(self):
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def _make(args):
-    """Run make in the tree with args; return its output, or exit."""
+    """Run make in the tree with args; return its output, or raise
+    BuildFailed."""
     r = subprocess.run(["make"] + args, cwd=ROOT, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, universal_newlines=True)
     if r.returncode != 0:
-        sys.stdout.write(r.stdout)
-        raise SystemExit("grade-tests: make %s failed" % " ".join(args))
+        raise BuildFailed(" ".join(["make"] + args), r.stdout)
     return r.stdout
 
 
@@ -509,34 +623,53 @@ def run_case(case, label, m):
         return False, "test error: %s: %s" % (type(e).__name__, e), "", False
 
 
-def run_unit(unit, labels, logname, qemu_cmd, image, cpus, verbose, stop):
-    """Run a list of tests that share one machine (most lists have one
-    test). A machine left broken by a test is replaced for the next; if
-    the kernel never reaches a prompt, the remaining tests are not run."""
+class Job:
+    """Tests that share one machine (most jobs have one test), with their
+    labels and the machine: harts, memory, QEMU's command line."""
+
+    def __init__(self, unit, cpus_value, suffix, default_mem):
+        first = unit[0]
+        self.unit = unit
+        self.cpus = first.cpus or int(cpus_value)
+        self.mem = first.mem or default_mem
+        if not first.qemu or first.cpus:
+            suffix = ""       # run once, whatever --cpus says
+        self.labels = [t.full_name + suffix for t in unit]
+        self.logname = first.suite + suffix if first.shared else self.labels[0]
+        self.record = boot_record(self.cpus, self.mem, first.qemu_args)
+        self.cmd = None
+
+
+def run_unit(job, image, verbose, stop):
+    """Run the tests of a job on one machine. A machine left broken by a
+    test is replaced for the next; a kernel that has never reached the
+    prompt on this machine and fails to boot is not booted again (see
+    BootRecord)."""
     results = []
     m = None
     boots = 0
-    boot_failed = None
     try:
-        for case, label in zip(unit, labels):
+        for case, label in zip(job.unit, job.labels):
             if stop.is_set():
                 break
             t0 = time.monotonic()
             tail = ()
-            if boot_failed:
-                ok, reason, note, broken = False, "not run: " + boot_failed, "", False
+            never = job.record.never_booted() if case.qemu else None
+            if never:
+                ok, reason, note, broken = False, never, "", False
             else:
                 try:
                     if case.qemu and m is None:
-                        m = Machine(logname, qemu_cmd + case.qemu_args, image,
-                                    cpus, verbose, append=boots > 0)
+                        m = Machine(job.logname, job.cmd + case.qemu_args, image,
+                                    job.cpus, job.mem, verbose,
+                                    append=boots > 0, record=job.record)
                         boots += 1
                         if case.boot:
                             m.wait_boot()
                     ok, reason, note, broken = run_case(case, label, m)
                 except TestFailure as e:
                     ok, reason, note, broken = False, str(e), "", True
-                    boot_failed = "the boot failed: %s" % reason
+                    job.record.boot_failed(label, reason)
                 if not ok and m:
                     tail = m.tail()
                 if broken and m:
@@ -570,15 +703,16 @@ class Stopper:
 
 def units_of(cases):
     """Group the tests into units that share a machine: each suite's shared
-    tests with the same QEMU arguments form one unit, placed where the
-    first of them is; every other test is a unit of its own."""
+    tests with the same QEMU arguments, harts and memory form one unit,
+    placed where the first of them is; every other test is a unit of its
+    own."""
     units = []
     shared = {}
     for t in cases:
         if not t.shared:
             units.append([t])
             continue
-        key = (t.suite, tuple(t.qemu_args))
+        key = (t.suite, tuple(t.qemu_args), t.cpus, t.mem)
         if key not in shared:
             shared[key] = []
             units.append(shared[key])
@@ -611,13 +745,14 @@ def load_graders(directory):
         spec.loader.exec_module(importlib.util.module_from_spec(spec))
 
 
-def write_json(path, results, seconds):
-    """Write the results in Gradescope's results.json format."""
+def write_json(path, results, seconds, message=""):
+    """Write the results in Gradescope's results.json format; message
+    (e.g. the compiler's errors) goes first in the overall output."""
     tests = []
     for r in results:
         output = r.line()
         if r.tail:
-            output += "\nLast console lines:\n" + "\n".join(r.tail)
+            output += "\n%s:\n%s" % (r.tail_title, "\n".join(r.tail))
         tests.append({"name": r.label, "score": r.score,
                       "max_score": r.case.points,
                       "status": "passed" if r.ok else "failed",
@@ -625,7 +760,7 @@ def write_json(path, results, seconds):
     passed = sum(r.ok for r in results)
     doc = {"score": sum(r.score for r in results),
            "execution_time": round(seconds, 1),
-           "output": "%d passed, %d failed" % (passed, len(results) - passed),
+           "output": message + "%d passed, %d failed" % (passed, len(results) - passed),
            "tests": tests}
     with open(path, "w") as f:
         json.dump(doc, f, indent=2)
@@ -635,8 +770,11 @@ def write_json(path, results, seconds):
 def list_tests(cases):
     for t in cases:
         how = "shared boot" if t.shared else ("no QEMU" if not t.qemu else "own boot")
-        print("%-32s %3s pt  %4ds  %s%s" % (
+        machine = ", ".join(filter(None, (t.cpus and "%d harts" % t.cpus,
+                                          t.mem and t.mem + " RAM")))
+        print("%-32s %3s pt  %4ds  %s%s%s" % (
             t.full_name, _num(t.points), t.timeout, how,
+            " (%s)" % machine if machine else "",
             "  (optional)" if t.suite in OPTIONAL_SUITES else ""))
     print("%d tests, %s points" % (len(cases), _num(sum(t.points for t in cases))))
 
@@ -685,25 +823,30 @@ def main(argv=None, description=None):
     if not cpus_list or not all(c.isdigit() and int(c) > 0 for c in cpus_list):
         raise SystemExit("grade-tests: --cpus wants positive numbers")
 
-    build = Build(args.extra)
-    stop = Stopper(args.fail_fast)
+    jobs = plan(chosen, cpus_list, args.mem)
+    if any(t.qemu for t in chosen) and shutil.which(QEMU) is None:
+        print("grade-tests: %s is not installed (not on PATH); "
+              "tools/install-deps.sh installs it" % QEMU)
+        return 2
     t0 = time.monotonic()
+    build = None
+    try:
+        build = Build(args.extra)
+        commands = {}
+        for job in jobs:
+            if (job.cpus, job.mem) not in commands:
+                commands[job.cpus, job.mem] = build.qemu_cmd(job.cpus, job.mem)
+            job.cmd = commands[job.cpus, job.mem]
+    except BuildFailed as e:
+        if build:
+            build.remove()
+        return build_failed(e, jobs, args.json, time.monotonic() - t0)
+    stop = Stopper(args.fail_fast)
     results = []
     try:
-        jobs = []
-        for n, cpus in enumerate(cpus_list):
-            # Host tests (the grader's own checks) run once, not per hart count.
-            cases = [t for t in chosen if t.qemu or n == 0]
-            cmd = build.qemu_cmd(cpus, args.mem)
-            suffix = "" if len(cpus_list) == 1 else "@%scpu" % cpus
-            for unit in units_of(cases):
-                labels = [t.full_name + (suffix if t.qemu else "") for t in unit]
-                logname = unit[0].suite + suffix if unit[0].shared else labels[0]
-                jobs.append((unit, labels, logname, cmd, int(cpus)))
         with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
-            futures = [pool.submit(run_unit, unit, labels, logname, cmd,
-                                   build.image, cpus, args.verbose, stop)
-                       for (unit, labels, logname, cmd, cpus) in jobs]
+            futures = [pool.submit(run_unit, job, build.image, args.verbose, stop)
+                       for job in jobs]
             for f in futures:   # report in order, as soon as each is known
                 for r in f.result():
                     results.append(r)
@@ -721,16 +864,54 @@ def main(argv=None, description=None):
     finally:
         build.remove()
 
-    seconds = time.monotonic() - t0
+    if len(results) < sum(len(job.unit) for job in jobs):
+        print("(stopped after the first failure)")
+    return summarize(results, time.monotonic() - t0, args.json)
+
+
+def plan(chosen, cpus_list, mem):
+    """The jobs that run the chosen tests once per hart count in cpus_list
+    (tests of the host, and tests with a hart count of their own, once)."""
+    jobs = []
+    for n, cpus in enumerate(cpus_list):
+        cases = [t for t in chosen if n == 0 or (t.qemu and not t.cpus)]
+        suffix = "" if len(cpus_list) == 1 else "@%scpu" % cpus
+        jobs += [Job(unit, cpus, suffix, mem) for unit in units_of(cases)]
+    return jobs
+
+
+def summarize(results, seconds, json_path, message=""):
+    """Print the score and the summary line, write results.json if asked
+    (message first in its output); return the exit status."""
     passed = sum(r.ok for r in results)
     failed = len(results) - passed
-    if len(results) < sum(len(job[0]) for job in jobs):
-        print("(stopped after the first failure)")
-    if args.json:
-        write_json(args.json, results, seconds)
+    if json_path:
+        write_json(json_path, results, seconds, message)
     print("Score: %s/%s (%.1fs; logs in %s)" % (
         _num(sum(r.score for r in results)),
         _num(sum(r.case.points for r in results)), seconds,
         os.path.relpath(LOGDIR)))
     print("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
+
+
+def build_failed(error, jobs, json_path, seconds):
+    """make failed (a program that does not compile, say): print what it
+    said once, fail every test with the compiler's errors, and still
+    write results.json. Returns the exit status."""
+    sys.stdout.write(error.output)
+    print("grade-tests: %s" % error)
+    lines = error.output.rstrip("\n").split("\n")
+    first = next((i for i, line in enumerate(lines)
+                  if re.search(r"\berror\b", line, re.IGNORECASE)), len(lines))
+    if 0 < first < len(lines) and ": In function " in lines[first - 1]:
+        first -= 1
+    excerpt = lines[first:first + BUILD_ERROR_LINES] if first < len(lines) \
+        else lines[-TAIL_LINES:]
+    results = [Result(case, label, False, 0.0, "not run: %s" % error, excerpt,
+                      tail_title="The build's errors")
+               for job in jobs for case, label in zip(job.unit, job.labels)]
+    for r in results:
+        print(r.line())
+    return summarize(results, seconds, json_path,
+                     "%s:\n%s\n\n" % (error, "\n".join(excerpt)))

@@ -14,8 +14,10 @@ git apply ignores:
     diff --git a/kernel/mm/cow.c b/kernel/mm/cow.c
     ...
 
-private_tree() and nested_grade() also serve grade-tests.py's checks that
-the README's example grader works and that failures are reported as such.
+private_tree(), nested_grade(), run_grader() and path_without() also
+serve grade-tests.py's checks of the grader: that the README's example
+grader works, that failures are reported as such, that a build failure
+or a missing QEMU is.
 """
 
 import contextlib
@@ -49,27 +51,51 @@ def private_tree():
         shutil.rmtree(top, ignore_errors=True)
 
 
-def nested_grade(tree, args, logpath, timeout):
-    """Run grade-tests.py in tree with args; log its output to logpath.
-    Return (passed, failed, output)."""
+def run_grader(tree, args, logpath, timeout, env=None):
+    """Run grade-tests.py in tree with args (and environment env); log its
+    output to logpath. Return (exit status, output)."""
     cmd = [sys.executable, "grade-tests.py", "-j", "1"] + args
     try:
         r = subprocess.run(cmd, cwd=tree, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, universal_newlines=True,
-                           timeout=timeout)
-        out = r.stdout
+                           timeout=timeout, env=env)
     except subprocess.TimeoutExpired as e:
         out = e.stdout or ""
         if isinstance(out, bytes):
             out = out.decode("utf-8", "replace")
         _save(logpath, cmd, out)
         raise TestFailure("the grader in %s took more than %ds" % (tree, timeout))
-    _save(logpath, cmd, out)
+    _save(logpath, cmd, r.stdout)
+    return r.returncode, r.stdout
+
+
+def nested_grade(tree, args, logpath, timeout):
+    """Run grade-tests.py in tree with args; log its output to logpath.
+    Return (passed, failed, output)."""
+    _, out = run_grader(tree, args, logpath, timeout)
     m = SUMMARY.findall(out)
     if not m:
         last = out.strip().split("\n")[-1] if out.strip() else "(no output)"
         raise TestFailure("the grader printed no summary line; last: %s" % last)
     return int(m[-1][0]), int(m[-1][1]), out
+
+
+@contextlib.contextmanager
+def path_without(program):
+    """A PATH value that finds every program the current PATH does but
+    `program`: a temporary directory of links to them; removed afterwards."""
+    top = tempfile.mkdtemp(prefix="atlas-path-")
+    try:
+        for directory in os.environ.get("PATH", "").split(os.pathsep):
+            if not os.path.isdir(directory):
+                continue
+            for name in os.listdir(directory):
+                link = os.path.join(top, name)
+                if name != program and not os.path.lexists(link):
+                    os.symlink(os.path.join(directory, name), link)
+        yield top
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
 
 
 def _save(logpath, cmd, out):

@@ -6,6 +6,7 @@
 // own, in a fresh directory, and reports why it failed with fail(). After
 // each test the runner checks that the free-page count is back where it
 // was. The output, which grade-tests.py reads:
+//   test NAME: start
 //   test NAME: OK
 //   test NAME: FAILED (reason)
 //   free pages: START -> END

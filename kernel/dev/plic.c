@@ -1,9 +1,12 @@
 // The platform-level interrupt controller (PLIC) routes device interrupts
-// (UART, virtio disk) to harts. Each hart's S-mode has its own context.
+// (UART, virtio disk) to harts. Each hart's S-mode has its own context,
+// numbered by hart id (not by the hart's slot in cpus[]).
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
 #include "riscv.h"
+#include "spinlock.h"
+#include "proc.h"
 #include "defs.h"
 
 #define PLIC_REG(addr) (*(volatile uint32 *)(addr))
@@ -25,7 +28,7 @@ plicinit(void)
 void
 plicinithart(int devices)
 {
-  int hart = cpuid();
+  int hart = mycpu()->hartid;
   PLIC_REG(PLIC_SENABLE(hart)) = devices ? (1 << UART0_IRQ) | (1 << VIRTIO0_IRQ) : 0;
   PLIC_REG(PLIC_SPRIORITY(hart)) = 0;   // threshold: accept any priority
 }
@@ -34,12 +37,12 @@ plicinithart(int devices)
 int
 plic_claim(void)
 {
-  return PLIC_REG(PLIC_SCLAIM(cpuid()));
+  return PLIC_REG(PLIC_SCLAIM(mycpu()->hartid));
 }
 
 // Tell the PLIC this hart has handled irq.
 void
 plic_complete(int irq)
 {
-  PLIC_REG(PLIC_SCLAIM(cpuid())) = irq;
+  PLIC_REG(PLIC_SCLAIM(mycpu()->hartid)) = irq;
 }

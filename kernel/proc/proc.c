@@ -61,8 +61,9 @@ procinit(void)
   }
 }
 
-// This hart's id (kept in tp). Only stable with interrupts off: a process
-// may move to another hart when it is preempted.
+// This hart's slot in cpus[] (kept in tp; its hart id is mycpu()->hartid).
+// Only stable with interrupts off: a process may move to another hart
+// when it is preempted.
 int
 cpuid(void)
 {

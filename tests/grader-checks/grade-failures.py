@@ -3,7 +3,7 @@ grader/failures in grade-tests.py runs them (./grade-tests.py --extra
 tests/grader-checks failures) and compares every reason with the one it
 expects."""
 
-from gradelib import check, test
+from gradelib import check, test, test_program
 
 check("failures", "mismatch", "echo hello", expect=r"^goodbye$")
 check("failures", "order", "echo a ; echo b", expect=[r"^b$", r"^a$"])
@@ -24,3 +24,10 @@ check("failures", "after-hang", "echo alive", expect=r"^alive$")
 def _(m):
     m.crash()
     m.run("echo too late")
+
+
+# A test program that runs past its time limit: the reason names the test
+# it was in (the cow and lazy groups take far longer than 2 seconds).
+@test("failures", "program-hang", timeout=2)
+def _(m):
+    test_program(m, "vmtest", "cow lazy", 2)

@@ -6,6 +6,7 @@ Load with `source tools/gdb/atlas.py`, then see `help COMMAND`:
   vmmap [PID|SATP]                the mappings, merged into ranges
   procs                           the process table
   uprog NAME                      load the symbols of user program NAME
+  boothart N                      boot the kernel on hart N (QEMU started with -S)
 
 This file is the GDB half: it reads memory from QEMU and prints. What the
 bits mean, and the walk itself, are in sv39.py, which has no GDB in it.
@@ -36,6 +37,13 @@ importlib.reload(sv39)   # so that sourcing this file again picks up edits
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 USER_PROGRAMS = os.path.join(ROOT, "build", "user")
 KERNBASE = 0x80000000     # start of RAM on QEMU virt (kernel/memlayout.h)
+RESET_ROM = 0x1000        # QEMU virt's reset ROM: every hart starts here
+RESET_ROM_SIZE = 0x1000
+FW_DYNAMIC_MAGIC = 0x4942534f   # "OSBI": OpenSBI's struct fw_dynamic_info,
+FW_DYNAMIC_VERSION = 8          # which QEMU puts in the reset ROM: offsets
+FW_DYNAMIC_NEXT_ADDR = 16       # of its fields (64-bit words) and the first
+FW_DYNAMIC_BOOT_HART = 40       # version that has boot_hart
+FW_DYNAMIC_BOOT_HART_SINCE = 2
 KERNEL_SPACE = "kernel"   # the PID|SATP argument naming the kernel's table
 SPACE_HELP = """
 PID|SATP is a GDB expression: a value with MODE bits 63..60 set is a satp
@@ -155,13 +163,13 @@ def read_procs():
 
 
 def running_harts():
-    """{address of a struct proc: hart number} from cpus[i].proc."""
+    """{address of a struct proc: hart id} from cpus[i].proc and .hartid."""
     _, cpus = kernel_variable("cpus")
     harts = {}
-    for hart in range(cpus.type.range()[1] + 1):
-        running = int(cpus[hart]["proc"])
+    for slot in range(cpus.type.range()[1] + 1):
+        running = int(cpus[slot]["proc"])
         if running:
-            harts[running] = hart
+            harts[running] = int(cpus[slot]["hartid"])
     return harts
 
 
@@ -348,7 +356,8 @@ class Procs(AtlasCommand):
 Usage: procs
 
 For each: slot in proc[], pid, state, name, the physical address of its
-page-table root, sz, and `hart N` if it is running on hart N (cpus[N].proc).
+page-table root, sz, and `hart N` if it is running on the hart with id N
+(cpus[i].proc, for the i with cpus[i].hartid == N; GDB's thread N+1).
 """
     NAME, USAGE, MAX_ARGS = "procs", "procs", 0
 
@@ -390,5 +399,74 @@ written through the page table of the moment, which may not map it.
         print(f"loaded symbols of {os.path.relpath(path, ROOT)}")
 
 
-for command in (PgWalk, PgTable, VmMap, Procs, UProg):
+class BootHart(AtlasCommand):
+    """Boot the kernel on hart N: make it the hart OpenSBI enters it on.
+Usage: boothart N
+
+OpenSBI picks the boot hart itself, by a lottery among the harts, so a
+bug that shows only on some boot harts shows now and then. Run this first
+thing on a QEMU started with -S (make qemu-gdb): it names hart N in the
+firmware's boot information (fw_dynamic_info, in QEMU's reset ROM) and
+runs hart N alone until it enters the kernel. There it stops, the other
+harts not started yet; `continue` lets them all go.
+"""
+    NAME, USAGE, MAX_ARGS = "boothart", "boothart N", 1
+
+    def run(self, argv):
+        if not argv:
+            raise gdb.GdbError(f"error: missing N; usage: {self.USAGE}")
+        hart = int(evaluate(argv[0]))
+        thread = thread_of_hart(hart)
+        thread.switch()
+        if not RESET_ROM <= int(gdb.parse_and_eval("$pc")) < RESET_ROM + RESET_ROM_SIZE:
+            raise gdb.GdbError("error: the harts have already run; start QEMU "
+                               "with -S and use boothart first")
+        info = fw_dynamic_info()
+        version, entry = (read_words(info + off, 1)[0] for off in
+                          (FW_DYNAMIC_VERSION, FW_DYNAMIC_NEXT_ADDR))
+        if version >= FW_DYNAMIC_BOOT_HART_SINCE:
+            gdb.selected_inferior().write_memory(info + FW_DYNAMIC_BOOT_HART,
+                                                 struct.pack("<Q", hart))
+        run_alone(thread, entry)
+        print(f"hart {hart} is at the kernel's entry 0x{entry:x}; "
+              "`continue` starts the others")
+
+
+def thread_of_hart(hart):
+    """GDB's thread for hart id `hart` (QEMU's CPU index, plus one)."""
+    for thread in gdb.selected_inferior().threads():
+        if thread.num == hart + 1:
+            return thread
+    raise gdb.GdbError(f"error: no hart {hart} (GDB has no thread {hart + 1})")
+
+
+def fw_dynamic_info():
+    """The address of the firmware's boot information in the reset ROM."""
+    found = gdb.selected_inferior().search_memory(
+        RESET_ROM, RESET_ROM_SIZE, struct.pack("<Q", FW_DYNAMIC_MAGIC))
+    if found is None:
+        raise gdb.GdbError("error: no fw_dynamic_info in the reset ROM "
+                           "(is this QEMU virt with -bios default?)")
+    return int(found)
+
+
+def run_alone(thread, addr):
+    """Run only `thread` until it reaches addr (a hardware breakpoint);
+    the others stay stopped. GDB's own continue cannot do this with QEMU,
+    so the stub is driven directly, and GDB then rereads the registers."""
+    stub_packet(f"Z1,{addr:x},4")
+    timeout = gdb.parameter("remotetimeout")
+    gdb.execute("set remotetimeout 60")
+    try:
+        reply = stub_packet(f"vCont;c:p1.{thread.num:x}")
+    finally:
+        gdb.execute(f"set remotetimeout {timeout}")
+        stub_packet(f"z1,{addr:x},4")
+        gdb.execute("maintenance flush register-cache", to_string=True)
+    if not re.match(r"T05thread:p0*1\.0*%x;" % thread.num, reply):
+        raise gdb.GdbError(f"error: hart {thread.num - 1} did not reach 0x{addr:x}"
+                           f" (the stub replied {reply!r})")
+
+
+for command in (PgWalk, PgTable, VmMap, Procs, UProg, BootHart):
     command()

@@ -371,14 +371,16 @@ clean_up(struct test *t, const char *dir, int before, int ok)
   return 1;
 }
 
-// Run test t in a child, in a fresh directory dir; print its result.
-// Returns 1 if it passed.
+// Run test t in a child, in a fresh directory dir; print its name as it
+// starts, so that a hang or a panic says which test it came in, and its
+// result. Returns 1 if it passed.
 static int
 run_test(struct test *t, const char *dir)
 {
   char msg[300];
   int p[2];
 
+  printf("test %s: start\n", t->name);
   remove_tree(dir);
   if(mkdir(dir) != 0){
     printf("test %s: FAILED (cannot make %s)\n", t->name, dir);
