@@ -3437,6 +3437,67 @@ t_execheader(void)
 
 // ---- the test table and the runner ---------------------------------------------
 
+// ---- malloc: the user library's heap allocator ------------------------------
+
+#define NBLOCKS 1500
+
+static char *blocks[NBLOCKS];
+static uint block_len[NBLOCKS];
+
+// Allocate block i with a random length and fill it with its own byte.
+static void
+malloc_one_block(int i)
+{
+  block_len[i] = 1 + rnd(6000);
+  blocks[i] = malloc(block_len[i]);
+  if(blocks[i] == 0)
+    fail("malloc(%d) failed", block_len[i]);
+  if((uint64)blocks[i] % 16 != 0)
+    fail("malloc returned %p, not 16-byte aligned", blocks[i]);
+  memset(blocks[i], i & 0xff, block_len[i]);
+}
+
+// Every live block still holds its own byte: no two overlap.
+static void
+check_heap_blocks(void)
+{
+  for(int i = 0; i < NBLOCKS; i++)
+    for(uint j = 0; blocks[i] && j < block_len[i]; j++)
+      if((uchar)blocks[i][j] != (i & 0xff))
+        fail("block %d (%d bytes) byte %d changed", i, block_len[i], j);
+}
+
+// Blocks of random sizes never overlap, however they are freed and
+// reused; freed neighbours merge, so that memory freed as small blocks
+// serves one large one without growing the heap.
+static void
+t_malloc(void)
+{
+  rnd_seed(7);
+  for(int i = 0; i < NBLOCKS; i++)
+    malloc_one_block(i);
+  check_heap_blocks();
+  for(int i = 0; i < NBLOCKS; i += 2){
+    free(blocks[i]);
+    blocks[i] = 0;
+  }
+  for(int i = 0; i < NBLOCKS; i += 2)
+    malloc_one_block(i);
+  check_heap_blocks();
+  for(int i = 0; i < NBLOCKS; i++){
+    free(blocks[NBLOCKS - 1 - i]);     // newest first, as usertests frees
+    blocks[NBLOCKS - 1 - i] = 0;
+  }
+  free(0);
+  char *brk = sbrk(0);
+  char *big = malloc(2 * 1024 * 1024);
+  if(big == 0 || sbrk(0) != brk)
+    fail("2 MiB did not fit in the freed blocks' merged memory (break %p -> %p)",
+         brk, sbrk(0));
+  memset(big, 1, 2 * 1024 * 1024);
+  free(big);
+}
+
 static struct test tests[] = {
   { "fork", t_fork, "syscalls", "fork, memory copies, wait in any order" },
   { "exit", t_exit, "syscalls", "exit statuses, orphans, files closed" },
@@ -3453,6 +3514,7 @@ static struct test tests[] = {
   { "exec", t_exec, "syscalls", "exec: arguments, bad paths and argv" },
   { "execelf", t_execelf, "syscalls", "exec of malformed ELF files" },
   { "sbrk", t_sbrk, "syscalls", "sbrk: growth, shrinking, bad sizes" },
+  { "malloc", t_malloc, "syscalls", "malloc/free: no overlaps, freed neighbours merge" },
   { "sbrklazy", t_sbrklazy, "syscalls", "system calls on untouched heap memory" },
   { "sbrkfault", t_sbrkfault, "syscalls", "touching memory past the break" },
   { "faults", t_faults, "syscalls", "user faults kill the process" },

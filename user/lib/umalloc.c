@@ -1,95 +1,180 @@
-// Heap allocator for Atlas user programs: malloc and free.
+// Heap allocator for Atlas user programs: malloc and free, each taking
+// the same time whatever the size of the heap (a program that mallocs
+// 100,000 blocks on a 1 GiB machine, as xv6's usertests do, must not
+// slow down as it goes).
 //
-// Memory is handed out in units the size of a block header (16 bytes,
-// which also keeps every payload 16-byte aligned). Each block starts with
-// a header giving its length in units. Free blocks sit on a single list
-// kept in address order, so free() can merge a block with the free
-// neighbours on either side. When no free block is large enough, the heap
-// is extended with sbrk().
+// The heap is a run of blocks, each starting with a 16-byte header (so
+// every payload is 16-byte aligned) that gives the block's length and
+// whether it, and the block just before it, are in use. A free block
+// also repeats its length in its last 8 bytes (a "boundary tag"), so
+// free() finds both neighbours of a block at once and merges it with
+// those that are free. Free blocks sit on doubly linked lists by size,
+// one list per power of two ("bins"). malloc takes the first block of
+// the list for its size if that block is big enough, else the first
+// block of the next non-empty list above, in which every block is big
+// enough, and splits off what it does not need. When nothing fits, the heap grows with sbrk(), at
+// least GROW_BYTES at a time; the new memory merges with a free block
+// that ends the heap. A heap that another sbrk() made non-contiguous
+// just starts a new run, ended like every run by an in-use header of
+// length 0.
 
 #include "kernel/types.h"
 #include "user/user.h"
 
-#define GROW_UNITS 1024   // smallest heap extension, in units (16 KiB)
+#define HDR        16             // header size; payloads are aligned to it
+#define MIN_BLOCK  48             // header, two list links, boundary tag
+#define GROW_BYTES (64 * 1024)    // smallest heap extension
+#define NBINS      48
+#define INUSE      1UL            // flag bits in a header's size word
+#define PREV_INUSE 2UL
+#define FLAGS      (INUSE | PREV_INUSE)
 
-// Header in front of every block, allocated or free.
-struct header {
-  struct header *next;   // next free block by address (free blocks only)
-  uint64 units;          // block length in units, header included
+struct block {
+  uint64 size;            // length in bytes, a multiple of HDR, plus FLAGS
+  uint64 pad;
+  struct block *next;     // on a bin's list (free blocks only)
+  struct block *prev;
 };
 
-static struct header *freelist;   // lowest-addressed free block, or 0
+static struct block *bins[NBINS];
+static char *run_brk;            // the break just after the last run ...
+static struct block *run_tail;   // ... and the length-0 header that ends it
 
-// Put block b on the free list, merging it with adjacent free blocks.
+static uint64 bsize(struct block *b) { return b->size & ~FLAGS; }
+static struct block *after(struct block *b) { return (struct block *)((char *)b + bsize(b)); }
+
+// The length of a free block, kept in its last 8 bytes.
 static void
-insert_free(struct header *b)
+set_tag(struct block *b)
 {
-  struct header *prev = 0;
-  struct header *cur = freelist;
-  while(cur != 0 && cur < b){
-    prev = cur;
-    cur = cur->next;
-  }
+  *(uint64 *)((char *)b + bsize(b) - sizeof(uint64)) = bsize(b);
+}
 
-  // Link b between prev and cur, absorbing cur if it starts where b ends.
-  if(cur != 0 && b + b->units == cur){
-    b->units += cur->units;
-    b->next = cur->next;
-  } else {
-    b->next = cur;
-  }
+// The bin for blocks of size bytes: floor(log2(size / HDR)).
+static int
+bin_of(uint64 size)
+{
+  int i = 0;
+  for(uint64 units = size / HDR; units > 1; units >>= 1)
+    i++;
+  return i;
+}
 
-  // Let prev absorb b if b starts where prev ends.
-  if(prev == 0){
-    freelist = b;
-  } else if(prev + prev->units == b){
-    prev->units += b->units;
-    prev->next = b->next;
+// Put free block b on its bin's list.
+static void
+bin_insert(struct block *b)
+{
+  int i = bin_of(bsize(b));
+  b->prev = 0;
+  b->next = bins[i];
+  if(b->next)
+    b->next->prev = b;
+  bins[i] = b;
+}
+
+// Take free block b off its bin's list.
+static void
+bin_remove(struct block *b)
+{
+  int i = bin_of(bsize(b));
+  if(b->prev)
+    b->prev->next = b->next;
+  else
+    bins[i] = b->next;
+  if(b->next)
+    b->next->prev = b->prev;
+}
+
+// Make b a free block of size bytes (its predecessor in use or not, as
+// prev_inuse says), tell the block after it, and put it in a bin.
+static void
+make_free(struct block *b, uint64 size, uint64 prev_inuse)
+{
+  b->size = size | prev_inuse;
+  set_tag(b);
+  after(b)->size &= ~PREV_INUSE;
+  bin_insert(b);
+}
+
+// Mark block b in use, keeping only need bytes of it if the rest is big
+// enough to be a block of its own (which becomes free).
+static void
+use_block(struct block *b, uint64 need)
+{
+  uint64 size = bsize(b);
+  if(size - need >= MIN_BLOCK){
+    b->size = need | INUSE | (b->size & PREV_INUSE);
+    make_free(after(b), size - need, PREV_INUSE);
   } else {
-    prev->next = b;
+    b->size |= INUSE;
+    after(b)->size |= PREV_INUSE;
   }
 }
 
-// Extend the heap by at least units units and add the new memory to the
-// free list. Returns 0 on success, -1 if the kernel refuses.
-static int
-grow_heap(uint64 units)
+// A free block of at least need bytes, taken off its bin, or 0.
+static struct block *
+find_free(uint64 need)
 {
-  if(units < GROW_UNITS)
-    units = GROW_UNITS;
-  uint64 bytes = units * sizeof(struct header);
-  if(bytes > 0x7fffffff)
-    return -1;
-  char *p = sbrk((int)bytes);
-  if(p == (char*)-1)
-    return -1;
-  struct header *b = (struct header*)p;
-  b->units = units;
-  insert_free(b);
+  int i = bin_of(need);
+  struct block *b = bins[i];
+  if(b && bsize(b) >= need){
+    bin_remove(b);
+    return b;
+  }
+  for(i++; i < NBINS; i++){
+    if((b = bins[i]) != 0){
+      bin_remove(b);
+      return b;
+    }
+  }
   return 0;
 }
 
-// Take a block of exactly units units from the first free block big enough,
-// or return 0 if there is none. A larger block is split and its tail used.
-static struct header*
-take_free(uint64 units)
+// Free block b: merge it with free neighbours and put it in a bin.
+static void
+release(struct block *b)
 {
-  struct header *prev = 0;
-  for(struct header *cur = freelist; cur != 0; prev = cur, cur = cur->next){
-    if(cur->units < units)
-      continue;
-    if(cur->units == units){
-      if(prev == 0)
-        freelist = cur->next;
-      else
-        prev->next = cur->next;
-      return cur;
-    }
-    cur->units -= units;
-    struct header *tail = cur + cur->units;
-    tail->units = units;
-    return tail;
+  uint64 size = bsize(b);
+  struct block *next = after(b);
+  if(!(next->size & INUSE)){
+    bin_remove(next);
+    size += bsize(next);
   }
+  if(!(b->size & PREV_INUSE)){
+    uint64 prev_size = *(uint64 *)((char *)b - sizeof(uint64));
+    b = (struct block *)((char *)b - prev_size);
+    bin_remove(b);
+    size += prev_size;
+  }
+  make_free(b, size, b->size & PREV_INUSE);
+}
+
+// Grow the heap by at least need bytes, as one free block (merged with a
+// free block that ended the heap). Returns 0, or -1 if sbrk refuses.
+static int
+grow_heap(uint64 need)
+{
+  uint64 bytes = need + 3 * HDR;        // alignment at both ends, end header
+  if(bytes < GROW_BYTES)
+    bytes = GROW_BYTES;
+  if(bytes > 0x7fffffff)
+    return -1;
+  char *p = sbrk((int)bytes);
+  if(p == SBRK_ERROR)
+    return -1;
+  struct block *b;
+  uint64 prev_inuse = PREV_INUSE;       // a new run: nothing before it to merge
+  if(p == run_brk){
+    b = run_tail;                       // the old end header becomes the block
+    prev_inuse = b->size & PREV_INUSE;
+  } else {
+    b = (struct block *)(((uint64)p + HDR - 1) & ~(uint64)(HDR - 1));
+  }
+  run_brk = p + bytes;
+  run_tail = (struct block *)(((uint64)run_brk & ~(uint64)(HDR - 1)) - HDR);
+  run_tail->size = INUSE;               // length 0: the run ends here
+  b->size = (uint64)((char *)run_tail - (char *)b) | prev_inuse;
+  release(b);
   return 0;
 }
 
@@ -97,23 +182,26 @@ take_free(uint64 units)
 void*
 malloc(uint nbytes)
 {
-  uint64 units = 1 + ((uint64)nbytes + sizeof(struct header) - 1) / sizeof(struct header);
-  struct header *b = take_free(units);
+  uint64 need = ((uint64)nbytes + HDR + HDR - 1) & ~(uint64)(HDR - 1);
+  if(need < MIN_BLOCK)
+    need = MIN_BLOCK;
+  struct block *b = find_free(need);
   if(b == 0){
-    if(grow_heap(units) < 0)
+    if(grow_heap(need) < 0)
       return 0;
-    b = take_free(units);
-    if(b == 0)
-      return 0;
+    b = find_free(need);
   }
-  return b + 1;
+  use_block(b, need);
+  return (char *)b + HDR;
 }
 
-// Return memory obtained from malloc to the free list. free(0) does nothing.
+// Return memory obtained from malloc to the heap. free(0) does nothing.
 void
 free(void *p)
 {
   if(p == 0)
     return;
-  insert_free((struct header*)p - 1);
+  struct block *b = (struct block *)((char *)p - HDR);
+  b->size &= ~INUSE;
+  release(b);
 }
