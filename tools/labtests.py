@@ -21,6 +21,7 @@ import argparse
 import glob
 import os
 import re
+import signal
 import sys
 import time
 
@@ -219,6 +220,9 @@ def main(argv=None):
         if not glob.glob(os.path.join(d, "*.c")):
             raise SystemExit("labtests: %s has no .c files" % d)
 
+    # A kill ends the run like an exit, so that the finally clauses stop
+    # the QEMUs and remove the build copies.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     t0 = time.monotonic()
     results = []
     try:
