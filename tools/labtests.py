@@ -127,7 +127,7 @@ def run_program(label, cmds, qemu_cmd, image, cpus, args):
             t0 = time.monotonic()
             try:
                 if m is None:
-                    m = Machine("labs/" + label, qemu_cmd, image, cpus,
+                    m = Machine("labs/" + label, qemu_cmd, image, cpus, args.mem,
                                 args.verbose, append=bool(results))
                     m.wait_boot()
                 m.begin_test(args.timeout)
