@@ -10,8 +10,9 @@
 // Free frames are kept so that a 2 MiB block costs the same to find
 // whatever the size of RAM:
 //  - a block whose 512 frames are all free is "whole" and sits on the
-//    whole-block list (the last freed first, as its memory is likely
-//    still cached); its frames are on no other list;
+//    whole-block list, which hands out the block freed last first (its
+//    memory is the likeliest to be cached); its frames are on no other
+//    list;
 //  - every other free frame is on the page list.
 // kalloc() takes from the page list first and breaks up a whole block
 // only when that list is empty, so that 4 KiB allocations do not nibble
@@ -130,19 +131,6 @@ blocklist_append(struct blocklist *l, uint64 b)
   l->tail = b;
 }
 
-// Put block b at the front of list l.
-static void
-blocklist_push(struct blocklist *l, uint64 b)
-{
-  blocks[b].prev = NOBLOCK;
-  blocks[b].next = l->head;
-  if(l->head != NOBLOCK)
-    blocks[l->head].prev = b;
-  else
-    l->tail = b;
-  l->head = b;
-}
-
 // Take block b off list l.
 static void
 blocklist_remove(struct blocklist *l, uint64 b)
@@ -192,7 +180,7 @@ block_make_whole(uint64 b)
   for(uint64 pa = block_pa(b); pa < block_pa(b) + SUPERPGSIZE; pa += PGSIZE)
     pages_take((struct run *)pa);
   blocks[b].kind = BLOCK_WHOLE;
-  blocklist_push(&kmem.whole, b);
+  blocklist_append(&kmem.whole, b);
 }
 
 // Frame pa has just become free: it goes on the page list, and its
@@ -269,7 +257,7 @@ pages_refill(void)
 {
   if(kmem.pages)
     return;
-  uint64 b = kmem.whole.head;
+  uint64 b = kmem.whole.tail;
   if(b != NOBLOCK){
     blocklist_remove(&kmem.whole, b);
     blocks[b].kind = BLOCK_MIXED;
@@ -305,7 +293,7 @@ kalloc(void)
 static uint64
 take_whole_block(enum block_kind kind)
 {
-  uint64 b = kmem.whole.head;
+  uint64 b = kmem.whole.tail;     // the block freed last
   if(b == NOBLOCK)
     return 0;
   blocklist_remove(&kmem.whole, b);
@@ -450,7 +438,7 @@ frame_unreserve(uint64 pa)
   for(uint64 f = b * BLOCK_FRAMES; f < (b + 1) * BLOCK_FRAMES; f++)
     state[f] = FRAME_FREE;
   blocks[b].kind = BLOCK_WHOLE;
-  blocklist_push(&kmem.whole, b);
+  blocklist_append(&kmem.whole, b);
 }
 
 // Drop a reference to page pa, which must have come from kalloc(); free
