@@ -102,6 +102,9 @@ void            virtio_disk_intr(void);
 // kalloc.c: physical page allocator
 void            kinit(void);
 void*           kalloc(void);
+void*           kalloc_user(void);
+uint64          kuserpages(void);
+uint64          kkernelpages(void);
 void*           kalloc_super(void);
 uint64          kalloc_reserve(uint64);
 int             kalloc_reserved(uint64);

@@ -24,6 +24,8 @@
 struct memstat {
   // whole system
   uint64 free_pages;      // physical pages free now
+  uint64 kernel_pages;    // of those, how many only the kernel may take
+                          // (sysinfo reports the others)
   uint64 total_pages;     // physical pages the allocator manages
   uint64 lazy_faults;     // heap pages filled by a fault, since boot
   uint64 cow_faults;      // store faults on copy-on-write pages, since boot

@@ -710,9 +710,10 @@ touch_zero(volatile char *p, char v)
 
 // "sbrk a page until it fails", the way xv6's usertests and sysinfotest
 // count free memory: each sbrk allocates now or fails, so the loop ends
-// with every page in use (sysinfo says no memory is free), having
-// counted the free pages less the page-table pages it needed; shrinking
-// back by the whole amount (an int) works. (With overcommit=on sbrk
+// with every page programs may have in use (sysinfo says no memory is
+// free, the kernel's share stays), having counted the free pages less
+// the page-table pages it needed; shrinking back by the whole amount (an
+// int) works. (With overcommit=on sbrk
 // reserves instead and the loop would run to the top of the address
 // space: the test is for the default policy.)
 static void
@@ -722,7 +723,9 @@ t_lazy_sbrkall(void)
     printf("lazy-sbrkall: not run: sbrk overcommits (boot option overcommit=on)\n");
     return;
   }
-  int k = kpages();
+  struct memstat st;
+  get_memstat(&st);
+  int k = st.free_pages - st.kernel_pages;    // what programs may take
   char *start = sbrk(0);
   int n = 0;
   while(sbrk(PGSIZE) != SBRK_ERROR)
@@ -730,8 +733,11 @@ t_lazy_sbrkall(void)
   struct sysinfo si;
   if(sysinfo(&si) != 0 || si.freemem != 0)
     fail("sbrk(4096) failed with %d bytes free", (int)si.freemem);
+  if(kpages() < st.kernel_pages - 2)
+    fail("the heap took the kernel's share: %d pages free, %d kept for it",
+         kpages(), (int)st.kernel_pages);
   if(n > k || n < k - k / 256)
-    fail("sbrk(4096) succeeded %d times with %d pages free", n, k);
+    fail("sbrk(4096) succeeded %d times with %d pages free to programs", n, k);
   if(sbrk(-(int)(sbrk(0) - start)) == SBRK_ERROR || sbrk(0) != start)
     fail("could not shrink the heap back by %d pages", n);
   if(sbrk(PGSIZE) == SBRK_ERROR)
@@ -1522,9 +1528,10 @@ t_acct_sysinfo(void)
     fail("sysinfo failed");
   int k = kpages();
   get_memstat(&st);
-  if(si.freemem != (uint64)k * PGSIZE || st.free_pages != k)
-    fail("sysinfo says %d bytes free, kpages %d pages, memstat %d pages",
-         (int)si.freemem, k, (int)st.free_pages);
+  if(si.freemem != (uint64)(k - st.kernel_pages) * PGSIZE || st.free_pages != k ||
+     st.kernel_pages == 0 || st.kernel_pages > st.total_pages / 16)
+    fail("sysinfo says %d bytes free, kpages %d pages, memstat %d pages, %d the kernel's",
+         (int)si.freemem, k, (int)st.free_pages, (int)st.kernel_pages);
   int n0 = si.nproc;
   gate_make(acct_gate);
   for(int i = 0; i < 3; i++)

@@ -48,7 +48,7 @@ set_forkmode(int mode)
 static int
 copy_page_eager(pte_t from, pte_t *to)
 {
-  char *mem = kalloc();
+  char *mem = kalloc_user();
   if(mem == 0)
     return -1;
   memmove(mem, (char *)pte_pa(from), PGSIZE);
@@ -164,7 +164,7 @@ cow_break(pagetable_t pt, uint64 va, pte_t *pte)
     *pte = pte_make_leaf(pa, perm);
     return FAULT_OK;
   }
-  char *mem = kalloc();
+  char *mem = kalloc_user();
   if(mem == 0)
     return FAULT_OOM;
   memmove(mem, (char *)pa, PGSIZE);

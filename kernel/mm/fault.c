@@ -32,7 +32,7 @@ lazy_fill(struct proc *p, uint64 va)
   if(filled < 0)
     return FAULT_OOM;
   if(filled == 0){
-    char *mem = kalloc();
+    char *mem = kalloc_user();
     if(mem == 0)
       return FAULT_OOM;
     memset(mem, 0, PGSIZE);

@@ -20,6 +20,16 @@
 // makes a block whole moves its frames off the page list (512 steps, once
 // per block).
 //
+// The kernel keeps a share of memory (1/KERNEL_SHARE) for itself: pages
+// that back user memory (kalloc_user, megapages, reservations) are only
+// handed out while more than that is free, and the kernel's own pages
+// (page tables, trapframes, pipes: kalloc) may use it. So a program that
+// takes all the memory it can still leaves the kernel room to fork,
+// exec, unshare and clean up, and one allocation cannot take the very
+// last of a large machine's memory (xv6's usertests expect sbrk of
+// 1000 MiB to fail even on 1 GiB). sysinfo() reports the memory programs
+// can still get: what is free beyond the kernel's share.
+//
 // A reservation (after Navarro et al., OSDI 2002) is a whole block set
 // aside for one 2 MiB region of a heap when its first page is touched
 // (mm/superpage.c): the region's pages then come from the block, in order,
@@ -61,6 +71,9 @@ uint64 phystop;             // end of the RAM the kernel uses
 // that must stay free. Fork copies megapages whole only above it.
 #define PLENTY_SHARE 2
 
+// The share of all pages (1/KERNEL_SHARE) that only the kernel may take.
+#define KERNEL_SHARE 32
+
 enum frame_state { FRAME_FREE, FRAME_RESERVED, FRAME_USED };
 enum block_kind { BLOCK_MIXED, BLOCK_WHOLE, BLOCK_RESERVED };
 
@@ -88,6 +101,7 @@ static struct {
   uint64 nfree;
   uint64 nreserved;
   uint64 ntotal;
+  uint64 kernel_only;       // free pages user memory may not take
 } kmem;
 
 static uint32 *refs;          // references to each frame, from KERNBASE on
@@ -218,6 +232,14 @@ kinit(void)
   for(uint64 pa = first_page; pa + PGSIZE <= phystop; pa += PGSIZE)
     frame_free(pa);
   kmem.ntotal = kmem.nfree;
+  kmem.kernel_only = kmem.ntotal / KERNEL_SHARE;
+}
+
+// May user memory take n more pages now? Caller holds kmem.lock.
+static int
+user_may_take(uint64 n)
+{
+  return kmem.nfree + kmem.nreserved >= n + kmem.kernel_only;
 }
 
 // Should this allocation fail on purpose? A process can ask (kfail())
@@ -268,17 +290,21 @@ pages_refill(void)
   }
 }
 
-// Take one 4 KiB page, with one reference; 0 when memory is exhausted.
-// The page holds junk (or, at first, whatever RAM held): callers that
-// need zeros clear it.
-void *
-kalloc(void)
+// Take one 4 KiB page with one reference, for the kernel itself (user
+// set: to back user memory, which leaves the kernel's share alone); 0
+// when memory is exhausted. The page holds junk (or, at first, whatever
+// RAM held): callers that need zeros clear it.
+static void *
+alloc_page(int user)
 {
   if(injected_failure())
     return 0;
   acquire(&kmem.lock);
-  pages_refill();
-  struct run *r = kmem.pages;
+  struct run *r = 0;
+  if(!user || user_may_take(1)){
+    pages_refill();
+    r = kmem.pages;
+  }
   if(r){
     pages_take(r);
     kmem.nfree--;
@@ -286,6 +312,20 @@ kalloc(void)
   }
   release(&kmem.lock);
   return r;
+}
+
+// A page for the kernel's own use (see alloc_page).
+void *
+kalloc(void)
+{
+  return alloc_page(0);
+}
+
+// A page to back user memory (see alloc_page).
+void *
+kalloc_user(void)
+{
+  return alloc_page(1);
 }
 
 // Take a whole block off the whole list, as a block of kind kind; its
@@ -302,16 +342,17 @@ take_whole_block(enum block_kind kind)
   return block_pa(b);
 }
 
-// Take a 2 MiB-aligned block of 512 frames, each with one reference (a
-// megapage mapping holds one on every frame); 0 when no block is whole.
-// The block holds junk.
+// Take a 2 MiB-aligned block of 512 frames for a user megapage, each
+// with one reference (a megapage mapping holds one on every frame); 0
+// when no block is whole or user memory may not take that much. The
+// block holds junk.
 void *
 kalloc_super(void)
 {
   if(injected_failure())
     return 0;
   acquire(&kmem.lock);
-  uint64 pa = take_whole_block(BLOCK_MIXED);
+  uint64 pa = user_may_take(BLOCK_FRAMES) ? take_whole_block(BLOCK_MIXED) : 0;
   for(uint64 a = pa; pa && a < pa + SUPERPGSIZE; a += PGSIZE)
     frame_use(a);
   release(&kmem.lock);
@@ -319,14 +360,15 @@ kalloc_super(void)
 }
 
 // Set a whole block aside as a reservation and hand out its frame at
-// byte offset off, with one reference: the frame's physical address, or
-// 0 when no block is whole. The other frames stay unused until
+// byte offset off, with one reference, for user memory: the frame's
+// physical address, or 0 when no block is whole or user memory may not
+// take a page. The other frames stay unused until
 // kalloc_reserved() hands them out. The frame holds junk.
 uint64
 kalloc_reserve(uint64 off)
 {
   acquire(&kmem.lock);
-  uint64 pa = take_whole_block(BLOCK_RESERVED);
+  uint64 pa = user_may_take(1) ? take_whole_block(BLOCK_RESERVED) : 0;
   if(pa){
     uint64 b = block_of(pa);
     for(uint64 f = frame_of(pa); f < frame_of(pa) + BLOCK_FRAMES; f++)
@@ -341,9 +383,10 @@ kalloc_reserve(uint64 off)
   return pa;
 }
 
-// Hand out frame pa, with one reference, if it is still set aside in a
-// reservation: 1, or 0 when it is not (the reservation was broken, or
-// the frame is in use), or -1 when kfail() made this allocation fail.
+// Hand out frame pa, with one reference, for user memory, if it is still
+// set aside in a reservation: 1, or 0 when it is not (the reservation
+// was broken, or the frame is in use) or user memory may not take a
+// page, or -1 when kfail() made this allocation fail.
 // The frame holds junk. When the last frame of a reservation is handed
 // out the reservation ends.
 int
@@ -354,7 +397,7 @@ kalloc_reserved(uint64 pa)
     return -1;
   acquire(&kmem.lock);
   uint64 b = block_of(pa);
-  int ok = state[frame_of(pa)] == FRAME_RESERVED;
+  int ok = state[frame_of(pa)] == FRAME_RESERVED && user_may_take(1);
   if(ok){
     frame_use(pa);
     kmem.nreserved--;
@@ -494,6 +537,25 @@ kplenty(uint64 n)
 {
   uint64 free = kfreepages();
   return free >= n && free - n >= kmem.ntotal / PLENTY_SHARE;
+}
+
+// How many more pages user memory may take now: the free pages beyond
+// the kernel's share (what sysinfo() reports).
+uint64
+kuserpages(void)
+{
+  acquire(&kmem.lock);
+  uint64 free = kmem.nfree + kmem.nreserved;
+  uint64 n = free > kmem.kernel_only ? free - kmem.kernel_only : 0;
+  release(&kmem.lock);
+  return n;
+}
+
+// How many free pages only the kernel may take.
+uint64
+kkernelpages(void)
+{
+  return kmem.kernel_only;
 }
 
 // How many of the free pages are set aside in reservations now.

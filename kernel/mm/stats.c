@@ -31,6 +31,7 @@ sys_memstat(void)
   argaddr(0, &addr);
   struct memstat st = {
     .free_pages = kfreepages(),
+    .kernel_pages = kkernelpages(),
     .total_pages = ktotalpages(),
     .lazy_faults = __atomic_load_n(&system_events[VM_LAZY_FAULT], __ATOMIC_RELAXED),
     .cow_faults = __atomic_load_n(&system_events[VM_COW_FAULT], __ATOMIC_RELAXED),

@@ -35,7 +35,10 @@ uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm, int super)
       a += SUPERPGSIZE - PGSIZE;
       continue;
     }
-    char *mem = kalloc();
+    // The page table first: when memory runs out, the kernel's own
+    // pages come from its share and the user page fails, so a heap
+    // grown a page at a time until sbrk fails leaves no user memory free.
+    char *mem = walk(pt, a, 1) ? kalloc_user() : 0;
     if(mem == 0){
       uvmdealloc(pt, a, oldsz);
       return 0;

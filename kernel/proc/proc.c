@@ -225,7 +225,7 @@ growproc(int n, int mode)
     if((uint64)n > USERTOP - sz)
       return -1;
     uint64 pages = (PGROUNDUP(sz + n) - PGROUNDUP(sz)) / PGSIZE;
-    int backed = mode == SBRK_EAGER && pages <= kfreepages() &&
+    int backed = mode == SBRK_EAGER && pages <= kuserpages() &&
                  uvmalloc(p->pagetable, sz, sz + n, PTE_W, p->superpages != SUPER_OFF) != 0;
     if(mode == SBRK_EAGER && !backed && !kconfig.overcommit)
       return -1;

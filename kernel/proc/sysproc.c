@@ -101,7 +101,7 @@ sys_sysinfo(void)
   uint64 addr;
   argaddr(0, &addr);
   struct sysinfo info = {
-    .freemem = kfreepages() * PGSIZE,
+    .freemem = kuserpages() * PGSIZE,
     .nproc = nproc_used(),
   };
   return copyout(myproc()->pagetable, addr, (char *)&info, sizeof(info));
