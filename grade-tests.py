@@ -671,9 +671,10 @@ def _(m):
 
 # ---- memstat: the counters as a table ---------------------------------------
 
-MEMSTAT_ROWS = ["system", "  free", "  total", "  shared", "  page tables",
+MEMSTAT_ROWS = ["system", "  free", "    kernel's share", r"    reserved \(2 MiB\)",
+                "  total", "  shared", "  page tables",
                 "events since boot", "  lazy faults", "  cow faults",
-                "  cow copies", r"process \d+ \(memstat\)", "  size",
+                "  cow copies", "  promotions", r"process \d+ \(memstat\)", "  size",
                 "  resident", "  page tables", "  lazy faults", "  cow faults",
                 "  cow copies"]
 

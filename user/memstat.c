@@ -115,6 +115,8 @@ print_table(struct memstat *st)
   char title[40], pid[24];
   heading("system", "pages", "MiB", 0);
   row("  free", st->free_pages, 1);
+  row("    kernel's share", st->kernel_pages, 1);
+  row("    reserved (2 MiB)", st->reserved_pages, 1);
   row("  total", st->total_pages, 1);
   row("  shared", st->shared_pages, 1);
   row("  page tables", st->pt_pages, 1);
@@ -122,6 +124,7 @@ print_table(struct memstat *st)
   row("  lazy faults", st->lazy_faults, 0);
   row("  cow faults", st->cow_faults, 0);
   row("  cow copies", st->cow_copies, 0);
+  row("  promotions", st->promotions, 0);
   strcpy(title, "process ");
   strcpy(title + strlen(title), num(pid, getpid(), 0));
   strcpy(title + strlen(title), " (memstat)");
