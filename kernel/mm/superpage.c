@@ -8,19 +8,18 @@
 //    2002): the first fault in a region that lies wholly in the heap sets
 //    a free 2 MiB block aside for it (kalloc_reserve) but maps only the
 //    4 KiB page touched, taken from the block at the same offset. Later
-//    faults in the region take their pages from the block too, so once
-//    every page is touched the region maps the block's 512 frames in
-//    order and is promoted in place: one level-1 leaf replaces the
-//    level-0 table, with no copy. A sparse heap costs only the pages it
-//    touches: when memory runs short the allocator breaks the reservation
-//    used least recently and the untouched frames go back (mm/kalloc.c).
-//    A fault finds its region's reservation through the first page
-//    mapped there: the page at offset i, if its frame is frame i of a
-//    block still reserved. A region whose touched pages reach DENSE_PAGES (one
-//    in eight) is taken to be used densely: the rest of its reservation
-//    is mapped at once and it is promoted then, so touching a large heap
-//    costs one fault in eight of what 4 KiB pages cost, while a heap
-//    touched more sparsely never gets pages it did not touch.
+//    faults in the region take their pages from the block too. Once one
+//    page in eight of the region is touched (DENSE_PAGES) the region is
+//    taken to be used densely: the rest of the block is mapped, so the
+//    region maps the block's 512 frames in order, and it is promoted in
+//    place: one level-1 leaf replaces the level-0 table, with no copy.
+//    Touching a large heap so costs an eighth of the faults 4 KiB pages
+//    cost, and a heap touched more sparsely (xv6's lazy tests touch one
+//    page in 64) gets no page it did not touch: when memory runs short
+//    the allocator breaks the reservation used least recently and its
+//    untouched frames go back (mm/kalloc.c). A fault finds its region's
+//    reservation through the first page mapped there: the page at offset
+//    i, if its frame is frame i of a block still reserved.
 // The rest of mm/ works on 4 KiB pages, so anything that changes part of
 // a megapage splits it into 512 pages first.
 //
