@@ -1873,14 +1873,15 @@ t_super_sbrk(void)
 // maps only its own page, taken from a 2 MiB block at the same offset,
 // and sets the rest of the block aside; later touches take their pages
 // from the block; the touch that makes one page in eight of the region
-// touched (the kernel's DENSE_PAGES) maps the rest and promotes the
-// region to a megapage in place, with no copy: same frames, same
-// contents, the untouched pages zero.
+// touched (the kernel's DENSE_PAGES), here none next to another, maps the
+// rest and promotes the region to a megapage in place, with no copy:
+// same frames, same contents, the untouched pages zero. Another region,
+// touched four pages in order (RUN_PAGES), is promoted at the fourth.
 static void
 t_super_lazy(void)
 {
-  enum { PAGES = SUPERPGSIZE / PGSIZE, DENSE = PAGES / 8 };
-  struct memstat a, b, c;
+  enum { PAGES = SUPERPGSIZE / PGSIZE, DENSE = PAGES / 8, STRIDE = 7, RUN = 4 };
+  struct memstat a, b, c, d;
   superpages(SUPER_ON);
   char *used = aligned_heap(4 * MIB, 0);    // blocks the allocator will
   memset(used, 0x77, 4 * MIB);              // hand out again first
@@ -1901,13 +1902,11 @@ t_super_lazy(void)
   if(b.reserved_pages - a.reserved_pages != PAGES - 1)
     fail("the first touch set %d pages aside, not %d",
          (int)(b.reserved_pages - a.reserved_pages), PAGES - 1);
-  for(int i = 0; i < DENSE; i++){      // page 5 is touched already
-    if(i == 5)
-      continue;
+  for(int i = 0; i < DENSE - 1; i++){       // pages 0, 7, 14, ...: no two adjacent
     if(is_mega(r))
-      fail("the region became a megapage after %d touches, before %d", i + 1, DENSE);
-    r[i * PGSIZE] = i;
-    if(i < DENSE - 1 && PTE2PA(pgpte(r + i * PGSIZE)) != block + i * PGSIZE)
+      fail("the region became a megapage after %d scattered touches, before %d", i + 1, DENSE);
+    r[i * STRIDE * PGSIZE] = i + 1;
+    if(i < DENSE - 2 && PTE2PA(pgpte(r + i * STRIDE * PGSIZE)) != block + i * STRIDE * PGSIZE)
       fail("touch %d took a page from outside the reservation", i);
   }
   get_memstat(&c);
@@ -1923,12 +1922,23 @@ t_super_lazy(void)
     fail("promotion changed the page touched first");
   check_bytes(r + 5 * PGSIZE, 123, 0, "the page touched first");
   check_bytes(r + 5 * PGSIZE + 124, PGSIZE - 124, 0, "the page touched first");
-  for(int i = 0; i < DENSE; i++)
-    if(i != 5 && r[i * PGSIZE] != (char)i)
-      fail("page %d lost its value in the promotion", i);
-  check_bytes(r + DENSE * PGSIZE, SUPERPGSIZE - DENSE * PGSIZE, 0, "pages the promotion filled");
+  for(int i = 0; i < DENSE - 1; i++)
+    if(r[i * STRIDE * PGSIZE] != (char)(i + 1))
+      fail("page %d lost its value in the promotion", i * STRIDE);
+  check_bytes(r + PGSIZE, PGSIZE, 0, "a page the promotion filled");
+  check_bytes(r + SUPERPGSIZE - PGSIZE, PGSIZE, 0, "a page the promotion filled");
   if(pgpte(p) != 0)
     fail("the untouched region got pages");
+  for(int i = 0; i < RUN; i++){
+    if(is_mega(p))
+      fail("the region became a megapage after %d touches in order, before %d", i, RUN);
+    p[(10 + i) * PGSIZE] = 1;
+  }
+  get_memstat(&d);
+  if(!is_mega(p) || d.p_lazy_faults - c.p_lazy_faults != RUN)
+    fail("%d touches in order made %d lazy faults and %sa megapage", RUN,
+         (int)(d.p_lazy_faults - c.p_lazy_faults), is_mega(p) ? "" : "not ");
+  check_bytes(p, 10 * PGSIZE, 0, "pages before the run");
   sbrk(-4 * MIB);
 }
 
@@ -2445,7 +2455,7 @@ static struct test tests[] = {
   { "spt-inject", t_spt_inject, "sharedpt", "allocation failures while unsharing kill only the child" },
   { "spt-ptpages", t_spt_ptpages, "sharedpt", "16 children of 32 MiB: at most a fifth of cow's table pages" },
   { "super-sbrk", t_super_sbrk, "super", "an 8 MiB sbrk is four megapages, zeroed" },
-  { "super-lazy", t_super_lazy, "super", "lazy faults fill a 2 MiB reservation; one in 8 promotes it" },
+  { "super-lazy", t_super_lazy, "super", "lazy faults fill a 2 MiB reservation; 1 in 8, or 4 in order, promote it" },
   { "super-unreserve", t_super_unreserve, "super", "a shrunk reservation frees its 2 MiB block" },
   { "super-fork", t_super_fork, "super", "SUPER_COW: fork shares megapages; stores split the child's" },
   { "super-forkcopy", t_super_forkcopy, "super", "SUPER_ON: every fork mode copies megapages whole" },

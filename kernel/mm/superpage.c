@@ -9,13 +9,14 @@
 //    a free 2 MiB block aside for it (kalloc_reserve) but maps only the
 //    4 KiB page touched, taken from the block at the same offset. Later
 //    faults in the region take their pages from the block too. Once one
-//    page in eight of the region is touched (DENSE_PAGES) the region is
-//    taken to be used densely: the rest of the block is mapped, so the
-//    region maps the block's 512 frames in order, and it is promoted in
-//    place: one level-1 leaf replaces the level-0 table, with no copy.
-//    Touching a large heap so costs an eighth of the faults 4 KiB pages
-//    cost, and a heap touched more sparsely (xv6's lazy tests touch one
-//    page in 64) gets no page it did not touch: when memory runs short
+//    page in eight of the region is touched (DENSE_PAGES), or a run of
+//    RUN_PAGES pages in order (a heap being filled from the start), the
+//    region is taken to be used densely: the rest of the block is
+//    mapped, so the region maps the block's 512 frames in order, and it
+//    is promoted in place: one level-1 leaf replaces the level-0 table,
+//    with no copy. Filling a large heap so costs 4 faults per 2 MiB, and
+//    a heap touched sparsely (xv6's lazy tests touch one page in 64)
+//    gets no page it did not touch: when memory runs short
 //    the allocator breaks the reservation used least recently and its
 //    untouched frames go back (mm/kalloc.c). A fault finds its region's
 //    reservation through the first page mapped there: the page at offset
@@ -46,6 +47,7 @@
 
 #define SUPER_FRAMES (SUPERPGSIZE / PGSIZE)
 #define DENSE_PAGES (SUPER_FRAMES / 8)  // touched pages that make a region dense
+#define RUN_PAGES 4                     // ... or a run of this many, in order
 
 // Does the table page t map nothing?
 static int
@@ -154,17 +156,35 @@ reservation_fill(pagetable_t t, uint64 block, int perm)
   return 0;
 }
 
-// After a lazy fault took a page from the reservation at block for the
-// region under the level-1 entry pde: once the region is dense (or its
-// reservation used up), map the rest of the reservation and promote the
-// region to a megapage. 0, or -1 when an allocation failed.
+// Does the level-0 table t map the RUN_PAGES pages that end at offset
+// off (bytes) of its region with the frames at the same offsets of
+// block? A heap touched in order is used densely.
 static int
-region_densify(struct proc *p, pte_t *pde, uint64 block, int perm)
+run_ends_at(pagetable_t t, uint64 block, uint64 off)
 {
-  int left = kreserved_left(block);
-  if(left > 0 && SUPER_FRAMES - left < DENSE_PAGES)
+  int last = off / PGSIZE;
+  if(last + 1 < RUN_PAGES)
     return 0;
-  if(left > 0 && reservation_fill(pte_next_table(*pde), block, perm) != 0)
+  for(int i = last + 1 - RUN_PAGES; i <= last; i++)
+    if(!pte_leaf(t[i]) || pte_pa(t[i]) != block + (uint64)i * PGSIZE)
+      return 0;
+  return 1;
+}
+
+// After a lazy fault took the page at offset off from the reservation at
+// block for the region under the level-1 entry pde: once the region is
+// dense (one page in eight touched, or the last RUN_PAGES touched in
+// order, or its reservation used up), map the rest of the reservation
+// and promote the region to a megapage. 0, or -1 when an allocation
+// failed.
+static int
+region_densify(struct proc *p, pte_t *pde, uint64 block, uint64 off, int perm)
+{
+  pagetable_t t = pte_next_table(*pde);
+  int left = kreserved_left(block);
+  if(left > 0 && SUPER_FRAMES - left < DENSE_PAGES && !run_ends_at(t, block, off))
+    return 0;
+  if(left > 0 && reservation_fill(t, block, perm) != 0)
     return -1;
   if(super_promote(pde))
     vm_count(p, VM_PROMOTION);
@@ -206,7 +226,7 @@ super_fill(struct proc *p, uint64 va, uint64 start, uint64 end, int perm)
     kfree((void *)pa);
     return -1;
   }
-  return region_densify(p, pde, pa - off, perm) == 0 ? 1 : -1;
+  return region_densify(p, pde, pa - off, off, perm) == 0 ? 1 : -1;
 }
 
 // The level-1 entry mapping va if it is a megapage leaf, else 0.
