@@ -108,6 +108,7 @@ uint64          kkernelpages(void);
 void*           kalloc_super(void);
 uint64          kalloc_reserve(uint64);
 int             kalloc_reserved(uint64);
+int             kalloc_reserved_rest(uint64, uint64 *);
 int             kreserved_left(uint64);
 int             kplenty(uint64);
 uint64          kreservedpages(void);

@@ -411,6 +411,41 @@ kalloc_reserved(uint64 pa)
   return ok;
 }
 
+// Hand out every frame of the reservation at block still set aside, each
+// with one reference, ending the reservation: one bit in taken[] (an
+// array of BLOCK_FRAMES bits) for each frame handed out. Returns how
+// many, 0 when block is no reservation or user memory may not take them
+// all, -1 when kfail() made this allocation fail. The frames hold junk.
+int
+kalloc_reserved_rest(uint64 block, uint64 *taken)
+{
+  check_page(block, "kalloc_reserved_rest");
+  if(injected_failure())
+    return -1;
+  acquire(&kmem.lock);
+  uint64 b = block_of(block);
+  int n = blocks[b].nreserved;
+  if(blocks[b].kind != BLOCK_RESERVED || !user_may_take(n))
+    n = 0;
+  for(int i = 0; n > 0 && i < BLOCK_FRAMES; i++){
+    uint64 pa = block + (uint64)i * PGSIZE;
+    if(i % 64 == 0)
+      taken[i / 64] = 0;
+    if(state[frame_of(pa)] == FRAME_RESERVED){
+      frame_use(pa);
+      taken[i / 64] |= 1UL << (i % 64);
+    }
+  }
+  if(n > 0){
+    kmem.nreserved -= n;
+    blocks[b].nreserved = 0;
+    blocks[b].kind = BLOCK_MIXED;
+    blocklist_remove(&kmem.reserved, b);
+  }
+  release(&kmem.lock);
+  return n;
+}
+
 // How many frames of the block at pa are still set aside: 0 when it is
 // not a reservation (any more).
 int

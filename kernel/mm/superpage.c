@@ -134,24 +134,27 @@ super_promote(pte_t *pde)
   return 1;
 }
 
-// Map, zeroed and with permissions perm, every frame of the reservation
-// at block that the level-0 table t does not map yet, in its place: the
+// Map, zeroed and with permissions perm, every frame still set aside in
+// the reservation at block, in its place in the level-0 table t: the
 // region is then full, ready for super_promote. 0, or -1 when kfail()
-// made a frame's allocation fail.
+// made the allocation fail.
 static int
 reservation_fill(pagetable_t t, uint64 block, int perm)
 {
-  for(int i = 0; i < PT_ENTRIES; i++){
+  uint64 taken[SUPER_FRAMES / 64];
+  int n = kalloc_reserved_rest(block, taken);
+  if(n < 0)
+    return -1;
+  for(int i = 0; n > 0 && i < PT_ENTRIES; i++){
     uint64 pa = block + (uint64)i * PGSIZE;
-    if(pte_valid(t[i]))
+    if(!(taken[i / 64] & (1UL << (i % 64))))
       continue;
-    int got = kalloc_reserved(pa);
-    if(got < 0)
-      return -1;
-    if(got > 0){
-      memset((void *)pa, 0, PGSIZE);
-      t[i] = pte_make_leaf(pa, perm);
+    if(pte_valid(t[i])){           // another page took the frame's place
+      kfree((void *)pa);
+      continue;
     }
+    memset((void *)pa, 0, PGSIZE);
+    t[i] = pte_make_leaf(pa, perm);
   }
   return 0;
 }
