@@ -259,14 +259,23 @@ frame_use(uint64 pa)
   refs[frame_of(pa)] = 1;
 }
 
-// End the reservation on block b: its unused frames become free.
+// Block b is no reservation any more: off the reservation list, its
+// frames still set aside no longer counted as such. What becomes of
+// those frames is the caller's to say.
+static void
+reservation_end(uint64 b)
+{
+  blocklist_remove(&kmem.reserved, b);
+  kmem.nreserved -= blocks[b].nreserved;
+  blocks[b].nreserved = 0;
+  blocks[b].kind = BLOCK_MIXED;
+}
+
+// Break the reservation on block b: its unused frames become free.
 static void
 reservation_break(uint64 b)
 {
-  blocklist_remove(&kmem.reserved, b);
-  blocks[b].kind = BLOCK_MIXED;
-  kmem.nreserved -= blocks[b].nreserved;
-  blocks[b].nreserved = 0;
+  reservation_end(b);
   for(uint64 pa = block_pa(b); pa < block_pa(b) + SUPERPGSIZE; pa += PGSIZE)
     if(state[frame_of(pa)] == FRAME_RESERVED)
       frame_free(pa);
@@ -401,11 +410,12 @@ kalloc_reserved(uint64 pa)
   if(ok){
     frame_use(pa);
     kmem.nreserved--;
-    blocklist_remove(&kmem.reserved, b);
-    if(--blocks[b].nreserved > 0)
+    if(--blocks[b].nreserved == 0){
+      reservation_end(b);
+    } else {
+      blocklist_remove(&kmem.reserved, b);
       blocklist_append(&kmem.reserved, b);     // now the most recently used
-    else
-      blocks[b].kind = BLOCK_MIXED;
+    }
   }
   release(&kmem.lock);
   return ok;
@@ -436,12 +446,8 @@ kalloc_reserved_rest(uint64 block, uint64 *taken)
       taken[i / 64] |= 1UL << (i % 64);
     }
   }
-  if(n > 0){
-    kmem.nreserved -= n;
-    blocks[b].nreserved = 0;
-    blocks[b].kind = BLOCK_MIXED;
-    blocklist_remove(&kmem.reserved, b);
-  }
+  if(n > 0)
+    reservation_end(b);
   release(&kmem.lock);
   return n;
 }
@@ -509,10 +515,8 @@ frame_unreserve(uint64 pa)
   kmem.nreserved++;
   if(++blocks[b].nreserved < BLOCK_FRAMES)
     return;
-  blocklist_remove(&kmem.reserved, b);
-  kmem.nreserved -= BLOCK_FRAMES;
+  reservation_end(b);
   kmem.nfree += BLOCK_FRAMES;
-  blocks[b].nreserved = 0;
   for(uint64 f = b * BLOCK_FRAMES; f < (b + 1) * BLOCK_FRAMES; f++)
     state[f] = FRAME_FREE;
   blocks[b].kind = BLOCK_WHOLE;
