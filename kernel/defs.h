@@ -99,10 +99,14 @@ void            virtio_disk_rw(struct buf *, int write);
 void            virtio_disk_intr(void);
 
 // ---- mm/ ---------------------------------------------------------------
+// The memory system's interface to the rest of the kernel; what only
+// mm/ uses is in mm/internal.h, struct mm and struct vma in mm.h.
+struct mm;
 // kalloc.c: physical page allocator
 void            kinit(void);
 void*           kalloc(void);
 void*           kalloc_user(void);
+void            kalloc_failpoint(int (*)(void));
 uint64          kuserpages(void);
 uint64          kkernelpages(void);
 void*           kalloc_super(void);
@@ -119,81 +123,46 @@ uint64          kpage_refs(uint64);
 uint64          kfreepages(void);
 uint64          ktotalpages(void);
 uint64          ksharedpages(void);
-// pagetable.c: Sv39 page-table walks and mappings
+// pagetable.c: Sv39 page tables (xv6's walk, walkaddr, mappages)
 pagetable_t     pagetable_alloc(void);
 void            pagetable_free(pagetable_t);
 pte_t *         walk(pagetable_t, uint64, int);
-pte_t *         walk_level(pagetable_t, uint64, int, int);
-pagetable_t     leaf_table(pagetable_t, uint64, int);
-uint64          next_leaf_table(uint64);
 uint64          walkaddr(pagetable_t, uint64);
 int             mappages(pagetable_t, uint64, uint64, uint64, int);
-int             map_range(pagetable_t, uint64, uint64, uint64, int, int);
-void            unmappages(pagetable_t, uint64, uint64, int);
-uint64          pagetable_pages(void);
-void            pagetable_census(pagetable_t, uint64 *tables, uint64 *user_pages);
-typedef void (*pt_visitor)(pte_t pte, int level, uint64 va, void *arg);
-void            pagetable_visit(pagetable_t, pt_visitor, void *);
-pte_t *         walk_leaf(pagetable_t, uint64, int *);
-
-// sharedpt.c: page tables shared by fork (FORK_SHAREDPT)
-int             uvmshare(pagetable_t, pagetable_t, uint64);
-void            entry_get(pte_t, int);
-void            entry_put(pte_t, int);
-int             unshare(pagetable_t, uint64);
-int             unshare_range(pagetable_t, uint64, uint64);
-int             unshare_for_unmap(pagetable_t, uint64, uint64);
-void            pagetable_release(pagetable_t);
-// ptdump.c: page tables seen from outside (vmprint)
-void            vmprint(pagetable_t);
-
 // kvm.c: the kernel's address space
 void            kvminit(void);
 void            kvminithart(void);
 void            kvmmap(pagetable_t, uint64, uint64, uint64, int);
-// uvm.c: user address spaces
-pagetable_t     uvmcreate(void);
-uint64          uvmalloc(pagetable_t, uint64, uint64, int, int);
-uint64          uvmdealloc(pagetable_t, uint64, uint64);
-void            uvmclear(pagetable_t, uint64);
+// mm.c: address spaces (xv6's uvmcreate, uvmalloc, uvmdealloc, uvmfree)
+void            mm_init(void);
+struct mm *     mm_create(void *trapframe, void *usyscall);
+void            mm_get(struct mm *);
+void            mm_put(struct mm *);
+struct vma *    mm_map_anon(struct mm *, uint64, uint64, int prot, int flags, char *name);
+int             mm_heap_init(struct mm *, uint64);
+int             mm_sbrk(struct mm *, int, int);
+int             mm_copy(struct mm *, struct mm *);
+// fork.c: fork's copy of memory (xv6's uvmcopy)
+int             set_forkmode(int);
+// fault.c: page faults from user mode
+void            page_fault(uint64 scause, uint64 stval);
 // usercopy.c: moving bytes between kernel and user memory
 int             copyout(pagetable_t, uint64, char *, uint64);
 int             copyin(pagetable_t, char *, uint64, uint64);
 int             copyinstr(pagetable_t, char *, uint64, uint64);
 int             either_copyout(int user_dst, uint64 dst, void *src, uint64 len);
 int             either_copyin(void *dst, int user_src, uint64 src, uint64 len);
-// fault.c: page faults, from user mode and from copyin/copyout
-enum fault_access { ACCESS_LOAD, ACCESS_STORE, ACCESS_EXEC };
-enum fault_result { FAULT_OK, FAULT_BAD, FAULT_OOM };
-enum fault_result uvm_fault(struct proc *, uint64 va, enum fault_access);
-void            page_fault(uint64 scause, uint64 stval);
-// cow.c: fork's copy of an address space, eager or copy-on-write
-int             uvmcopy(pagetable_t, pagetable_t, uint64);
-int             cow_copy_range(pagetable_t, pagetable_t, uint64, uint64, int);
-enum fault_result cow_break(pagetable_t, uint64 va, pte_t *);
-int             set_forkmode(int);
-// stats.c: memory-system counters
-void            vm_count(struct proc *, int event);   // enum vm_event, proc.h
-// superpage.c: 2 MiB megapages in user address spaces
-pte_t *         super_slot(pagetable_t, uint64, uint64, uint64);
-int             super_map_zeroed(pte_t *, int);
-int             super_fill(struct proc *, uint64, uint64, uint64, int);
-pte_t *         super_leaf(pagetable_t, uint64);
-int             super_split(pagetable_t, uint64);
-void            super_unmap(pte_t *, int);
-void            super_share(pte_t *, pte_t *);
-int             super_copy(pte_t *, pte_t *);
-enum fault_result super_cow_break(pagetable_t, uint64, pte_t *);
+// inspect.c: the memory system seen from outside
+void            vmprint(pagetable_t);
 
 // ---- proc/ -------------------------------------------------------------
 // proc.c
 int             cpuid(void);
 void            exit(int) __attribute__((noreturn));
 int             fork(void);
-int             growproc(int, int);
 void            proc_mapstacks(pagetable_t);
-pagetable_t     proc_pagetable(struct proc *);
-void            proc_freepagetable(pagetable_t);
+struct mm *     proc_mm(int pid);
+struct mm *     proc_switch_mm(struct proc *, struct mm *);
 int             kill(int);
 int             killed(struct proc*);
 void            setkilled(struct proc*);

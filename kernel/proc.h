@@ -91,9 +91,7 @@ struct proc {
 
   // these are private to the process, so p->lock need not be held.
   uint64 kstack;               // Virtual address of kernel stack
-  uint64 sz;                   // Size of process memory (bytes)
-  uint64 heap_start;           // First byte of the heap (end of the stack)
-  pagetable_t pagetable;       // User page table
+  struct mm *mm;               // its address space (mm.h); p->lock to change
   struct trapframe *trapframe; // data page for trampoline.S
   struct usyscall *usyscall;   // the read-only page mapped at USYSCALL
   struct context context;      // swtch() here to run process
@@ -103,9 +101,8 @@ struct proc {
   struct inode *cwd;           // Current directory
   char name[16];               // Process name (debugging)
   uint64 vm_events[NVMEVENTS]; // memory-system events (mm/stats.c)
-  uint64 fork_copy_ns;         // time its forks spent in uvmcopy (memstat)
+  uint64 fork_copy_ns;         // time its forks spent copying memory (memstat)
   int kfail_after;             // >0: that many kallocs from now, one fails
-  int superpages;              // may the heap use 2 MiB megapages? (mm/superpage.c)
 };
 
 #endif

@@ -37,5 +37,6 @@
 #define SYS_kpgtbl 37          // print the caller's page table (page-table lab)
 #define SYS_pgaccess 38        // report and clear accessed bits (page-table lab)
 #define SYS_superpages 39      // let the caller's heap use megapages, or not
+#define SYS_maps   40          // a process's regions (like /proc/PID/maps)
 
 #endif

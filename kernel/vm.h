@@ -1,5 +1,5 @@
 // The memory system's interface to user programs: sbrk and fork modes,
-// and the counters memstat() reports.
+// regions as maps() reports them, and the counters memstat() reports.
 #ifndef ATLAS_VM_H
 #define ATLAS_VM_H
 
@@ -19,6 +19,31 @@
 #define SUPER_ON    1  // megapages; fork copies them whole (the default)
 #define SUPER_COW   2  // megapages; copy-on-write fork shares them
 #define SUPER_QUERY (-1)
+
+// A region's permissions: what the process may do there (the values of
+// mmap's PROT_ flags).
+#define VM_READ  1
+#define VM_WRITE 2
+#define VM_EXEC  4
+
+// What kind of region it is.
+#define VMA_PRIVATE (1 << 0)  // fork gives the child a copy (copy-on-write)
+#define VMA_GROWSUP (1 << 1)  // the heap: sbrk moves its end
+#define VMA_STACK   (1 << 2)  // the user stack
+#define VMA_GUARD   (1 << 3)  // mapped, but never accessible (below the stack)
+#define VMA_SPECIAL (1 << 4)  // a page of the kernel's (USYSCALL): fork and
+                              // exec leave it to the new address space
+
+// One region of a process, as maps(pid, regions, n) reports it.
+struct vmregion {
+  uint64 start, end;      // [start, end)
+  uint64 resident;        // pages mapped now
+  uint64 pagesize;        // the largest page mapping it: 4096, 2 MiB; 0 if none
+  int prot;               // VM_*
+  int flags;              // VMA_*
+  char name[12];          // "text", "data", "guard", "stack", "heap", ...
+  char kind[8];           // how its faults are resolved: "anon"
+};
 
 // Filled in by memstat(&st): the system's counters and the caller's.
 struct memstat {

@@ -75,6 +75,7 @@ kmain(uint64 hartid, uint64 dtb)
   bootargs_parse();        // kconfig: the memory policies
   set_forkmode(kconfig.forkmode);
   kvminit();               // kernel page table
+  mm_init();               // address spaces and their regions
   kvminithart();           // turn on paging
   procinit();              // process table
   trapinithart();          // install kernel trap vector

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "file.h"
 #include "proc.h"
+#include "mm.h"
 #include "stat.h"
 #include "defs.h"
 
@@ -113,7 +114,7 @@ filestat(struct file *f, uint64 addr)
   ilock(f->ip);
   stati(f->ip, &st);
   iunlock(f->ip);
-  if(copyout(myproc()->pagetable, addr, (char*)&st, sizeof(st)) < 0)
+  if(copyout(myproc()->mm->pagetable, addr, (char*)&st, sizeof(st)) < 0)
     return -1;
   return 0;
 }

@@ -15,6 +15,7 @@
 #include "fs.h"
 #include "file.h"
 #include "proc.h"
+#include "mm.h"
 #include "defs.h"
 
 #define PIPESIZE 512
@@ -137,7 +138,7 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
     }
     m = MIN(piece(pi->nwrite, addr + done, n - done),
             PIPESIZE - (pi->nwrite - pi->nread));
-    bad = copyin(p->pagetable, &pi->data[pi->nwrite % PIPESIZE],
+    bad = copyin(p->mm->pagetable, &pi->data[pi->nwrite % PIPESIZE],
                  addr + done, m) < 0;
     if(!bad){
       pi->nwrite += m;
@@ -173,7 +174,7 @@ piperead(struct pipe *pi, uint64 addr, int n)
   want = MIN((uint)n, pi->nwrite - pi->nread);
   for(done = 0; done < want; done += m){
     m = piece(pi->nread + done, addr + done, want - done);
-    if(copyout(p->pagetable, addr + done,
+    if(copyout(p->mm->pagetable, addr + done,
                &pi->data[(pi->nread + done) % PIPESIZE], m) < 0){
       release(&pi->lock);
       return -1;

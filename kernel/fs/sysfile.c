@@ -15,6 +15,7 @@
 #include "fs.h"
 #include "file.h"
 #include "proc.h"
+#include "mm.h"
 #include "stat.h"
 #include "fcntl.h"
 #include "defs.h"
@@ -553,8 +554,8 @@ sys_pipe(void)
   fd0 = fdalloc(rf);
   fd1 = fd0 < 0 ? -1 : fdalloc(wf);
   if(fd1 >= 0 &&
-     copyout(p->pagetable, fds, (char*)&fd0, sizeof(fd0)) == 0 &&
-     copyout(p->pagetable, fds + sizeof(fd0), (char*)&fd1, sizeof(fd1)) == 0)
+     copyout(p->mm->pagetable, fds, (char*)&fd0, sizeof(fd0)) == 0 &&
+     copyout(p->mm->pagetable, fds + sizeof(fd0), (char*)&fd1, sizeof(fd1)) == 0)
     return 0;
 
   if(fd0 >= 0)

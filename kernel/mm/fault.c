@@ -1,16 +1,18 @@
 // Page faults: where a user access that the page table does not allow
-// is either resolved or ends the process.
-//
-// uvm_fault() decides, for traps from user mode and equally for the
-// kernel's own accesses to user memory (copyin/copyout):
-//   - a store to a copy-on-write page: the process gets its own copy;
-//   - any access to the heap [heap_start, sz) where no page is mapped yet
-//     (sbrk reserved it lazily): a zeroed page is mapped;
-//   - anything else (below the stack's guard page, past the heap, the
-//     trampoline or trapframe, a store to a read-only page, an address at
-//     or above MAXVA) is a bad access.
-// A fault that needs a page when none is free is out of memory: it
-// kills only the faulting process.
+// is either resolved or ends the process. One path for traps from user
+// mode and equally for the kernel's own accesses to user memory
+// (copyin/copyout, mm/usercopy.c):
+//   trap -> the region of the address (vma_find) -> may the region be
+//   accessed so? -> one walk to the address, making the tables on the
+//   way private and creating missing ones -> the region's fault
+//   operation (for anonymous memory, mm/anon.c: a zeroed page on first
+//   touch, a copy on a store to a copy-on-write page).
+// An address in no region (below the stack's guard page, past the heap,
+// the trampoline or trapframe, at or above MAXVA) or an access the
+// region does not allow (a store to text, a jump into the heap, any
+// access to the guard page) is a bad access. A fault that needs a page
+// when none is free is out of memory. Either kills only the faulting
+// process.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
@@ -19,31 +21,7 @@
 #include "proc.h"
 #include "defs.h"
 #include "vm.h"
-#include "mm/pte.h"
-
-// Map a zeroed page at va, inside p's lazily reserved heap: from the
-// 2 MiB reservation for its region if p may use megapages
-// (mm/superpage.c), else (or when there is none) an ordinary page.
-static enum fault_result
-lazy_fill(struct proc *p, uint64 va)
-{
-  int perm = PTE_R | PTE_W | PTE_U;
-  int filled = p->superpages == SUPER_OFF ? 0 : super_fill(p, va, p->heap_start, p->sz, perm);
-  if(filled < 0)
-    return FAULT_OOM;
-  if(filled == 0){
-    char *mem = kalloc_user();
-    if(mem == 0)
-      return FAULT_OOM;
-    memset(mem, 0, PGSIZE);
-    if(mappages(p->pagetable, PGROUNDDOWN(va), PGSIZE, (uint64)mem, perm) != 0){
-      kfree(mem);
-      return FAULT_OOM;        // no page for the page table
-    }
-  }
-  vm_count(p, VM_LAZY_FAULT);
-  return FAULT_OK;
-}
+#include "mm/internal.h"
 
 // Make the access to user address va by process p possible, if it may
 // be made at all. FAULT_OK when the page is now mapped with the needed
@@ -52,23 +30,20 @@ lazy_fill(struct proc *p, uint64 va)
 enum fault_result
 uvm_fault(struct proc *p, uint64 va, enum fault_access access)
 {
+  struct mm *mm = p->mm;
   if(va >= MAXVA)
     return FAULT_BAD;
-  int level;
-  pte_t *pte = walk_leaf(p->pagetable, va, &level);
-  if(pte && pte_user_allows(*pte, access))
-    return FAULT_OK;
-  int cow = pte && access == ACCESS_STORE && pte_user(*pte) && pte_cow(*pte);
-  int lazy = !pte && va >= p->heap_start && va < p->sz;
-  if(!cow && !lazy)
-    return FAULT_BAD;
-  if(unshare(p->pagetable, va) != 0)      // the entry may be in a shared table
-    return FAULT_OOM;
-  if(lazy)
-    return lazy_fill(p, va);
-  pte = walk_leaf(p->pagetable, va, &level);
-  return level == PT_LEVEL0 ? cow_break(p->pagetable, va, pte) :
-                              super_cow_break(p->pagetable, va, pte);
+  acquire(&mm->lock);
+  struct vm_fault vmf = { p, mm, vma_find(mm, va), PGROUNDDOWN(va), access };
+  enum fault_result r = FAULT_BAD;
+  if(vmf.vma && vma_allows(vmf.vma, access) && vmf.vma->ops->fault){
+    if(pt_lookup(mm->pagetable, va, PT_LEVEL0, 1, unshare_entry, &vmf.path) != 0)
+      r = FAULT_OOM;
+    else
+      r = vmf.vma->ops->fault(&vmf);
+  }
+  release(&mm->lock);
+  return r;
 }
 
 // The access a page-fault cause stands for.
@@ -96,11 +71,8 @@ page_fault(uint64 scause, uint64 stval)
   enum fault_result r = uvm_fault(p, stval, access);
   if(r == FAULT_OK)
     return;
-  if(r == FAULT_OOM)
-    printf("pid %d %s: out of memory: page fault (%s) at %p pc %p\n", p->pid,
-           p->name, access_names[access], (void *)stval, (void *)p->trapframe->epc);
-  else
-    printf("pid %d %s: page fault (%s) at %p pc %p\n", p->pid, p->name,
-           access_names[access], (void *)stval, (void *)p->trapframe->epc);
+  printf("pid %d %s: %spage fault (%s) at %p pc %p\n", p->pid, p->name,
+         r == FAULT_OOM ? "out of memory: " : "", access_names[access],
+         (void *)stval, (void *)p->trapframe->epc);
   setkilled(p);
 }

@@ -56,7 +56,6 @@
 #include "memlayout.h"
 #include "spinlock.h"
 #include "riscv.h"
-#include "proc.h"
 #include "defs.h"
 
 extern char end[];          // first address after the kernel (linker)
@@ -242,13 +241,22 @@ user_may_take(uint64 n)
   return kmem.nfree + kmem.nreserved >= n + kmem.kernel_only;
 }
 
-// Should this allocation fail on purpose? A process can ask (kfail())
-// for its n-th allocation from now to fail, to test failure paths.
+// Asked before every allocation whether it should fail on purpose (set
+// by the process layer: a process can ask, with kfail(), for its n-th
+// allocation from now to fail, to test failure paths).
+static int (*failpoint)(void);
+
+// Let fn decide, before every allocation, whether it fails on purpose.
+void
+kalloc_failpoint(int (*fn)(void))
+{
+  failpoint = fn;
+}
+
 static int
 injected_failure(void)
 {
-  struct proc *p = myproc();
-  return p != 0 && p->kfail_after > 0 && --p->kfail_after == 0;
+  return failpoint && failpoint();
 }
 
 // Frame pa, free or reserved, is handed out now, with one reference.
@@ -538,6 +546,33 @@ kfree(void *pa)
   else
     frame_free((uint64)pa);
   release(&kmem.lock);
+}
+
+// Add a reference to each of the n frames from pa (a megapage's).
+void
+kframes_get(uint64 pa, uint64 n)
+{
+  for(uint64 i = 0; i < n; i++)
+    kpage_get(pa + i * PGSIZE);
+}
+
+// Drop a reference to each of the n frames from pa, freeing those whose
+// last it was.
+void
+kframes_put(uint64 pa, uint64 n)
+{
+  for(uint64 i = 0; i < n; i++)
+    kfree((void *)(pa + i * PGSIZE));
+}
+
+// Is the caller the only holder of each of the n frames from pa?
+int
+kframes_private(uint64 pa, uint64 n)
+{
+  for(uint64 i = 0; i < n; i++)
+    if(kpage_refs(pa + i * PGSIZE) != 1)
+      return 0;
+  return 1;
 }
 
 // Drop a reference to page pa unless it is the last one (see drop_ref):

@@ -6,8 +6,9 @@
 #include "param.h"
 #include "memlayout.h"
 #include "riscv.h"
+#include "spinlock.h"
 #include "defs.h"
-#include "mm/pte.h"
+#include "mm/internal.h"
 
 pagetable_t kernel_pagetable;
 

@@ -1,12 +1,23 @@
-// Sv39 page tables: the one walk every other file uses, and mapping and
-// unmapping ranges of pages. Knows nothing of processes or the kernel's
-// layout; kvm.c and uvm.c build address spaces from these pieces.
+// Sv39 page tables: table pages, and the walker that every other file of
+// mm/ uses to visit entries, on which the lookups (xv6's walk), mapping
+// a range and the census are built. Knows nothing of processes or
+// regions; the files above build address spaces from these pieces.
+//
+// The walker (walk_range) visits, in address order, the entries that map
+// a range, at whatever level they sit: a hole (an invalid entry) as high
+// in the tree as it is found, a leaf (a page, a megapage), or a table
+// entry, under which it goes on unless told to skip. Callbacks do the
+// work, and may change the entry they are given: fill a hole with a leaf
+// or a new table (the walk goes down into it), split a megapage into a
+// table (likewise), drop or share a whole table and skip it. A walk of
+// one page is a root-to-leaf walk.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
+#include "spinlock.h"
 #include "riscv.h"
 #include "defs.h"
-#include "mm/pte.h"
+#include "mm/internal.h"
 
 static uint64 nptpages;   // page-table pages in use, all address spaces
 
@@ -37,137 +48,149 @@ pagetable_pages(void)
   return __atomic_load_n(&nptpages, __ATOMIC_RELAXED);
 }
 
-// Visit the valid entries of the table pt at level, which maps from
-// virtual address base: each entry, then (for a table entry) the
+// Does [va, end) cover the whole of what one entry at level maps?
+int
+covers(int level, uint64 va, uint64 end)
+{
+  return va % PT_LEVEL_SIZE(level) == 0 && end - va == PT_LEVEL_SIZE(level);
+}
+
+// Visit entry e at level, which maps [va, end) of the range: its
+// callback, then, if it is a table and the callback said go on, the
 // entries under it.
-static void
-visit_level(pagetable_t pt, int level, uint64 base, pt_visitor fn, void *arg)
+static int
+visit_entry(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 {
-  for(int i = 0; i < PT_ENTRIES; i++){
-    pte_t pte = pt[i];
-    if(!pte_valid(pte))
-      continue;
-    uint64 va = base + (uint64)i * PT_LEVEL_SIZE(level);
-    fn(pte, level, va, arg);
-    if(pte_table(pte) && level > PT_LEVEL0)
-      visit_level(pte_next_table(pte), level - 1, va, fn, arg);
+  walk_fn fn = !pte_valid(*e) ? w->hole : pte_leaf(*e) ? w->leaf : w->table;
+  int r = fn ? fn(w, e, level, va, end) : WALK_CONTINUE;
+  if(r != WALK_CONTINUE || !pte_table(*e) || level == PT_LEVEL0)
+    return r == WALK_STOP ? WALK_STOP : WALK_CONTINUE;
+  if(walk_table(pte_next_table(*e), level - 1, va, end, w) == WALK_STOP)
+    return WALK_STOP;
+  return w->table_done ? w->table_done(w, e, level, va, end) : WALK_CONTINUE;
+}
+
+// Walk the entries of table t (at level) that map [start, end). The one
+// loop over a table's entries. 0, or -1 when a callback stopped the walk.
+int
+walk_table(pagetable_t t, int level, uint64 start, uint64 end, struct pt_walk *w)
+{
+  uint64 size = PT_LEVEL_SIZE(level);
+  for(uint64 va = start; va < end; ){
+    uint64 next = (va & ~(size - 1)) + size;
+    if(next > end)
+      next = end;
+    if(visit_entry(w, &t[PX(level, va)], level, va, next) == WALK_STOP)
+      return -1;
+    va = next;
   }
+  return 0;
 }
 
-// Call fn(pte, level, va, arg) for every valid entry of the tree rooted at
-// pt, in address order, each table entry before the entries under it; va
-// is the first virtual address the entry maps. The one traversal of a
-// whole tree (the census and vmprint use it).
-void
-pagetable_visit(pagetable_t pt, pt_visitor fn, void *arg)
+// Walk the tree rooted at pt over [start, end) (below MAXVA). 0, or -1
+// when a callback stopped the walk.
+int
+walk_range(pagetable_t pt, uint64 start, uint64 end, struct pt_walk *w)
 {
-  visit_level(pt, PT_ROOT_LEVEL, 0, fn, arg);
+  if(end > MAXVA || start > end)
+    panic("walk_range: bad range");
+  return walk_table(pt, PT_ROOT_LEVEL, start, end, w);
 }
 
-struct census { uint64 tables, user_pages; };
+struct lookup {
+  int level;                  // the level to stop at
+  int alloc;                  // create missing tables on the way
+  prepare_fn prepare;         // called on each table entry before going down
+  struct pt_path *path;
+};
 
-// pagetable_visit's callback for pagetable_census.
+// Record that the walk reached entry e at level.
 static void
-census_entry(pte_t pte, int level, uint64 va, void *arg)
+lookup_reach(struct lookup *l, pte_t *e, int level)
 {
-  struct census *c = arg;
-  if(pte_table(pte))
-    c->tables++;
-  else if(pte_user(pte))
-    c->user_pages += PT_LEVEL_SIZE(level) / PGSIZE;
+  l->path->e[level] = e;
+  l->path->level = level;
 }
 
-// Count the table pages of a tree and the user pages (leaves with U) it
-// maps; adds to *tables and *user_pages.
-void
-pagetable_census(pagetable_t pt, uint64 *tables, uint64 *user_pages)
+static int
+lookup_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 {
-  struct census c = { 1, 0 };    // the root is a table page too
-  pagetable_visit(pt, census_entry, &c);
-  *tables += c.tables;
-  *user_pages += c.user_pages;
+  struct lookup *l = w->arg;
+  lookup_reach(l, e, level);
+  if(level == l->level)
+    return WALK_SKIP;
+  int r = l->prepare ? l->prepare(e, level, va) : 0;
+  return r < 0 ? WALK_STOP : r > 0 ? WALK_SKIP : WALK_CONTINUE;
 }
 
-// The walk: find the entry for va at `level` (PT_LEVEL0 for a 4 KiB
-// page), descending from the root. With alloc set, missing tables on the
-// way are created; otherwise a missing table means there is no entry and
-// the walk returns 0. It also returns 0 when a leaf sits above `level`
-// (a superpage covers va) or when a table cannot be allocated.
-pte_t *
-walk_level(pagetable_t pt, uint64 va, int level, int alloc)
+static int
+lookup_leaf(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 {
+  lookup_reach(w->arg, e, level);
+  return WALK_CONTINUE;
+}
+
+static int
+lookup_hole(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+{
+  struct lookup *l = w->arg;
+  lookup_reach(l, e, level);
+  if(level == l->level || !l->alloc)
+    return WALK_CONTINUE;
+  pagetable_t t = pagetable_alloc();
+  if(t == 0)
+    return WALK_STOP;
+  *e = pte_make_table((uint64)t);
+  return lookup_table(w, e, level, va, end);
+}
+
+// The root-to-leaf walk to va, down to the entry at `level` (PT_LEVEL0
+// for a 4 KiB page) or to a leaf or hole above it, filling *path with
+// the entries it passed. With alloc set, missing tables on the way are
+// created; prepare (if not 0) is called on every table entry before the
+// walk goes below it (mm/sharedpt.c unshares there), and returns 0 to go
+// on, 1 to end the walk there, -1 for an error. 0, or -1 when a table
+// cannot be allocated or prepare failed.
+int
+pt_lookup(pagetable_t pt, uint64 va, int level, int alloc, prepare_fn prepare,
+          struct pt_path *path)
+{
+  struct lookup l = { level, alloc, prepare, path };
+  struct pt_walk w = { .hole = lookup_hole, .leaf = lookup_leaf,
+                       .table = lookup_table, .arg = &l };
+  memset(path, 0, sizeof(*path));
   if(va >= MAXVA)
-    panic("walk: virtual address out of range");
-  for(int l = PT_ROOT_LEVEL; l > level; l--){
-    pte_t *pte = &pt[PX(l, va)];
-    if(pte_table(*pte)){
-      pt = pte_next_table(*pte);
-    } else if(pte_leaf(*pte) || !alloc){
-      return 0;
-    } else {
-      pagetable_t next = pagetable_alloc();
-      if(next == 0)
-        return 0;
-      *pte = pte_make_table((uint64)next);
-      pt = next;
-    }
-  }
-  return &pt[PX(level, va)];
+    return -1;
+  va = PGROUNDDOWN(va);
+  return walk_range(pt, va, va + PGSIZE, &w);
+}
+
+// xv6's walk: the level-0 entry for va, creating missing tables on the
+// way if alloc is set; 0 if there is none (or a megapage maps va).
+pte_t *
+walk(pagetable_t pt, uint64 va, int alloc)
+{
+  struct pt_path path;
+  if(pt_lookup(pt, va, PT_LEVEL0, alloc, 0, &path) != 0 || path.level != PT_LEVEL0)
+    return 0;
+  return path.e[PT_LEVEL0];
 }
 
 // The leaf entry that maps va, at whatever level it sits (a 4 KiB page,
 // a 2 MiB megapage or a 1 GiB gigapage), with that level in *level (if
-// level is not 0); 0 if nothing maps va. Never allocates.
+// level is not 0); 0 if nothing maps va.
 pte_t *
 walk_leaf(pagetable_t pt, uint64 va, int *level)
 {
-  if(va >= MAXVA)
+  struct pt_path path;
+  if(pt_lookup(pt, va, PT_LEVEL0, 0, 0, &path) != 0)
     return 0;
-  for(int l = PT_ROOT_LEVEL; ; l--){
-    pte_t *pte = &pt[PX(l, va)];
-    if(pte_leaf(*pte)){
-      if(level)
-        *level = l;
-      return pte;
-    }
-    if(!pte_table(*pte) || l == PT_LEVEL0)
-      return 0;
-    pt = pte_next_table(*pte);
-  }
-}
-
-// The level-0 entry for va, as xv6's walk() gives it.
-pte_t *
-walk(pagetable_t pt, uint64 va, int alloc)
-{
-  return walk_level(pt, va, PT_LEVEL0, alloc);
-}
-
-// The level-0 table (512 entries, mapping the 2 MiB around va), found
-// with one walk so that callers working on a range can go entry by entry
-// instead of walking from the root for every page. With alloc set the
-// table is created when missing. 0 if there is none (or no memory, or a
-// megapage maps the range).
-pagetable_t
-leaf_table(pagetable_t pt, uint64 va, int alloc)
-{
-  pte_t *pde = walk_level(pt, va, PT_LEVEL1, alloc);
-  if(pde == 0)
+  pte_t *e = path.e[path.level];
+  if(e == 0 || !pte_leaf(*e))
     return 0;
-  if(!pte_valid(*pde) && alloc){
-    pagetable_t t = pagetable_alloc();
-    if(t == 0)
-      return 0;
-    *pde = pte_make_table((uint64)t);
-  }
-  return pte_table(*pde) ? pte_next_table(*pde) : 0;
-}
-
-// First address of the next 2 MiB region (the next level-0 table) after va.
-uint64
-next_leaf_table(uint64 va)
-{
-  return (va | (PT_LEVEL_SIZE(PT_LEVEL1) - 1)) + 1;
+  if(level)
+    *level = path.level;
+  return e;
 }
 
 // The physical address of the user page mapped at va, or 0 if va is not
@@ -183,6 +206,37 @@ walkaddr(pagetable_t pt, uint64 va)
   return pte_page_pa(*pte, level, va);
 }
 
+struct mapping {
+  uint64 va, pa;              // where the range starts, and what it maps
+  int perm;
+  int maxlevel;               // the largest leaves it may use
+};
+
+// A hole in the range being mapped: a leaf if the part of the range it
+// covers is a whole, aligned entry's worth at a level the caller allows,
+// else a table to go down into.
+static int
+map_hole(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+{
+  struct mapping *m = w->arg;
+  uint64 pa = m->pa + (va - m->va);
+  if(level <= m->maxlevel && covers(level, va, end) && pa % PT_LEVEL_SIZE(level) == 0){
+    *e = pte_make_leaf(pa, m->perm);
+    return WALK_CONTINUE;
+  }
+  pagetable_t t = pagetable_alloc();
+  if(t == 0)
+    return WALK_STOP;
+  *e = pte_make_table((uint64)t);
+  return WALK_CONTINUE;
+}
+
+static int
+map_remap(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+{
+  panic("mappages: remap");
+}
+
 // Map [va, va+size) to the physical memory starting at pa, with
 // permissions perm, using leaves no higher than maxlevel: where va and pa
 // are both aligned to a level's size and the range covers it whole, one
@@ -195,61 +249,69 @@ map_range(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm, int maxle
 {
   if(va % PGSIZE != 0 || size % PGSIZE != 0 || size == 0)
     panic("mappages: unaligned or empty range");
-  uint64 end = va + size;
-  while(va < end){
-    int level = maxlevel;
-    while(level > PT_LEVEL0 && ((va | pa) % PT_LEVEL_SIZE(level) != 0 ||
-                                end - va < PT_LEVEL_SIZE(level)))
-      level--;
-    pte_t *pte = walk_level(pt, va, level, 1);
-    if(pte == 0)
-      return -1;
-    if(pte_valid(*pte))
-      panic("mappages: remap");
-    *pte = pte_make_leaf(pa, perm);
-    va += PT_LEVEL_SIZE(level);
-    pa += PT_LEVEL_SIZE(level);
-  }
-  return 0;
+  struct mapping m = { va, pa, perm, maxlevel };
+  struct pt_walk w = { .hole = map_hole, .leaf = map_remap, .arg = &m };
+  return walk_range(pt, va, va + size, &w);
 }
 
-// Map [va, va+size) to pa with 4 KiB pages (see map_range).
+// Map [va, va+size) to pa with 4 KiB pages (xv6's mappages).
 int
 mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm)
 {
   return map_range(pt, va, size, pa, perm, PT_LEVEL0);
 }
 
-// Remove the mappings of npages pages from va; with do_free, drop the
-// reference to each physical page (freeing it if it was the last).
-// Pages that are not mapped are skipped (a heap may have holes), a whole
-// missing table at a time. A megapage goes as a whole; the range must
-// not cut one (callers split it first).
-void
-unmappages(pagetable_t pt, uint64 va, uint64 npages, int do_free)
+// Replace the leaf *e at level (a megapage) by a table of leaves one
+// level down that map the same frames with the same flags: no frame
+// changes hands, and each keeps its references. 0, or -1 when no page is
+// free for the table.
+int
+split_leaf(pte_t *e, int level)
 {
-  if(va % PGSIZE != 0)
-    panic("unmappages: not aligned");
-  uint64 end = va + npages*PGSIZE;
-  for(uint64 base = va; base < end; base = next_leaf_table(base)){
-    uint64 stop = next_leaf_table(base) < end ? next_leaf_table(base) : end;
-    pte_t *mega = super_leaf(pt, base);
-    if(mega){
-      if(base % SUPERPGSIZE != 0 || stop - base != SUPERPGSIZE)
-        panic("unmappages: part of a megapage (split it first)");
-      super_unmap(mega, do_free);
-      continue;
-    }
-    pagetable_t t = leaf_table(pt, base, 0);
-    for(uint64 a = base; t && a < stop; a += PGSIZE){
-      pte_t *pte = &t[PX(PT_LEVEL0, a)];
-      if(!pte_valid(*pte))
-        continue;
-      if(!pte_leaf(*pte))
-        panic("unmappages: not a leaf");
-      if(do_free)
-        kfree((void *)pte_pa(*pte));
-      *pte = 0;
-    }
+  pagetable_t t = pagetable_alloc();
+  if(t == 0)
+    return -1;
+  int below = level - 1;
+  struct mapping m = { 0, pte_pa(*e), pte_flags(*e) & ~PTE_V, below };
+  struct pt_walk w = { .hole = map_hole, .arg = &m };
+  walk_table(t, below, 0, PT_TABLE_SPAN(below), &w);   // needs no table: cannot fail
+  *e = pte_make_table((uint64)t);
+  return 0;
+}
+
+struct census { uint64 tables, user_pages; int largest; };
+
+static int
+census_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+{
+  ((struct census *)w->arg)->tables++;
+  return WALK_CONTINUE;
+}
+
+static int
+census_leaf(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+{
+  struct census *c = w->arg;
+  if(pte_user(*e)){
+    c->user_pages += (end - va) / PGSIZE;
+    if(level > c->largest)
+      c->largest = level;
   }
+  return WALK_CONTINUE;
+}
+
+// Count, over [start, end) of the tree rooted at pt, the table pages met
+// below the root and the user pages (leaves with U) mapped; adds to
+// *tables and *user_pages, and raises *largest to the highest level of
+// a user leaf met. A table shared with others counts for each.
+void
+pagetable_census(pagetable_t pt, uint64 start, uint64 end,
+                 uint64 *tables, uint64 *user_pages, int *largest)
+{
+  struct census c = { 0, 0, *largest };
+  struct pt_walk w = { .leaf = census_leaf, .table = census_table, .arg = &c };
+  walk_range(pt, start, end, &w);
+  *tables += c.tables;
+  *user_pages += c.user_pages;
+  *largest = c.largest;
 }

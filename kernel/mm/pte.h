@@ -1,11 +1,14 @@
-// Names and accessors for Sv39 page-table levels and entries, used by
-// every file in mm/ so that no caller tests PTE bits by hand.
+// Sv39 page-table levels and entries: their names, the tests every file
+// in mm/ makes on an entry, and the modifiers that change one, so that no
+// caller edits PTE bits by hand.
 //
 // A virtual address is split into three 9-bit indexes and an offset:
 //   | VPN[2] 38..30 | VPN[1] 29..21 | VPN[0] 20..12 | offset 11..0 |
 // The root table (level 2) is indexed by VPN[2]; each valid non-leaf
-// entry points to the next table down; a leaf at level 0 maps 4 KiB, at
-// level 1 a 2 MiB megapage, at level 2 a 1 GiB gigapage.
+// entry points to the next table down; a leaf at level 0 maps a 4 KiB
+// page, at level 1 a 2 MiB megapage (SUPERPGSIZE), at level 2 a 1 GiB
+// gigapage. "Leaf" always means a leaf entry; the tables at level 0 are
+// "level-0 tables".
 #ifndef ATLAS_MM_PTE_H
 #define ATLAS_MM_PTE_H
 
@@ -15,37 +18,54 @@ enum pt_level {
   PT_LEVEL2 = 2,   // root: entries map 1 GiB
 };
 #define PT_ROOT_LEVEL PT_LEVEL2
+#define PT_LEVELS     3
 #define PT_ENTRIES    512               // entries in one table page
 
 // Bytes mapped by one entry at the given level.
 #define PT_LEVEL_SIZE(level) (1UL << PXSHIFT(level))
 
+// Bytes mapped by a whole table whose entries are at the given level.
+#define PT_TABLE_SPAN(level) (PT_ENTRIES * PT_LEVEL_SIZE(level))
+
+// 4 KiB frames mapped by one leaf at the given level (1, or 512 for a
+// megapage).
+#define PT_LEVEL_FRAMES(level) (PT_LEVEL_SIZE(level) / PGSIZE)
+
 // Permission bits a leaf may carry (any of R, W, X makes an entry a leaf).
 #define PTE_RWX (PTE_R | PTE_W | PTE_X)
 
-// Atlas's use of the bits the hardware leaves to software: a page that
-// was writable and is now shared copy-on-write. It is mapped read-only;
-// a store to it faults, and cow_break() gives the process its own copy.
+// Atlas's use of the bits the hardware leaves to software (GDB's sv39.py
+// decodes both by these names):
+//
+// In a leaf: a page that was writable and is now shared copy-on-write.
+// It is mapped read-only; a store to it faults, and the fault gives the
+// process its own copy (mm/anon.c).
 #define PTE_COW PTE_RSW0
 
 // In an entry that points to a table (RISC-V has no W bit there): every
 // leaf under it is read-only, so the table can be shared by fork again
-// without a walk (mm/sharedpt.c). Cleared on the way to any change.
+// without a walk (mm/fork.c). Cleared on the way to any change
+// (mm/sharedpt.c).
 #define PTE_WPROT PTE_RSW1
 
+// Tests.
 static inline int pte_valid(pte_t pte)    { return (pte & PTE_V) != 0; }
 static inline int pte_leaf(pte_t pte)     { return pte_valid(pte) && (pte & PTE_RWX) != 0; }
 static inline int pte_table(pte_t pte)    { return pte_valid(pte) && (pte & PTE_RWX) == 0; }
 static inline int pte_user(pte_t pte)     { return (pte & PTE_U) != 0; }
 static inline int pte_writable(pte_t pte) { return (pte & PTE_W) != 0; }
 static inline int pte_cow(pte_t pte)      { return (pte & PTE_COW) != 0; }
+static inline int pte_wprot(pte_t pte)    { return (pte & PTE_WPROT) != 0; }
 static inline int pte_accessed(pte_t pte) { return (pte & PTE_A) != 0; }
-static inline pte_t pte_clear_accessed(pte_t pte) { return pte & ~PTE_A; }
 static inline uint64 pte_pa(pte_t pte)    { return PTE2PA(pte); }
 static inline int pte_flags(pte_t pte)    { return PTE_FLAGS(pte); }
 
+// A leaf's permissions and marks, without V and the bits the hardware
+// sets on its own (A, D): what two leaves must share to be merged.
+static inline int pte_prot(pte_t pte)     { return PTE_FLAGS(pte) & ~(PTE_V | PTE_A | PTE_D); }
+
 // Does the leaf pte let user mode make this access (enum fault_access,
-// defs.h: load, store or exec)?
+// mm/internal.h: load, store or exec)?
 static inline int
 pte_user_allows(pte_t pte, int access)
 {
@@ -69,10 +89,35 @@ pte_page_pa(pte_t pte, int level, uint64 va)
 // The next-level table an interior entry points to.
 static inline pagetable_t pte_next_table(pte_t pte) { return (pagetable_t)PTE2PA(pte); }
 
-// A leaf entry mapping physical page pa with permissions perm.
+// Makers.
+// A leaf entry mapping physical memory at pa with permissions perm.
 static inline pte_t pte_make_leaf(uint64 pa, int perm) { return PA2PTE(pa) | perm | PTE_V; }
-
 // An interior entry pointing at the table page at pa.
 static inline pte_t pte_make_table(uint64 pa) { return PA2PTE(pa) | PTE_V; }
+
+// Modifiers: each returns the changed entry.
+// A writable leaf made read-only and copy-on-write (others unchanged).
+static inline pte_t
+pte_mkcow(pte_t pte)
+{
+  return pte_writable(pte) ? (pte & ~PTE_W) | PTE_COW : pte;
+}
+// A copy-on-write leaf made plainly writable again.
+static inline pte_t pte_mkwrite(pte_t pte)    { return (pte & ~PTE_COW) | PTE_W; }
+// A leaf's permissions for a private copy of its memory: writable if it
+// was writable or copy-on-write.
+static inline int
+pte_copy_perm(pte_t pte)
+{
+  int perm = pte_flags(pte) & ~(PTE_COW | PTE_V);
+  return pte_cow(pte) ? perm | PTE_W : perm;
+}
+// The same leaf or table entry pointing at pa instead.
+static inline pte_t pte_move(pte_t pte, uint64 pa) { return PA2PTE(pa) | PTE_FLAGS(pte); }
+static inline pte_t pte_mkold(pte_t pte)      { return pte & ~PTE_A; }
+static inline pte_t pte_mkwprot(pte_t pte)    { return pte | PTE_WPROT; }
+static inline pte_t pte_clear_wprot(pte_t pte) { return pte & ~PTE_WPROT; }
+// A leaf the user may no longer touch, nor anyone store to.
+static inline pte_t pte_mkguard(pte_t pte)    { return pte & ~(PTE_U | PTE_W); }
 
 #endif

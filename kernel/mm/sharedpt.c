@@ -1,29 +1,27 @@
-// Shared page tables: fork that copies no page table (FORK_SHAREDPT),
-// after McCracken (2003) and On-demand-fork (2021).
+// References to page tables and frames: how a table comes to be shared
+// by several address spaces, how a process gets its own copy before it
+// changes one (unsharing), and how ranges and whole trees are unmapped.
+// Tables are shared by fork (FORK_SHAREDPT, mm/fork.c), after McCracken
+// (2003) and On-demand-fork (2021).
 //
-// fork points the child's root entries at the parent's level-1 tables
-// (each covers 1 GiB) and raises those tables' reference counts: page-table
-// pages are pages, counted like any other. Everything under a shared table
-// is shared with it. RISC-V has no write-protect bit in a table entry, so
-// the leaves carry the protection: before a table is first shared, every
-// writable leaf under it becomes read-only and copy-on-write, and the
-// entry pointing at it gets PTE_WPROT, so that sharing it again (a fork
-// server) costs no walk. The top root entry (trampoline, trapframe,
-// USYSCALL) is per process and never shared; fork copies the heap pages
-// under it as copy-on-write fork does.
+// Page-table pages are pages, counted like any other: an entry pointing
+// to a table holds one reference on it, a leaf holds one on each frame
+// it maps (a megapage on all 512). So a child of fork can point its root
+// entries at the parent's tables and take a reference on each; everything
+// under a shared table is shared with it.
 //
 // Invariants:
-//  - a table with more than one reference contains no writable leaf, and
-//    nobody changes it: before changing anything under a table, a process
-//    calls unshare(), which gives it private copies of the shared tables
-//    on the path (each copy takes a reference on everything it maps) and
-//    clears PTE_WPROT on the way;
+//  - a table with more than one reference contains no writable leaf
+//    (fork write-protected it), and nobody changes it: before changing
+//    anything under a table, a process unshares the path to it
+//    (unshare_entry on each table entry on the way down), getting
+//    private copies of the shared tables there (each copy takes a
+//    reference on everything it maps), and clears PTE_WPROT on the way;
 //  - a page's reference count is the number of table entries that map it
 //    (a shared table counts once, however many processes use it);
 //  - exit and exec drop a shared table by dropping their reference, and
-//    so does a shrink that removes a shared level-0 table's whole 2 MiB
-//    (unshare_for_unmap); the holder of the last reference takes the
-//    table apart (table_put).
+//    so does an unmap that covers the table's whole span; the holder of
+//    the last reference takes the table apart (table_put).
 //
 // Locking: none beyond the atomic reference counts. A process changes its
 // tables only in its own kernel context (one thread per process), a
@@ -32,36 +30,26 @@
 // safe because they do not change it; the hardware may set A and D bits
 // in it meanwhile, which a copy may or may not see (they are hints). No
 // TLB shootdown is needed: a process's page table changes only while it
-// is in the kernel, and every switch to a user page table flushes (see
-// cow.c).
+// is in the kernel, and every switch to or from a user page table flushes
+// the hart's TLB (trampoline.S), so no other hart holds a translation
+// from it then.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
 #include "spinlock.h"
 #include "riscv.h"
-#include "proc.h"
 #include "defs.h"
-#include "vm.h"
-#include "mm/pte.h"
-
-// Pages a leaf at level maps (1, or 512 for a megapage).
-static uint64
-leaf_frames(int level)
-{
-  return PT_LEVEL_SIZE(level) / PGSIZE;
-}
+#include "mm/internal.h"
 
 // Take one more reference on what entry e at level maps: its table page,
-// or every frame of its leaf (a megapage has 512).
+// or every frame of its leaf.
 void
 entry_get(pte_t e, int level)
 {
-  if(pte_table(e)){
+  if(pte_table(e))
     kpage_get(pte_pa(e));
-    return;
-  }
-  for(uint64 i = 0; i < leaf_frames(level); i++)
-    kpage_get(pte_pa(e) + i * PGSIZE);
+  else
+    kframes_get(pte_pa(e), PT_LEVEL_FRAMES(level));
 }
 
 static void table_put(pagetable_t t, int level);
@@ -71,219 +59,163 @@ static void table_put(pagetable_t t, int level);
 void
 entry_put(pte_t e, int level)
 {
-  if(pte_table(e)){
+  if(pte_table(e))
     table_put(pte_next_table(e), level - 1);
-    return;
-  }
-  for(uint64 i = 0; i < leaf_frames(level); i++)
-    kfree((void *)(pte_pa(e) + i * PGSIZE));
+  else
+    kframes_put(pte_pa(e), PT_LEVEL_FRAMES(level));
 }
 
-// Drop a reference to table t (at level); the last holder releases
-// everything it maps and frees it.
+// The opposite of sharing: make *to a leaf at level mapping a private
+// copy of what leaf `from` maps (a page, or a megapage in a new 2 MiB
+// block), writable if `from` was writable or copy-on-write. 0, or -1
+// when no memory is free for the copy.
+int
+copy_leaf(pte_t from, int level, pte_t *to)
+{
+  void *mem = level == PT_LEVEL0 ? kalloc_user() : kalloc_super();
+  if(mem == 0)
+    return -1;
+  memmove(mem, (void *)pte_pa(from), PT_LEVEL_SIZE(level));
+  *to = pte_make_leaf((uint64)mem, pte_copy_perm(from));
+  return 0;
+}
+
+// Walker callback: drop what entry e maps, and clear it.
+static int
+drop_entry(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+{
+  entry_put(*e, level);
+  *e = 0;
+  return WALK_SKIP;
+}
+
+// Walker callback: take a reference on what entry e maps.
+static int
+get_entry(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+{
+  entry_get(*e, level);
+  return WALK_SKIP;
+}
+
+// Drop a reference to table t (whose entries are at level); the last
+// holder drops what every entry maps and frees it.
 static void
 table_put(pagetable_t t, int level)
 {
   if(!kpage_put((uint64)t))
     return;
-  for(int i = 0; i < PT_ENTRIES; i++){
-    if(pte_valid(t[i]))
-      entry_put(t[i], level);
-    t[i] = 0;
-  }
+  struct pt_walk w = { .leaf = drop_entry, .table = drop_entry };
+  walk_table(t, level, 0, PT_TABLE_SPAN(level), &w);
   pagetable_free(t);
 }
 
-// Free a user page table tree and everything it maps; shared tables are
-// only let go of. The top pages must be unmapped already.
-void
-pagetable_release(pagetable_t pt)
-{
-  for(int i = 0; i < PT_ENTRIES; i++){
-    if(pte_valid(pt[i]))
-      entry_put(pt[i], PT_ROOT_LEVEL);
-    pt[i] = 0;
-  }
-  pagetable_free(pt);
-}
-
-// If the table entry *e (at level) points to is shared, give this address
-// space its own copy. 0, or -1 when no page is free for the copy.
-static int
-unshare_entry(pte_t *e, int level)
+// If the table that entry *e (at level, on the way to va) points to is
+// shared, give this address space its own copy, then clear PTE_WPROT:
+// the caller is about to change something under it. A prepare_fn for
+// pt_lookup. 0, or -1 when no page is free for the copy.
+int
+unshare_entry(pte_t *e, int level, uint64 va)
 {
   pagetable_t t = pte_next_table(*e);
-  if(kpage_refs((uint64)t) == 1)
-    return 0;
-  pagetable_t copy = pagetable_alloc();
-  if(copy == 0)
-    return -1;
-  for(int i = 0; i < PT_ENTRIES; i++){
-    if(pte_valid(t[i])){
-      entry_get(t[i], level - 1);
-      copy[i] = t[i];
-    }
-  }
-  *e = pte_make_table((uint64)copy) | (*e & PTE_WPROT);
-  table_put(t, level - 1);
-  return 0;
-}
-
-// Make the tables on the path to va private to pt, from the root down to
-// the table at level `level`, clearing PTE_WPROT on the way. *table gets
-// that table, or 0 if the path ends above it. 0, or -1 when no page is
-// free for a copy.
-static int
-unshare_path(pagetable_t pt, uint64 va, int level, pagetable_t *table)
-{
-  *table = 0;
-  for(int l = PT_ROOT_LEVEL; l > level; l--){
-    pte_t *e = &pt[PX(l, va)];
-    if(!pte_table(*e))
-      return 0;
-    if(unshare_entry(e, l) != 0)
+  if(kpage_refs((uint64)t) > 1){
+    pagetable_t copy = pagetable_alloc();
+    if(copy == 0)
       return -1;
-    *e &= ~PTE_WPROT;
-    pt = pte_next_table(*e);
+    memmove(copy, t, PGSIZE);
+    struct pt_walk w = { .leaf = get_entry, .table = get_entry };
+    walk_table(copy, level - 1, 0, PT_TABLE_SPAN(level - 1), &w);
+    *e = pte_move(*e, (uint64)copy);
+    table_put(t, level - 1);
   }
-  *table = pt;
+  *e = pte_clear_wprot(*e);
   return 0;
 }
 
 // Make the tables on the path to va private to pt, so that the caller may
-// change the entry for va (at any level), and clear PTE_WPROT on the way.
-// Every change to a user page table goes through here first. 0, or -1
-// when no page is free for a copy.
+// change the entry for va (at any level). 0, or -1 when no page is free
+// for a copy.
 int
 unshare(pagetable_t pt, uint64 va)
 {
-  pagetable_t leaves;
-  if(va >= MAXVA)
-    return 0;
-  return unshare_path(pt, va, PT_LEVEL0, &leaves);
+  struct pt_path path;
+  return pt_lookup(pt, va, PT_LEVEL0, 0, unshare_entry, &path);
 }
 
-// unshare() every 2 MiB of [va, end) that has tables. 0 or -1.
-int
-unshare_range(pagetable_t pt, uint64 va, uint64 end)
+// A prepare_fn for the edges of an unmap: unshare a table only if the
+// unmap cuts it, that is, if va lies strictly inside it; stop at the
+// first table va starts (everything under it goes whole).
+static int
+unshare_if_cut(pte_t *e, int level, uint64 va)
 {
-  for(uint64 a = va; a < end; a = next_leaf_table(a))
-    if(unshare(pt, a) != 0)
+  if(va % PT_LEVEL_SIZE(level) == 0)
+    return 1;
+  return unshare_entry(e, level, va);
+}
+
+// Get [start, end) ready to be unmapped without allocating: the tables
+// the range cuts at either end made private, and a megapage it cuts
+// split. Everything between goes whole. 0, or -1 when out of memory
+// (nothing the process can see has changed).
+static int
+unmap_prepare(pagetable_t pt, uint64 start, uint64 end)
+{
+  uint64 edge[2] = { start, end };
+  for(int i = 0; i < 2; i++){
+    struct pt_path path;
+    if(edge[i] >= MAXVA)
+      continue;
+    if(pt_lookup(pt, edge[i], PT_LEVEL0, 0, unshare_if_cut, &path) != 0)
       return -1;
+    pte_t *e = path.e[path.level];
+    if(e && pte_leaf(*e) && edge[i] % PT_LEVEL_SIZE(path.level) != 0 &&
+       split_leaf(e, path.level) != 0)
+      return -1;
+  }
   return 0;
 }
 
-// If others share the level-0 table that maps the 2 MiB at va, let go of
-// it as exit would: clear pt's entry and drop the reference. The level-1
-// table holding that entry must be private already; nothing is allocated.
-static void
-drop_shared_leaf_table(pagetable_t pt, uint64 va)
+// Walker callback: a table entry met by an unmap. One whose span the
+// range covers goes whole (dropped, shared or not); a cut one was made
+// private by unmap_prepare, and the walk goes into it.
+static int
+unmap_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 {
-  pte_t *e = walk_level(pt, va, PT_LEVEL1, 0);
-  if(e == 0 || !pte_table(*e) || kpage_refs(pte_pa(*e)) == 1)
-    return;
-  pte_t table = *e;
+  if(!covers(level, va, end))
+    return WALK_CONTINUE;
+  return drop_entry(w, e, level, va, end);
+}
+
+// Walker callback: clear a leaf without dropping its frames.
+static int
+clear_leaf(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+{
   *e = 0;
-  entry_put(table, PT_LEVEL1);
+  return WALK_CONTINUE;
 }
 
-// Before a shrink unmaps [va, end): unshare_range(), except that a shared
-// level-0 table whose whole 2 MiB the shrink removes is let go of rather
-// than copied only to be emptied. Every copy is made before anything is
-// let go of, so a failure changes nothing the process can see. 0 or -1.
+// Remove every mapping in [start, end) (page-aligned); with free set,
+// drop the references the entries held, freeing what nobody else holds,
+// and free the tables the range covers whole. Shared tables at the edges
+// are unshared and megapages cut there are split first, so that nothing
+// changes when that fails. 0, or -1 when out of memory for that.
 int
-unshare_for_unmap(pagetable_t pt, uint64 va, uint64 end)
+unmap_range(pagetable_t pt, uint64 start, uint64 end, int free)
 {
-  pagetable_t dir;
-  for(uint64 a = va; a < end; a = next_leaf_table(a)){
-    int whole = a % SUPERPGSIZE == 0 && end - a >= SUPERPGSIZE;
-    if((whole ? unshare_path(pt, a, PT_LEVEL1, &dir) : unshare(pt, a)) != 0)
-      return -1;
-  }
-  for(uint64 a = SUPERPGROUNDUP(va); a < end && end - a >= SUPERPGSIZE; a += SUPERPGSIZE)
-    drop_shared_leaf_table(pt, a);
-  return 0;
-}
-
-// Make every leaf under the table entry *e (at level) read-only and
-// copy-on-write, and mark *e so. A marked entry, or a shared table
-// (protected when it was first shared), costs nothing.
-static void
-write_protect(pte_t *e, int level)
-{
-  if((*e & PTE_WPROT) || kpage_refs(pte_pa(*e)) > 1){
-    *e |= PTE_WPROT;
-    return;
-  }
-  pagetable_t t = pte_next_table(*e);
-  for(int i = 0; i < PT_ENTRIES; i++){
-    if(pte_table(t[i]))
-      write_protect(&t[i], level - 1);
-    else if(pte_leaf(t[i]) && pte_writable(t[i]))
-      t[i] = (t[i] & ~PTE_W) | PTE_COW;
-  }
-  *e |= PTE_WPROT;
-}
-
-// Does the level-1 table t map a megapage?
-static int
-has_megapage(pagetable_t t)
-{
-  for(int i = 0; i < PT_ENTRIES; i++)
-    if(pte_leaf(t[i]))
-      return 1;
-  return 0;
-}
-
-// fork, for a parent whose megapages the child should get copies of
-// (SUPER_ON): give the child's root entry *to a level-1 table of its own
-// that shares the parent's level-0 tables (write-protected once) and maps
-// a copy of each megapage (shared copy-on-write when no 2 MiB block is
-// free). The parent's level-1 table at *from must be private. 0 or -1.
-static int
-share_below(pte_t *from, pte_t *to)
-{
-  pagetable_t t = pte_next_table(*from), c = pagetable_alloc();
-  if(c == 0)
+  if(start % PGSIZE != 0 || end % PGSIZE != 0)
+    panic("unmap_range: not aligned");
+  if(unmap_prepare(pt, start, end) != 0)
     return -1;
-  *to = pte_make_table((uint64)c);
-  for(int i = 0; i < PT_ENTRIES; i++){
-    if(pte_table(t[i])){
-      write_protect(&t[i], PT_LEVEL1);
-      entry_get(t[i], PT_LEVEL1);
-      c[i] = t[i];
-    } else if(pte_leaf(t[i]) && super_copy(&t[i], &c[i]) != 0){
-      super_share(&t[i], &c[i]);
-    }
-  }
+  struct pt_walk w = { .leaf = free ? drop_entry : clear_leaf,
+                       .table = free ? unmap_table : 0 };
+  walk_range(pt, start, end, &w);
   return 0;
 }
 
-// fork in FORK_SHAREDPT mode: make the child's (empty but for the top
-// pages) table new share the parent's tables for [0, sz): each level-1
-// table below the top root entry is write-protected (once) and shared,
-// or, if it maps megapages the child should get copies of, only the
-// level-0 tables under it are (share_below); the part of [0, sz) under
-// the top root entry is copied as copy-on-write fork would
-// (cow_copy_range). 0, or -1 when memory runs out.
-int
-uvmshare(pagetable_t old, pagetable_t new, uint64 sz)
+// Free a user page table tree and everything it maps; shared tables are
+// only let go of. The kernel's pages at the top must be unmapped already.
+void
+pagetable_release(pagetable_t pt)
 {
-  int copy_megapages = myproc()->superpages == SUPER_ON;
-  int top_entry = PX(PT_ROOT_LEVEL, TRAMPOLINE);   // the per-process entry
-  uint64 top = (uint64)top_entry * PT_LEVEL_SIZE(PT_ROOT_LEVEL);
-  for(int i = 0; i < top_entry && (uint64)i * PT_LEVEL_SIZE(PT_ROOT_LEVEL) < sz; i++){
-    pte_t *e = &old[i];
-    if(!pte_table(*e))
-      continue;
-    if(copy_megapages && has_megapage(pte_next_table(*e))){
-      if(unshare_entry(e, PT_ROOT_LEVEL) != 0 || share_below(e, &new[i]) != 0)
-        return -1;
-      continue;
-    }
-    write_protect(e, PT_ROOT_LEVEL);
-    entry_get(*e, PT_ROOT_LEVEL);
-    new[i] = *e;
-  }
-  return sz > top ? cow_copy_range(old, new, top, sz, 1) : 0;
+  unmap_range(pt, 0, MAXVA, 1);      // cuts nothing: cannot fail
+  pagetable_free(pt);
 }

@@ -10,7 +10,7 @@
 #include "riscv.h"
 #include "proc.h"
 #include "defs.h"
-#include "mm/pte.h"
+#include "mm/internal.h"
 
 // Physical address of the user page holding va if the user may already
 // make that access (a load, or a store); 0 otherwise.
@@ -35,7 +35,7 @@ user_page(pagetable_t pt, uint64 va, int write)
   enum fault_access access = write ? ACCESS_STORE : ACCESS_LOAD;
   uint64 pa = user_page_mapped(pt, va, access);
   struct proc *p = myproc();
-  if(pa == 0 && p && pt == p->pagetable && uvm_fault(p, va, access) == FAULT_OK)
+  if(pa == 0 && p && pt == p->mm->pagetable && uvm_fault(p, va, access) == FAULT_OK)
     pa = user_page_mapped(pt, va, access);
   return pa;
 }
@@ -109,7 +109,7 @@ int
 either_copyout(int user_dst, uint64 dst, void *src, uint64 len)
 {
   if(user_dst)
-    return copyout(myproc()->pagetable, dst, src, len);
+    return copyout(myproc()->mm->pagetable, dst, src, len);
   memmove((char *)dst, src, len);
   return 0;
 }
@@ -120,7 +120,7 @@ int
 either_copyin(void *dst, int user_src, uint64 src, uint64 len)
 {
   if(user_src)
-    return copyin(myproc()->pagetable, dst, src, len);
+    return copyin(myproc()->mm->pagetable, dst, src, len);
   memmove(dst, (char *)src, len);
   return 0;
 }

@@ -1,11 +1,13 @@
 // exec(): replace the current process's memory with a program loaded
 // from an ELF file, and start it with the given arguments.
 //
-// The new user address space, from 0 up:
-//   each loadable segment, with the permissions its ELF flags ask for;
+// The new address space (struct mm), from 0 up, one region each:
+//   each loadable segment ("text" if executable, else "data"), with the
+//   permissions its ELF flags ask for;
 //   a guard page (no user access), the USERSTACK stack pages;
-// then the heap begins. The old space is freed only once the new one is
-// complete, so a failed exec leaves the caller as it was.
+//   the heap, empty until sbrk grows it.
+// The old space is freed only once the new one is complete, so a failed
+// exec leaves the caller as it was.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
@@ -17,17 +19,20 @@
 #include "proc.h"
 #include "defs.h"
 #include "elf.h"
+#include "vm.h"
+#include "mm.h"
 
-// PTE permissions (beyond R and U) for a segment's ELF flags.
+// A segment's region permissions (VM_*) for its ELF flags: always
+// readable, as in xv6.
 static int
-flags2perm(int flags)
+flags2prot(int flags)
 {
-  int perm = 0;
+  int prot = VM_READ;
   if(flags & ELF_PROG_FLAG_EXEC)
-    perm |= PTE_X;
+    prot |= VM_EXEC;
   if(flags & ELF_PROG_FLAG_WRITE)
-    perm |= PTE_W;
-  return perm;
+    prot |= VM_WRITE;
+  return prot;
 }
 
 // Read sz bytes at offset off of ip into the user pages at va (already
@@ -78,11 +83,11 @@ segment_ok(struct proghdr *ph)
          ph->vaddr + ph->memsz <= USERTOP;
 }
 
-// Map and load every PT_LOAD segment of the ELF file ip into pt. *szp
-// follows the size mapped so far, even on failure, so the caller can free
-// it. Returns 0, or -1 on any error.
+// Map and load every PT_LOAD segment of the ELF file ip into mm, each a
+// region of its own; *szp gets the end of the last. Segments must come
+// in address order. Returns 0, or -1 on any error (the caller frees mm).
 static int
-load_segments(pagetable_t pt, struct inode *ip, struct elfhdr *elf, uint64 *szp)
+load_segments(struct mm *mm, struct inode *ip, struct elfhdr *elf, uint64 *szp)
 {
   if(elf->phoff > MAXFILEOFF - elf->phnum * sizeof(struct proghdr))
     return -1;
@@ -95,11 +100,12 @@ load_segments(pagetable_t pt, struct inode *ip, struct elfhdr *elf, uint64 *szp)
       continue;
     if(!segment_ok(&ph) || ph.vaddr < *szp)
       return -1;
-    uint64 newsz = uvmalloc(pt, *szp, ph.vaddr + ph.memsz, flags2perm(ph.flags), 0);
-    if(newsz == 0)
+    int prot = flags2prot(ph.flags);
+    if(mm_map_anon(mm, ph.vaddr, PGROUNDUP(ph.vaddr + ph.memsz), prot, 0,
+                   prot & VM_EXEC ? "text" : "data") == 0)
       return -1;
-    *szp = newsz;
-    if(loadseg(pt, ph.vaddr, ip, ph.off, ph.filesz) < 0)
+    *szp = ph.vaddr + ph.memsz;
+    if(loadseg(mm->pagetable, ph.vaddr, ip, ph.off, ph.filesz) < 0)
       return -1;
   }
   return 0;
@@ -150,7 +156,7 @@ exec(char *path, char **argv)
 {
   struct proc *p = myproc();
   struct elfhdr elf;
-  pagetable_t pt = 0;
+  struct mm *mm = 0;
   uint64 sz = 0;
 
   begin_op();
@@ -163,42 +169,40 @@ exec(char *path, char **argv)
   if(readi(ip, 0, (uint64)&elf, 0, sizeof(elf)) != sizeof(elf) ||
      !header_ok(&elf))
     goto bad;
-  if((pt = proc_pagetable(p)) == 0)
+  if((mm = mm_create(p->trapframe, p->usyscall)) == 0)
     goto bad;
-  if(load_segments(pt, ip, &elf, &sz) < 0 || sz == 0)
+  mm->superpages = p->mm->superpages;
+  if(load_segments(mm, ip, &elf, &sz) < 0 || sz == 0)
     goto bad;
   iunlockput(ip);
   end_op();
   ip = 0;
 
-  // A guard page, then the stack.
-  sz = PGROUNDUP(sz);
-  uint64 newsz = uvmalloc(pt, sz, sz + (USERSTACK + 1)*PGSIZE, PTE_W, 0);
-  if(newsz == 0)
+  // A guard page, the stack, then the heap.
+  uint64 guard = PGROUNDUP(sz), stack = guard + PGSIZE, top = stack + USERSTACK*PGSIZE;
+  if(top > USERTOP ||
+     mm_map_anon(mm, guard, stack, 0, VMA_GUARD, "guard") == 0 ||
+     mm_map_anon(mm, stack, top, VM_READ | VM_WRITE, VMA_STACK, "stack") == 0 ||
+     mm_heap_init(mm, top) != 0)
     goto bad;
-  sz = newsz;
-  uvmclear(pt, sz - (USERSTACK + 1)*PGSIZE);
   int argc;
-  uint64 sp = push_args(pt, sz, sz - USERSTACK*PGSIZE, argv, &argc);
+  uint64 sp = push_args(mm->pagetable, top, stack, argv, &argc);
   if(sp == 0)
     goto bad;
 
   // Commit: from here on the process runs the new program.
   safestrcpy(p->name, last_elem(path), sizeof(p->name));
-  pagetable_t oldpt = p->pagetable;
-  p->pagetable = pt;
-  p->sz = sz;
-  p->heap_start = sz;
+  struct mm *old = proc_switch_mm(p, mm);
   p->trapframe->epc = elf.entry;
   p->trapframe->sp = sp;
   p->trapframe->a1 = sp;            // argv
   fpu_reset(p);
-  proc_freepagetable(oldpt);
+  mm_put(old);
   return argc;
 
  bad:
-  if(pt)
-    proc_freepagetable(pt);
+  if(mm)
+    mm_put(mm);
   if(ip){
     iunlockput(ip);
     end_op();

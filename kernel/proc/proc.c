@@ -18,6 +18,7 @@
 #include "proc.h"
 #include "defs.h"
 #include "vm.h"
+#include "mm.h"
 
 struct cpu cpus[NCPU];
 static struct proc proc[NPROC];
@@ -28,7 +29,6 @@ static int nextpid = 1;
 static struct spinlock pid_lock;
 static struct spinlock wait_lock;
 
-extern char _trampoline[];   // trampoline.S
 static void forkret(void);
 static void freeproc(struct proc *p);
 
@@ -47,11 +47,22 @@ proc_mapstacks(pagetable_t kpt)
   }
 }
 
+// Should the current process's allocation fail on purpose? It asked,
+// with kfail(n), for its n-th allocation from now to fail (mm/kalloc.c
+// asks before every allocation).
+static int
+kfail_due(void)
+{
+  struct proc *p = myproc();
+  return p != 0 && p->kfail_after > 0 && --p->kfail_after == 0;
+}
+
 // Set up the process table at boot.
 void
 procinit(void)
 {
   usertop = kconfig.usyscall ? USYSCALL : TRAPFRAME;
+  kalloc_failpoint(kfail_due);
   initlock(&pid_lock, "nextpid");
   initlock(&wait_lock, "wait_lock");
   for(int i = 0; i < NPROC; i++){
@@ -97,7 +108,7 @@ allocpid(void)
 }
 
 // Find an unused slot and make it a process with a trapframe page, a
-// USYSCALL page and an empty user page table, ready to start in
+// USYSCALL page and an empty address space, ready to start in
 // forkret(). Returns it with p->lock held, or 0 when there is no slot or
 // no memory.
 static struct proc *
@@ -117,7 +128,7 @@ allocproc(void)
   p->state = USED;
   if((p->trapframe = kalloc()) == 0 ||
      (kconfig.usyscall && (p->usyscall = kalloc()) == 0) ||
-     (p->pagetable = proc_pagetable(p)) == 0){
+     (p->mm = mm_create(p->trapframe, p->usyscall)) == 0){
     freeproc(p);
     release(&p->lock);
     return 0;
@@ -142,13 +153,11 @@ freeproc(struct proc *p)
     kfree(p->trapframe);
   if(p->usyscall)
     kfree(p->usyscall);
-  if(p->pagetable)
-    proc_freepagetable(p->pagetable);
+  if(p->mm)
+    mm_put(p->mm);
   p->trapframe = 0;
   p->usyscall = 0;
-  p->pagetable = 0;
-  p->sz = 0;
-  p->heap_start = 0;
+  p->mm = 0;
   p->pid = 0;
   p->parent = 0;
   p->name[0] = 0;
@@ -156,39 +165,9 @@ freeproc(struct proc *p)
   p->killed = 0;
   p->xstate = 0;
   p->kfail_after = 0;
-  p->superpages = 0;
   memset(p->vm_events, 0, sizeof(p->vm_events));
   p->fork_copy_ns = 0;
   p->state = UNUSED;
-}
-
-// A user page table for p holding only the top pages: the trampoline and
-// p's trapframe, which user mode cannot touch, and p's USYSCALL page,
-// which it can read. 0 if out of memory.
-pagetable_t
-proc_pagetable(struct proc *p)
-{
-  pagetable_t pt = uvmcreate();
-  if(pt == 0)
-    return 0;
-  if(mappages(pt, TRAMPOLINE, PGSIZE, (uint64)_trampoline, PTE_R | PTE_X) < 0 ||
-     mappages(pt, TRAPFRAME, PGSIZE, (uint64)p->trapframe, PTE_R | PTE_W) < 0 ||
-     (p->usyscall && mappages(pt, USYSCALL, PGSIZE, (uint64)p->usyscall, PTE_R | PTE_U) < 0)){
-    proc_freepagetable(pt);
-    return 0;
-  }
-  return pt;
-}
-
-// Free a user page table and the memory it maps; the pages at the top
-// (trampoline, trapframe, USYSCALL if mapped: all from USERTOP up) are not
-// the table's to free. Any of them may be missing, if proc_pagetable
-// failed midway.
-void
-proc_freepagetable(pagetable_t pt)
-{
-  unmappages(pt, USERTOP, (MAXVA - USERTOP) / PGSIZE, 0);
-  pagetable_release(pt);
 }
 
 // Create the first process. It starts in forkret(), which mounts the
@@ -200,42 +179,10 @@ userinit(void)
   if(p == 0)
     panic("userinit: no memory");
   initproc = p;
-  p->superpages = kconfig.megapages;  // inherited by every process from here on
+  p->mm->superpages = kconfig.megapages;  // inherited by every process from here on
   safestrcpy(p->name, "init", sizeof(p->name));
   p->state = RUNNABLE;
   release(&p->lock);
-}
-
-// Grow (n > 0) or shrink (n < 0) the heap of the current process by n
-// bytes, as sbrk(n, mode) asks:
-//   - SBRK_EAGER allocates zeroed pages now, or fails with nothing
-//     changed (current xv6). With the boot option overcommit=on (the 2020
-//     lazy lab's sbrk) growth that memory cannot back now is reserved
-//     instead, and a fault that finds no page kills the process;
-//   - SBRK_LAZY only reserves: page faults fill the range (mm/fault.c).
-// The heap never grows past USERTOP. A shrink by more than the heap
-// changes nothing, and reports success, as xv6's does. Returns 0, or -1
-// on failure (nothing changed).
-int
-growproc(int n, int mode)
-{
-  struct proc *p = myproc();
-  uint64 sz = p->sz;
-  if(n > 0){
-    if((uint64)n > USERTOP - sz)
-      return -1;
-    uint64 pages = (PGROUNDUP(sz + n) - PGROUNDUP(sz)) / PGSIZE;
-    int backed = mode == SBRK_EAGER && pages <= kuserpages() &&
-                 uvmalloc(p->pagetable, sz, sz + n, PTE_W, p->superpages != SUPER_OFF) != 0;
-    if(mode == SBRK_EAGER && !backed && !kconfig.overcommit)
-      return -1;
-    p->sz = sz + n;
-  } else if(n < 0 && (uint64)-(long)n <= sz - p->heap_start){
-    if(uvmdealloc(p->pagetable, sz, sz + n) != sz + n)
-      return -1;                 // no page for a split or a table copy
-    p->sz = sz + n;
-  }
-  return 0;
 }
 
 // Create a child that is a copy of the current process: its memory, open
@@ -249,16 +196,13 @@ fork(void)
   if(np == 0)
     return -1;
   uint64 t0 = time_ns();
-  int copied = uvmcopy(p->pagetable, np->pagetable, p->sz);
+  int copied = mm_copy(p->mm, np->mm);
   p->fork_copy_ns += time_ns() - t0;   // what the fork mode costs (memstat)
   if(copied < 0){
     freeproc(np);
     release(&np->lock);
     return -1;
   }
-  np->sz = p->sz;
-  np->heap_start = p->heap_start;
-  np->superpages = p->superpages;
   *np->trapframe = *p->trapframe;
   np->trapframe->a0 = 0;
   np->fp = p->fp;                 // current: usertrap() saved it
@@ -341,7 +285,7 @@ wait(uint64 addr)
       havekids = 1;
       if(pp->state == ZOMBIE){
         int pid = pp->pid;
-        if(addr != 0 && copyout(p->pagetable, addr, (char *)&pp->xstate,
+        if(addr != 0 && copyout(p->mm->pagetable, addr, (char *)&pp->xstate,
                                 sizeof(pp->xstate)) < 0){
           release(&pp->lock);
           release(&wait_lock);
@@ -543,6 +487,34 @@ nproc_used(void)
   return n;
 }
 
+// The address space of process pid, with a reference the caller must
+// drop (mm_put); 0 if there is no such process.
+struct mm *
+proc_mm(int pid)
+{
+  for(struct proc *p = proc; p < &proc[NPROC]; p++){
+    acquire(&p->lock);
+    struct mm *mm = p->pid == pid && p->state != UNUSED ? p->mm : 0;
+    if(mm)
+      mm_get(mm);
+    release(&p->lock);
+    if(mm)
+      return mm;
+  }
+  return 0;
+}
+
+// Put a new address space in p's place, returning the old one (exec).
+struct mm *
+proc_switch_mm(struct proc *p, struct mm *mm)
+{
+  acquire(&p->lock);
+  struct mm *old = p->mm;
+  p->mm = mm;
+  release(&p->lock);
+  return old;
+}
+
 // List the processes on the console (Ctrl-P). Takes no locks, so that it
 // works even when the machine is wedged.
 void
@@ -557,7 +529,7 @@ procdump(void)
     if(p->state == UNUSED)
       continue;
     printf("%d %s %s: size %lu, lazy faults %lu, cow faults %lu (copied %lu)\n",
-           p->pid, states[p->state], p->name, p->sz,
+           p->pid, states[p->state], p->name, p->mm ? p->mm->brk : 0,
            p->vm_events[VM_LAZY_FAULT], p->vm_events[VM_COW_FAULT],
            p->vm_events[VM_COW_COPY]);
   }

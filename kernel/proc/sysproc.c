@@ -7,6 +7,7 @@
 #include "memlayout.h"
 #include "spinlock.h"
 #include "proc.h"
+#include "mm.h"
 #include "sysinfo.h"
 #include "vm.h"
 
@@ -49,8 +50,9 @@ sys_sbrk(void)
   argint(1, &mode);
   if(mode != SBRK_EAGER && mode != SBRK_LAZY)
     return -1;
-  uint64 addr = myproc()->sz;
-  if(growproc(n, mode) < 0)
+  struct mm *mm = myproc()->mm;
+  uint64 addr = mm->brk;
+  if(mm_sbrk(mm, n, mode) < 0)
     return -1;
   return addr;
 }
@@ -104,7 +106,7 @@ sys_sysinfo(void)
     .freemem = kuserpages() * PGSIZE,
     .nproc = nproc_used(),
   };
-  return copyout(myproc()->pagetable, addr, (char *)&info, sizeof(info));
+  return copyout(myproc()->mm->pagetable, addr, (char *)&info, sizeof(info));
 }
 
 // Number of free physical pages (for leak checks in tests).
@@ -135,7 +137,8 @@ sys_kfail(void)
   return 0;
 }
 
-// forkmode(mode): FORK_EAGER or FORK_COW, or FORK_QUERY to only ask.
+// forkmode(mode): FORK_EAGER, FORK_COW or FORK_SHAREDPT, or FORK_QUERY
+// to only ask.
 // Returns the previous mode, or -1 for an unknown one.
 uint64
 sys_forkmode(void)

@@ -7,6 +7,7 @@
 #include "riscv.h"
 #include "spinlock.h"
 #include "proc.h"
+#include "mm.h"
 #include "syscall.h"
 #include "defs.h"
 
@@ -14,7 +15,7 @@
 int
 fetchaddr(uint64 addr, uint64 *ip)
 {
-  return copyin(myproc()->pagetable, (char *)ip, addr, sizeof(*ip));
+  return copyin(myproc()->mm->pagetable, (char *)ip, addr, sizeof(*ip));
 }
 
 // Copy the NUL-terminated user string at addr into buf (max bytes, NUL
@@ -22,7 +23,7 @@ fetchaddr(uint64 addr, uint64 *ip)
 int
 fetchstr(uint64 addr, char *buf, int max)
 {
-  if(copyinstr(myproc()->pagetable, buf, addr, max) < 0)
+  if(copyinstr(myproc()->mm->pagetable, buf, addr, max) < 0)
     return -1;
   return strlen(buf);
 }
@@ -100,6 +101,7 @@ extern uint64 sys_pgpte(void);
 extern uint64 sys_kpgtbl(void);
 extern uint64 sys_pgaccess(void);
 extern uint64 sys_superpages(void);
+extern uint64 sys_maps(void);
 
 static uint64 (*syscalls[])(void) = {
   [SYS_fork]    sys_fork,
@@ -134,6 +136,7 @@ static uint64 (*syscalls[])(void) = {
   [SYS_kpgtbl]  sys_kpgtbl,
   [SYS_pgaccess] sys_pgaccess,
   [SYS_superpages] sys_superpages,
+  [SYS_maps]    sys_maps,
 };
 
 // Run the system call the current process asked for.

@@ -7,6 +7,7 @@
 #include "riscv.h"
 #include "spinlock.h"
 #include "proc.h"
+#include "mm.h"
 #include "defs.h"
 
 extern char trampoline[], uservec[], userret[];
@@ -133,7 +134,7 @@ usertrapret(void)
   w_sstatus(x);
   w_sepc(p->trapframe->epc);
 
-  uint64 satp = MAKE_SATP(p->pagetable);
+  uint64 satp = MAKE_SATP(p->mm->pagetable);
   uint64 fn = TRAMPOLINE + (userret - trampoline);
   ((void (*)(uint64))fn)(satp);
 }

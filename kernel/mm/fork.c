@@ -1,0 +1,216 @@
+// fork's copy of an address space's page tables, in one of three modes
+// (forkmode(), kernel/vm.h):
+//  - FORK_EAGER copies every page;
+//  - FORK_COW maps every page into the child too and raises its
+//    reference count; pages that were writable become read-only and
+//    copy-on-write (PTE_COW) in both, and a later store faults
+//    (mm/anon.c). Read-only pages such as text are shared and never
+//    become writable;
+//  - FORK_SHAREDPT (the default: never measurably slower than FORK_COW
+//    in membench, much cheaper forks) shares the page tables themselves
+//    (mm/sharedpt.c): the child's root entries point at the parent's
+//    level-1 tables, each write-protected first (every writable leaf
+//    under it made copy-on-write, and the entry marked PTE_WPROT so that
+//    sharing it again costs no walk).
+// Megapages: with SUPER_ON a megapage is copied whole (so that the child
+// has its own writable megapage, as xv6's page-table lab expects) while
+// memory is plentiful (kplenty); past that, or with SUPER_COW, it is
+// shared copy-on-write like a page, so that a large process's fork never
+// takes the memory its copy-on-write faults will need. In FORK_SHAREDPT
+// a level-1 table that maps a megapage to be copied is not shared whole:
+// the child gets its own, sharing the level-0 tables under it.
+// An eager fork that finds no 2 MiB block free splits the parent's
+// megapage and copies its pages.
+//
+// One walk over the parent's tables does it all; the child's tables are
+// built alongside (its table at each level is kept in `to`). The top
+// root entry (trampoline, trapframe, USYSCALL) is per process: the child
+// has its own, and the user pages under it are copied, never shared.
+//
+// TLB: a process's page table is only changed by the kernel acting for
+// that process (fork changes the parent's own entries), and every switch
+// to or from a user page table flushes the hart's TLB (trampoline.S). So
+// while a process is in the kernel no hart holds a translation from its
+// page table, and no flush is needed here, on this hart or any other.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "spinlock.h"
+#include "riscv.h"
+#include "defs.h"
+#include "vm.h"
+#include "mm/internal.h"
+
+static int forkmode = FORK_SHAREDPT;
+
+// Choose how fork copies memory (FORK_EAGER, FORK_COW or FORK_SHAREDPT),
+// or just ask (FORK_QUERY). Returns the previous mode, or -1 for an
+// unknown mode.
+int
+set_forkmode(int mode)
+{
+  if(mode != FORK_EAGER && mode != FORK_COW && mode != FORK_SHAREDPT &&
+     mode != FORK_QUERY)
+    return -1;
+  int old = __atomic_load_n(&forkmode, __ATOMIC_RELAXED);
+  if(mode != FORK_QUERY)
+    __atomic_store_n(&forkmode, mode, __ATOMIC_RELAXED);
+  return old;
+}
+
+struct forkcopy {
+  pagetable_t to[PT_LEVELS];  // the child's table at each level of the walk
+  int mode;                   // FORK_*
+  int copy_megapages;         // SUPER_ON, or an eager fork
+  uint64 top;                 // the first address of the per-process root entry
+};
+
+// The child's entry that mirrors the parent's entry at level for va.
+static pte_t *
+child_entry(struct forkcopy *c, int level, uint64 va)
+{
+  return &c->to[level][PX(level, va)];
+}
+
+// Walker callbacks for write_protect.
+static int
+wp_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+{
+  if(!pte_wprot(*e) && kpage_refs(pte_pa(*e)) == 1)
+    return WALK_CONTINUE;
+  *e = pte_mkwprot(*e);          // protected when it was first shared
+  return WALK_SKIP;
+}
+
+static int
+wp_table_done(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+{
+  *e = pte_mkwprot(*e);
+  return WALK_CONTINUE;
+}
+
+static int
+wp_leaf(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+{
+  *e = pte_mkcow(*e);
+  return WALK_CONTINUE;
+}
+
+// Make every leaf under the table entry *e (at level) read-only and
+// copy-on-write, and mark *e so. A marked entry, or a shared table
+// (protected when it was first shared), costs nothing.
+static void
+write_protect(pte_t *e, int level)
+{
+  struct pt_walk w = { .leaf = wp_leaf, .table = wp_table, .table_done = wp_table_done };
+  if(wp_table(&w, e, level, 0, 0) == WALK_SKIP)
+    return;
+  walk_table(pte_next_table(*e), level - 1, 0, PT_TABLE_SPAN(level - 1), &w);
+  *e = pte_mkwprot(*e);
+}
+
+static int
+megapage_found(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+{
+  return level == PT_LEVEL1 ? WALK_STOP : WALK_CONTINUE;
+}
+
+static int
+skip_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+{
+  return WALK_SKIP;
+}
+
+// Does the level-1 table that *e points to map a megapage?
+static int
+maps_megapage(pte_t *e)
+{
+  struct pt_walk w = { .leaf = megapage_found, .table = skip_table };
+  return walk_table(pte_next_table(*e), PT_LEVEL1, 0, PT_TABLE_SPAN(PT_LEVEL1), &w) != 0;
+}
+
+// In FORK_SHAREDPT, may the child share the table that the parent's
+// entry *e at level points to, whole? Not under the per-process root
+// entry, and not a level-1 table holding megapages to be copied.
+static int
+shareable(struct forkcopy *c, pte_t *e, int level, uint64 va)
+{
+  if(c->mode != FORK_SHAREDPT || va >= c->top)
+    return 0;
+  return level == PT_LEVEL1 || !(c->copy_megapages && maps_megapage(e));
+}
+
+// Give the child its own table mirroring the parent's at entry level,
+// for va (if it has none yet), and go down into both.
+static int
+mirror_table(struct forkcopy *c, int level, uint64 va)
+{
+  pte_t *ce = child_entry(c, level, va);
+  if(!pte_valid(*ce)){
+    pagetable_t t = pagetable_alloc();
+    if(t == 0)
+      return WALK_STOP;
+    *ce = pte_make_table((uint64)t);
+  }
+  c->to[level - 1] = pte_next_table(*ce);
+  return WALK_CONTINUE;
+}
+
+// Walker callback: a table entry of the parent. Share the table whole,
+// or build the child's own and go down.
+static int
+copy_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+{
+  struct forkcopy *c = w->arg;
+  if(shareable(c, e, level, va)){
+    write_protect(e, level);
+    entry_get(*e, level);
+    *child_entry(c, level, va) = *e;
+    return WALK_SKIP;
+  }
+  if(c->mode == FORK_SHAREDPT && unshare_entry(e, level, va) != 0)
+    return WALK_STOP;            // the walk changes the leaves below
+  return mirror_table(c, level, va);
+}
+
+// Walker callback: a leaf of the parent. Copy it, or share it
+// copy-on-write; a megapage is copied whole only when memory is
+// plentiful.
+static int
+copy_leaf_entry(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+{
+  struct forkcopy *c = w->arg;
+  pte_t *ce = child_entry(c, level, va);
+  int whole = level == PT_LEVEL0 ||
+              (c->copy_megapages && kplenty(PT_LEVEL_FRAMES(level)));
+  if((c->mode == FORK_EAGER || level > PT_LEVEL0) && whole && copy_leaf(*e, level, ce) == 0)
+    return WALK_CONTINUE;
+  if(c->mode == FORK_EAGER){
+    if(level == PT_LEVEL0 || split_leaf(e, level) != 0)
+      return WALK_STOP;
+    return mirror_table(c, level, va);
+  }
+  *e = pte_mkcow(*e);
+  entry_get(*e, level);
+  *ce = *e;
+  return WALK_CONTINUE;
+}
+
+// Give the child's address space `new` (holding only the kernel's pages
+// at the top) the parent's memory below USERTOP, in the current fork
+// mode. 0, or -1 when memory runs out (the caller frees `new`; the
+// parent is intact, if perhaps with more pages copy-on-write).
+int
+fork_copy(struct mm *old, struct mm *new)
+{
+  struct forkcopy c = {
+    .to = { [PT_ROOT_LEVEL] new->pagetable },
+    .mode = set_forkmode(FORK_QUERY),
+    .copy_megapages = old->superpages == SUPER_ON,
+    .top = PX(PT_ROOT_LEVEL, TRAMPOLINE) * PT_LEVEL_SIZE(PT_ROOT_LEVEL),
+  };
+  if(c.mode == FORK_EAGER)
+    c.copy_megapages = 1;
+  struct pt_walk w = { .leaf = copy_leaf_entry, .table = copy_table, .arg = &c };
+  return walk_range(old->pagetable, 0, USERTOP, &w);
+}

@@ -1,0 +1,110 @@
+// What the files of mm/ share and the rest of the kernel does not call,
+// file by file from the hardware up. A file calls only the files listed
+// above it (and reaches those above it only through a region's
+// vma_ops); defs.h has the interface the rest of the kernel uses.
+#ifndef ATLAS_MM_INTERNAL_H
+#define ATLAS_MM_INTERNAL_H
+
+#include "vm.h"
+#include "mm.h"
+
+// What a faulting access was, and what became of it.
+enum fault_access { ACCESS_LOAD, ACCESS_STORE, ACCESS_EXEC };
+enum fault_result { FAULT_OK, FAULT_BAD, FAULT_OOM };
+
+#include "mm/pte.h"
+
+// ---- kalloc.c: physical frames (the allocator's interface is in defs.h)
+void            kframes_get(uint64 pa, uint64 n);
+void            kframes_put(uint64 pa, uint64 n);
+int             kframes_private(uint64 pa, uint64 n);
+
+// ---- stats.c: event counters
+void            vm_count(struct proc *, int event);   // enum vm_event, proc.h
+uint64          vm_events(int event);
+
+// ---- slab.c: small objects carved from pages
+struct slab_cache {
+  struct spinlock lock;
+  char *name;
+  uint size;                  // bytes per object
+  struct slab *partial;       // pages with a free object
+};
+void            slab_init(struct slab_cache *, char *name, uint size);
+void *          slab_alloc(struct slab_cache *);
+void            slab_free(struct slab_cache *, void *);
+
+// ---- pagetable.c: table pages, the walker, lookups, mapping
+// The walker visits the entries that map [start, end), in address
+// order, calling one of its callbacks for each: hole (invalid), leaf or
+// table (before the entries under it, which it visits when the callback
+// returns WALK_CONTINUE and the entry is then a table), and table_done
+// after them. va and end give the part of the range the entry covers.
+enum walk_action { WALK_CONTINUE = 0, WALK_SKIP = 1, WALK_STOP = -1 };
+struct pt_walk;
+typedef int (*walk_fn)(struct pt_walk *, pte_t *e, int level, uint64 va, uint64 end);
+struct pt_walk {
+  walk_fn hole, leaf, table, table_done;
+  void *arg;
+};
+int             walk_range(pagetable_t, uint64 start, uint64 end, struct pt_walk *);
+int             walk_table(pagetable_t t, int level, uint64 start, uint64 end, struct pt_walk *);
+int             covers(int level, uint64 va, uint64 end);
+
+// The entries on the way from the root to one address.
+typedef int (*prepare_fn)(pte_t *e, int level, uint64 va);
+struct pt_path {
+  pte_t *e[PT_LEVELS];        // e[l]: the entry at level l, 0 if the walk ended above
+  int level;                  // where it ended: a leaf, a hole, or the level asked for
+};
+int             pt_lookup(pagetable_t, uint64 va, int level, int alloc, prepare_fn, struct pt_path *);
+pte_t *         walk_leaf(pagetable_t, uint64 va, int *level);
+int             map_range(pagetable_t, uint64 va, uint64 size, uint64 pa, int perm, int maxlevel);
+int             split_leaf(pte_t *e, int level);
+uint64          pagetable_pages(void);
+void            pagetable_census(pagetable_t, uint64 start, uint64 end,
+                                 uint64 *tables, uint64 *user_pages, int *largest);
+
+// ---- sharedpt.c: references to tables and frames; unsharing; unmapping
+void            entry_get(pte_t, int level);
+void            entry_put(pte_t, int level);
+int             copy_leaf(pte_t from, int level, pte_t *to);
+int             unshare_entry(pte_t *e, int level, uint64 va);
+int             unshare(pagetable_t, uint64 va);
+int             unmap_range(pagetable_t, uint64 start, uint64 end, int free);
+void            pagetable_release(pagetable_t);
+
+// ---- superpage.c: 2 MiB reservations and promotion
+int             reserve_fill(struct pt_path *, uint64 va, uint64 start, uint64 end, int perm,
+                             int *promoted);
+
+// ---- vma.c: the regions of an address space
+void            vma_init(void);
+struct vma *    vma_alloc(uint64 start, uint64 end, int prot, int flags,
+                          const struct vma_ops *, char *name);
+void            vma_insert(struct mm *, struct vma *);
+void            vma_remove(struct mm *, struct vma *);
+struct vma *    vma_find(struct mm *, uint64 va);
+struct vma *    vma_from(struct mm *, uint64 va);
+int             vma_allows(struct vma *, enum fault_access);
+int             vma_pte_perm(struct vma *);
+
+// ---- anon.c: anonymous memory, the one region kind so far
+struct vm_fault {
+  struct proc *p;             // the process to count the fault for, or 0
+  struct mm *mm;
+  struct vma *vma;
+  uint64 va;                  // the faulting address, page-aligned
+  enum fault_access access;
+  struct pt_path path;        // the one walk to va
+};
+extern const struct vma_ops anon_ops;
+int             anon_populate(struct mm *, struct vma *, uint64 start, uint64 end, int super);
+
+// ---- fork.c: fork's copy of the page tables, in the three fork modes
+int             fork_copy(struct mm *old, struct mm *new);
+
+// ---- fault.c: the fault path
+enum fault_result uvm_fault(struct proc *, uint64 va, enum fault_access);
+
+#endif
