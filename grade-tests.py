@@ -30,11 +30,13 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools"))
+TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools")
+sys.path[:0] = [TOOLS, os.path.join(TOOLS, "gdb")]   # gradelib; sv39 (no GDB in it)
 
 from gradelib import OPTIONAL_SUITES, QEMU, ROOT, TestFailure, check, main, match, test, test_program  # noqa: E402
 from selfcheck import (FAIL_LINE, nested_grade, path_without, private_tree,  # noqa: E402
                        register_mutants, run_grader)
+from sv39 import PGSIZE, PTE_A, PTE_D, PTE_RWX, ROOT_LEVEL, level_size, pte_pa  # noqa: E402
 
 
 # ---- boot: the kernel comes up and the shell works --------------------------
@@ -373,9 +375,9 @@ procs
 echo ==cow\\n
 pgwalk $p->heap_start $p->pid
 echo ==private\\n
-pgwalk $p->heap_start+4096 $p->pid
+pgwalk $p->heap_start+%(pgsize)d $p->pid
 echo ==unmapped\\n
-pgwalk $p->heap_start+3*4096 $p->pid
+pgwalk $p->heap_start+3*%(pgsize)d $p->pid
 echo ==trampoline\\n
 pgwalk 0x3ffffff000 $p->pid
 echo ==trapframe\\n
@@ -392,10 +394,10 @@ echo ==end\\n
 delete
 detach
 """
-KPGTBL = re.compile(r"^((?: \.\.)+)0x([0-9a-f]{16}) pte 0x([0-9a-f]{16}) pa 0x([0-9a-f]{16})$",
-                    re.MULTILINE)
-PTE_AD = 0xC0              # A and D: the hardware may set them at any time
-PTE_RWX = 0xE
+KPGTBL_INDENT = " .."       # kpgtbl's indent: one for the root's entries, one more a level down
+KPGTBL = re.compile(r"^((?:%s)+)0x([0-9a-f]{16}) pte 0x([0-9a-f]{16}) pa 0x([0-9a-f]{16})$"
+                    % re.escape(KPGTBL_INDENT), re.MULTILINE)
+PTE_AD = PTE_A | PTE_D      # the hardware may set them at any time
 
 
 def gdb_sections(out):
@@ -404,11 +406,17 @@ def gdb_sections(out):
     return dict(zip(parts[1::2], parts[2::2]))
 
 
+def kpgtbl_level(dots):
+    """The level of the table holding the entry a kpgtbl line shows, from
+    the line's indent."""
+    return ROOT_LEVEL + 1 - len(dots) // len(KPGTBL_INDENT)
+
+
 def kernel_entries(out):
-    """The kernel's kpgtbl printout: {va: (level, pte, pa)} of every entry."""
+    """The kernel's kpgtbl printout: {(va, level): (pte, pa)} of every entry."""
     entries = {}
     for dots, va, pte, pa in KPGTBL.findall(out):
-        level = 3 - len(dots) // 3
+        level = kpgtbl_level(dots)
         entries[(int(va, 16), level)] = (int(pte, 16), int(pa, 16))
     return entries
 
@@ -416,7 +424,7 @@ def kernel_entries(out):
 def kernel_leaf(entries, va):
     """The kernel's leaf entry for va: (pte, pa), or None."""
     for (start, level), (pte, pa) in entries.items():
-        if pte & PTE_RWX and start <= va < start + (4096 << (9 * level)):
+        if pte & PTE_RWX and start <= va < start + level_size(level):
             return pte, pa + (va - start)
     return None
 
@@ -453,7 +461,7 @@ def _(m):
     ready = os.path.join(m.tmpdir, "gdb.ready")
     dot = os.path.join(m.tmpdir, "pgtable.dot")
     with open(script, "w") as f:
-        f.write(GDB_SCRIPT % {"port": m.port, "ready": ready, "dot": dot})
+        f.write(GDB_SCRIPT % {"port": m.port, "ready": ready, "dot": dot, "pgsize": PGSIZE})
     gdb = subprocess.Popen(["gdb-multiarch", "-q", "-nx", "-batch", "-x", script],
                            cwd=ROOT, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, universal_newlines=True)
@@ -482,7 +490,7 @@ def _(m):
     match(sections["procs"], expect=r"\b%s\b.*\bpgdemo\b" % demo.group(1),
           what="procs")
     check_walk(sections, entries, "cow", heap, must=[r"\bCOW\b", r"store fault.*COW"])
-    check_walk(sections, entries, "private", heap + 4096, must=[r"store ok"])
+    check_walk(sections, entries, "private", heap + PGSIZE, must=[r"store ok"])
     tramp = check_walk(sections, entries, "trampoline", 0x3ffffff000,
                        must=[r"load fault.*\bU\b"])
     if tramp != int(re.search(r"^==trampoline (0x[0-9a-f]+)$", text, re.MULTILINE).group(1), 16):
@@ -490,7 +498,7 @@ def _(m):
     frame = check_walk(sections, entries, "trapframe", 0x3fffffe000)
     if frame != int(re.search(r"^==trapframe (0x[0-9a-f]+)$", text, re.MULTILINE).group(1), 16):
         raise TestFailure("pgwalk TRAPFRAME does not end at p->trapframe")
-    if kernel_leaf(entries, heap + 3 * 4096) is not None:
+    if kernel_leaf(entries, heap + 3 * PGSIZE) is not None:
         raise TestFailure("the kernel maps the page pgdemo calls unmapped")
     match(sections["unmapped"], expect=r"^no mapping: invalid", reject=r"^pa ",
           what="pgwalk of an unmapped address")
@@ -628,17 +636,17 @@ def _(m):
         if "page table 0x" in out else []
     if not lines or not re.match(r"^page table 0x[0-9a-f]{16}$", lines[0]):
         raise TestFailure("kpgtbl printed no 'page table 0x...' line")
-    depth = 0
+    previous = ROOT_LEVEL + 1   # the level of the line before; the root's is one up
     for line in lines[1:]:
         m2 = KPGTBL.match(line)
         if not m2:
             raise TestFailure("kpgtbl line %r is not in the lab's format" % line)
-        d = len(m2.group(1)) // 3
-        if d > depth + 1 or d > 3:
+        level = kpgtbl_level(m2.group(1))
+        if level < previous - 1 or level < 0:
             raise TestFailure("kpgtbl line %r skips a level" % line)
-        depth = d
+        previous = level
         pte, pa = int(m2.group(3), 16), int(m2.group(4), 16)
-        if (pte >> 10) << 12 != pa:
+        if pte_pa(pte) != pa:
             raise TestFailure("kpgtbl line %r: pa is not the PTE's" % line)
     entries = kernel_entries(out)
     for name, va, pte in re.findall(r"^pgdemo: pgpte\((\w+)\) 0x([0-9a-f]+) = 0x([0-9a-f]+)$",

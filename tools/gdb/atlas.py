@@ -271,10 +271,12 @@ class PgWalk(AtlasCommand):
 Usage: pgwalk VA [PID|SATP]
 
 Prints the VA's fields, then for each level the table, the index, the PTE,
-its flags (V R W X U G A D, then COW/RSW1) and where it points; then the
-physical address and whether a user-mode load, store and exec would be
-allowed, or where and why the walk stops (invalid PTE, reserved W without
-R, misaligned superpage). Quote an expression with spaces: pgwalk "sz - 1".
+its flags (V R W X U G A D, then the software bits: COW in a leaf, WPROT
+in a table entry, RSW0/RSW1 where the kernel gives the bit no meaning)
+and where it points; then the physical address and whether a user-mode
+load, store and exec would be allowed, or where and why the walk stops
+(invalid PTE, reserved W without R, misaligned superpage). Quote an
+expression with spaces: pgwalk "sz - 1".
 """ + SPACE_HELP
     NAME, USAGE, MAX_ARGS = "pgwalk", "pgwalk VA [PID|SATP]", 2
 

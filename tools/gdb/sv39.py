@@ -11,7 +11,7 @@ of `count` 64-bit words starting at physical address pa; the unit test
 (test_sv39.py) passes one that reads a dict.
 
 The numbers below come from the RISC-V privileged spec, section "Sv39", and
-from kernel/mm/pte.h for the one software bit Atlas uses.
+from kernel/mm/pte.h for what Atlas puts in the two bits left to software.
 """
 
 from collections import Counter
@@ -44,24 +44,37 @@ PTE_A = 1 << 6                # accessed
 PTE_D = 1 << 7                # dirty
 PTE_RSW0 = 1 << 8             # reserved for software
 PTE_RSW1 = 1 << 9             # reserved for software
-PTE_COW = PTE_RSW0            # Atlas: shared copy-on-write (kernel/mm/pte.h)
 PTE_RWX = PTE_R | PTE_W | PTE_X
 PTE_FLAG_BITS = 10
 PTE_PPN_MASK = (1 << 44) - 1
 
-# Columns of the flags display, in bit order.
-HARDWARE_FLAGS = (("V", PTE_V), ("R", PTE_R), ("W", PTE_W), ("X", PTE_X),
-                  ("U", PTE_U), ("G", PTE_G), ("A", PTE_A), ("D", PTE_D))
-SOFTWARE_MARKS = (("COW", PTE_COW), ("RSW1", PTE_RSW1))
+# Atlas's software bits (kernel/mm/pte.h). What one means depends on the
+# kind of entry it is in.
+PTE_COW = PTE_RSW0            # leaf: a page shared copy-on-write
+PTE_WPROT = PTE_RSW1          # table pointer: every leaf under it read-only
 
-# What an entry is, as the MMU sees it. The last three stop a walk with a
-# page fault although the entry is valid.
+# What an entry is, as the MMU sees it (pte_kind). The last three stop a
+# walk with a page fault although the entry is valid. The first three are
+# also the shapes the kernel sees whatever the level (pte_shape).
 TABLE = "table"
 LEAF = "leaf"
 INVALID = "invalid PTE"
 RESERVED = "reserved W without R"
 MISALIGNED = "misaligned superpage"
 LAST_LEVEL_POINTER = "table pointer at L0"
+
+# Columns of the flags display, in bit order.
+HARDWARE_FLAGS = (("V", PTE_V), ("R", PTE_R), ("W", PTE_W), ("X", PTE_X),
+                  ("U", PTE_U), ("G", PTE_G), ("A", PTE_A), ("D", PTE_D))
+
+# After them, the software bits that are set, in bit order, named by what
+# kernel/mm/pte.h makes of them in that kind of entry (pte_shape); a bit it
+# gives no meaning there keeps its spec name, RSW0 or RSW1.
+SOFTWARE_MARKS = {
+    LEAF: (("COW", PTE_COW), ("RSW1", PTE_RSW1)),
+    TABLE: (("RSW0", PTE_RSW0), ("WPROT", PTE_WPROT)),
+    INVALID: (("RSW0", PTE_RSW0), ("RSW1", PTE_RSW1)),
+}
 
 LEAF_NAMES = {0: "page", 1: "megapage", 2: "gigapage"}
 
@@ -142,23 +155,35 @@ def pte_pa(pte):
     return (pte >> PTE_FLAG_BITS & PTE_PPN_MASK) << PGSHIFT
 
 
-def pte_kind(pte, level):
-    """What the MMU makes of pte found in a level-`level` table."""
+def pte_shape(pte):
+    """LEAF, TABLE or INVALID, as the kernel reads any entry whatever its
+    level (pte_leaf and pte_table in kernel/mm/pte.h): a valid entry with
+    any of R, W, X is a leaf, a valid one with none points to a table."""
     if not pte & PTE_V:
         return INVALID
+    return LEAF if pte & PTE_RWX else TABLE
+
+
+def pte_kind(pte, level):
+    """What the MMU makes of pte found in a level-`level` table: its
+    pte_shape, or why that shape faults at this level."""
+    shape = pte_shape(pte)
+    if shape == INVALID:
+        return INVALID
+    if shape == TABLE:
+        return TABLE if level > 0 else LAST_LEVEL_POINTER
     if pte & PTE_W and not pte & PTE_R:
         return RESERVED
-    if not pte & PTE_RWX:
-        return TABLE if level > 0 else LAST_LEVEL_POINTER
     if pte_pa(pte) % level_size(level):
         return MISALIGNED
     return LEAF
 
 
 def flag_string(pte):
-    """V R W X U G A D columns (a dot where clear), then software marks."""
+    """V R W X U G A D columns (a dot where clear), then the software bits
+    that are set, by their names in this kind of entry (SOFTWARE_MARKS)."""
     columns = [name if pte & bit else "." for name, bit in HARDWARE_FLAGS]
-    marks = [name for name, bit in SOFTWARE_MARKS if pte & bit]
+    marks = [name for name, bit in SOFTWARE_MARKS[pte_shape(pte)] if pte & bit]
     return " ".join(columns) + " " + (",".join(marks) or "...")
 
 
@@ -216,9 +241,10 @@ class Entry:
 
     def arrow(self, sized_names):
         """'-> what it points to' ('' for an invalid entry)."""
-        if not self.pte & PTE_V:
+        shape = pte_shape(self.pte)
+        if shape == INVALID:
             return ""
-        if not self.pte & PTE_RWX:
+        if shape == TABLE:
             return f"-> table 0x{self.target:016x}"
         name = LEAF_NAMES[self.level]
         if sized_names:

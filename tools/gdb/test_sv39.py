@@ -10,7 +10,8 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sv39  # noqa: E402  (after the path is set)
-from sv39 import PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_A, PTE_D, PTE_COW  # noqa: E402
+from sv39 import (PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_A, PTE_D,  # noqa: E402
+                  PTE_RSW0, PTE_RSW1, PTE_COW, PTE_WPROT)
 
 TESTS = []
 
@@ -56,12 +57,14 @@ def sample_tree():
     0x400000           misaligned megapage
     0x600000           reserved: W without R
     0x40000000         1 GiB gigapage
-    0xffffffffc0000000 (root index 511) a page through two more tables
+    0xffffffffc0000000 (root index 511) a page through two more tables,
+                       the root entry marked WPROT, the leaf carrying RSW1
+                       (a bit the kernel gives no meaning in a leaf)
     """
     m = Memory()
     m.put(ROOT, 0, pte(MID, PTE_V))
     m.put(ROOT, 1, pte(0x40000000, PTE_V | PTE_R | PTE_W | PTE_X))
-    m.put(ROOT, 511, pte(HIGH_MID, PTE_V))
+    m.put(ROOT, 511, pte(HIGH_MID, PTE_V | PTE_WPROT))
     m.put(MID, 0, pte(LOW, PTE_V))
     m.put(MID, 1, pte(0x80200000, PTE_V | PTE_R | PTE_W))
     m.put(MID, 2, pte(0x80201000, PTE_V | PTE_R))
@@ -72,7 +75,7 @@ def sample_tree():
     m.put(LOW, 4, pte(0x80013000, PTE_V | PTE_R | PTE_W | PTE_U))
     m.put(LOW, 5, pte(0x80014000, PTE_R | PTE_U))   # V clear: invalid
     m.put(HIGH_MID, 0, pte(HIGH_LOW, PTE_V))
-    m.put(HIGH_LOW, 7, pte(0x80015000, PTE_V | PTE_R))
+    m.put(HIGH_LOW, 7, pte(0x80015000, PTE_V | PTE_R | PTE_RSW1))
     return m
 
 
@@ -129,6 +132,29 @@ def test_pte_kinds():
 def test_flag_string():
     assert sv39.flag_string(0x21FC90D7) == "V R W . U . A D ..."
     assert sv39.flag_string(PTE_V | PTE_R | PTE_COW) == "V R . . . . . . COW"
+
+
+@test
+def test_software_marks_by_entry_kind():
+    table, leaf = pte(MID, PTE_V), pte(0x80012000, PTE_V | PTE_R)
+    assert sv39.flag_string(table | PTE_WPROT) == "V . . . . . . . WPROT"
+    assert sv39.flag_string(table | PTE_RSW0) == "V . . . . . . . RSW0"
+    assert sv39.flag_string(table | PTE_RSW0 | PTE_RSW1) == "V . . . . . . . RSW0,WPROT"
+    assert sv39.flag_string(leaf | PTE_RSW1) == "V R . . . . . . RSW1"
+    assert sv39.flag_string(leaf | PTE_RSW0 | PTE_RSW1) == "V R . . . . . . COW,RSW1"
+    assert sv39.flag_string(PTE_R | PTE_RSW0 | PTE_RSW1) == ". R . . . . . . RSW0,RSW1"
+    # The kernel's shape, not the MMU's verdict at a level, picks the names.
+    assert sv39.flag_string(pte(0x80201000, PTE_V | PTE_W | PTE_COW)).endswith(" COW")
+    assert sv39.pte_kind(table | PTE_WPROT, 0) == sv39.LAST_LEVEL_POINTER
+    assert sv39.flag_string(table | PTE_WPROT).endswith(" WPROT")
+
+
+@test
+def test_software_marks_name_each_bit_once():
+    assert set(sv39.SOFTWARE_MARKS) == {sv39.LEAF, sv39.TABLE, sv39.INVALID}
+    for shape, marks in sv39.SOFTWARE_MARKS.items():
+        assert [bit for _, bit in marks] == [PTE_RSW0, PTE_RSW1], shape
+    assert (PTE_COW, PTE_WPROT) == (PTE_RSW0, PTE_RSW1)   # kernel/mm/pte.h
 
 
 @test
@@ -207,6 +233,10 @@ def test_walk_faulting_leaves():
 def test_walk_upper_half():
     result = sv39.walk(sample_tree().read_words, ROOT, 0xFFFFFFFFC0007008)
     assert result.pa == 0x80015008
+    lines = sv39.format_walk(result, "x")
+    assert "V . . . . . . . WPROT  -> table 0x0000000080004000" in lines[1]
+    assert "V . . . . . . . ...  -> table 0x0000000080005000" in lines[2]
+    assert "V R . . . . . . RSW1  -> 4 KiB page 0x0000000080015000" in lines[3]
     assert "not a page address" in raises(sv39.walk, Memory().read_words, 0x1010, 0)
 
 
@@ -218,13 +248,16 @@ def test_read_tree():
     entries = list(sv39.tree_entries(tree))
     assert len(entries) == 13
     assert entries[-1] == (2, sv39.Entry(0, HIGH_LOW, 7, 0xFFFFFFFFC0007000,
-                                         pte(0x80015000, PTE_V | PTE_R)))
+                                         pte(0x80015000, PTE_V | PTE_R | PTE_RSW1)))
     lines = sv39.format_tree(tree, "pid 3 sh")
     assert lines[0] == "page table 0x0000000080001000 (pid 3 sh)"
     assert lines[1].startswith("L2[  0] va 0x0000000000000000 pte 0x")
     assert lines[2].startswith("  L1[  0] va 0x0000000000000000")
     assert lines[3].endswith("-> page 0x0000000080010000")
     assert any(line.endswith("!! misaligned superpage") for line in lines)
+    assert lines[-3].startswith("L2[511] va 0xffffffffc0000000")
+    assert lines[-3].endswith(" WPROT  -> table 0x0000000080004000")
+    assert lines[-1].endswith(" RSW1  -> page 0x0000000080015000")
 
 
 @test
@@ -258,6 +291,9 @@ def test_dot_graph():
     assert f"t{ROOT:x}:e0 -> t{MID:x};" in text
     assert f"t{LOW:x}:e3 -> p80012000;" in text
     assert 'bgcolor="pink"' in text
+    assert "<td>511</td><td>V . . . . . . . WPROT</td>" in text
+    assert "<td>7</td><td>V R . . . . . . RSW1</td>" in text
+    assert "<td>3</td><td>V R . . U . . . COW</td>" in text
 
 
 @test
