@@ -677,6 +677,38 @@ def _(m):
     test_program(m, "vmtest", "super", 180)
 
 
+# ---- regions: the address space as regions -----------------------------------
+
+@test("regions", "vmtest", points=5, timeout=120)
+def _(m):
+    test_program(m, "vmtest", "regions", 120)
+
+
+MAPS_LINE = re.compile(r"^([0-9a-f]{10})-([0-9a-f]{10}) ([r-][w-][x-][ps]) (\w+)\s+(\w+)\s+"
+                       r"(\d+) pages  (4K|2M|-)$", re.MULTILINE)
+
+
+@test("regions", "maps", points=2)
+def _(m):
+    out = m.run("maps")
+    regions = MAPS_LINE.findall(out)
+    names = [r[4] for r in regions]
+    if names[-3:] != ["guard", "stack", "heap"] and names[-2:] != ["guard", "stack"]:
+        raise TestFailure("maps printed regions %s, not ending guard, stack (heap)" % names)
+    if names[0] != "text" or regions[0][2] != "r-xp":
+        raise TestFailure("maps's first region is %s %s, not text r-xp"
+                          % (names[0], regions[0][2]))
+    ends = [(int(a, 16), int(b, 16)) for a, b, *_ in regions]
+    if any(a >= b for a, b in ends) or any(b > c for (_, b), (c, _) in zip(ends, ends[1:])):
+        raise TestFailure("maps's regions are not in address order: %s" % ends)
+    guard = regions[names.index("guard")]
+    if guard[2] != "---p" or ends[names.index("guard")][1] != ends[names.index("stack")][0]:
+        raise TestFailure("the guard region %s is not an inaccessible page below the stack"
+                          % (guard,))
+    m.run("maps 1", expect=r"^[0-9a-f]{10}-[0-9a-f]{10} r-xp anon\s+text\s+\d+ pages  4K$")
+    m.run("maps 999", expect=r"^maps: no process 999$")
+
+
 # ---- memstat: the counters as a table ---------------------------------------
 
 MEMSTAT_ROWS = ["system", "  free", "    kernel's share", r"    reserved \(2 MiB\)",

@@ -2,7 +2,7 @@
 //
 //   vmtest             run every test
 //   vmtest NAME...     run the named tests; a group name (cow, lazy, oom,
-//                      inject, acct, pgtbl, sharedpt, super) stands for
+//                      inject, acct, pgtbl, sharedpt, super, regions) stands for
 //                      every test of that group
 //   vmtest -m MODE ... run them with fork in MODE (eager, cow or sharedpt)
 //   vmtest -l          list the tests
@@ -16,7 +16,8 @@
 //           needed a page, and gives all its memory back;
 //   inject  every allocation of an operation made to fail in turn
 //           (kfail): the operation fails cleanly and frees what it took;
-//   acct    sysinfo and memstat report what the kernel holds.
+//   acct    sysinfo and memstat report what the kernel holds;
+//   regions the address space as regions, as maps() reports them.
 //
 // The runner (user/testlib.h) runs each test in a child of its own, in a
 // fresh directory /vtNN, prints "test NAME: OK" or "test NAME: FAILED
@@ -2411,6 +2412,170 @@ t_spt_ptpages(void)
          spt, cow);
 }
 
+// ---- regions: the address space as regions (maps) ------------------------------
+
+#define MAXREGIONS 16
+
+// The regions of process pid (0: the caller) into r; returns how many.
+static int
+get_regions(int pid, struct vmregion *r)
+{
+  int n = maps(pid, r, MAXREGIONS);
+  if(n < 0 || n > MAXREGIONS)
+    fail("maps(%d) returned %d", pid, n);
+  return n;
+}
+
+// The region called name among r[0..n); fails the test if there is none.
+static struct vmregion *
+region_named(struct vmregion *r, int n, const char *name)
+{
+  for(int i = 0; i < n; i++)
+    if(strcmp(r[i].name, name) == 0)
+      return &r[i];
+  fail("no region called %s", name);
+}
+
+// Region r must be [start, end) with permissions prot and kind flags.
+static void
+expect_region(struct vmregion *r, uint64 start, uint64 end, int prot, int flags)
+{
+  if(r->start != start || r->end != end || r->prot != prot || (r->flags & flags) != flags)
+    fail("region %s is %p-%p prot %d flags %x, not %p-%p prot %d flags %x", r->name,
+         (void *)r->start, (void *)r->end, r->prot, r->flags, (void *)start,
+         (void *)end, prot, flags);
+}
+
+// exec's regions, in address order: text (holding this code), the guard
+// page right below the stack, the stack (holding sp), the heap (from the
+// stack's top to the break), the USYSCALL page only with usyscall=on;
+// resident pages follow sbrk and touches.
+static void
+t_regions_layout(void)
+{
+  struct vmregion r[MAXREGIONS];
+  int n = get_regions(0, r);
+  for(int i = 0; i < n; i++){
+    if(r[i].start >= r[i].end || r[i].start % PGSIZE || r[i].end % PGSIZE ||
+       (i + 1 < n && r[i].end > r[i + 1].start) || r[i].end > TRAPFRAME)
+      fail("region %d (%s) %p-%p is out of order", i, r[i].name,
+           (void *)r[i].start, (void *)r[i].end);
+    if(strcmp(r[i].kind, "anon") != 0 || !(r[i].flags & VMA_PRIVATE))
+      fail("region %s is %s, flags %x", r[i].name, r[i].kind, r[i].flags);
+  }
+  struct vmregion *text = region_named(r, n, "text");
+  uint64 code = (uint64)t_regions_layout;
+  if(code < text->start || code >= text->end || text->prot != (VM_READ | VM_EXEC) ||
+     text->resident != (text->end - text->start) / PGSIZE)
+    fail("text %p-%p prot %d, %d pages resident", (void *)text->start,
+         (void *)text->end, text->prot, (int)text->resident);
+  struct vmregion *stack = region_named(r, n, "stack");
+  expect_region(stack, stack->start, stack_top, VM_READ | VM_WRITE, VMA_STACK);
+  expect_region(region_named(r, n, "guard"), stack->start - PGSIZE, stack->start, 0, VMA_GUARD);
+  char *p = reserve(10 * PGSIZE);
+  p[0] = p[5 * PGSIZE] = p[9 * PGSIZE] = 1;
+  n = get_regions(0, r);
+  struct vmregion *last = &r[n - 1];
+  if(usyscall_on())
+    expect_region(last--, USYSCALL, USYSCALL + PGSIZE, VM_READ, VMA_SPECIAL);
+  struct vmregion *heap = region_named(r, n, "heap");
+  if(heap != last)
+    fail("the last region below the top is %s, not the heap", last->name);
+  expect_region(heap, stack_top, PGROUNDUP((uint64)sbrk(0)), VM_READ | VM_WRITE, VMA_GROWSUP);
+  if(heap->resident < 3 || heap->pagesize != PGSIZE)
+    fail("a heap with 3 pages touched has %d resident, page size %d",
+         (int)heap->resident, (int)heap->pagesize);
+  uint64 before = heap->resident;
+  p[7 * PGSIZE] = 1;
+  if(get_regions(0, r) != n || region_named(r, n, "heap")->resident != before + 1)
+    fail("touching a page did not add one resident page to the heap");
+  if(maps(0, r, 1) != n || maps(0, 0, 0) != n)
+    fail("maps with room for 1 or 0 regions did not count all %d", n);
+}
+
+// maps() of another process sees its regions; bad arguments fail.
+static int regions_pipe[2];
+
+// The child of regions-other: grow the heap by 5 pages, say so, and wait
+// until the parent closes the pipe.
+static void
+grow_and_wait(uint64 unused)
+{
+  char c;
+  close(regions_pipe[0]);
+  grow(5);
+  write(regions_pipe[1], "x", 1);
+  close(regions_pipe[1]);
+  read(regions_pipe[0], &c, 1);
+}
+
+static void
+t_regions_other(void)
+{
+  struct vmregion r[MAXREGIONS];
+  int *p = regions_pipe;
+  char c;
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  int pid = start_child(grow_and_wait, 0);
+  read_all(p[0], &c, 1);
+  int n = get_regions(pid, r);
+  struct vmregion *heap = region_named(r, n, "heap");
+  uint64 heap_start = PGROUNDUP((uint64)sbrk(0));
+  if(heap->start != stack_top || heap->end != heap_start + 5 * PGSIZE ||
+     heap->resident != 5)
+    fail("the child's heap is %p-%p with %d pages resident, not 5 pages from %p",
+         (void *)heap->start, (void *)heap->end, (int)heap->resident, (void *)heap_start);
+  close(p[1]);
+  close(p[0]);
+  reap(1);
+  if(maps(pid, r, MAXREGIONS) != -1)
+    fail("maps of a process that is gone did not fail");
+  if(maps(0, (struct vmregion *)TRAPFRAME, MAXREGIONS) != -1 ||
+     maps(0, (struct vmregion *)(MAXVA - 8), MAXREGIONS) != -1 ||
+     maps(0, r, -1) != -1 || maps(-5, r, 1) != -1)
+    fail("maps with a bad buffer, count or pid did not fail");
+}
+
+// A child of fork has the same regions; megapages show in the page size.
+static void
+t_regions_fork(void)
+{
+  struct vmregion r[MAXREGIONS], c[MAXREGIONS];
+  int p[2];
+  superpages(SUPER_ON);
+  char *h = reserve(2 * MEGAPAGE);
+  grow(0);
+  char *mega = (char *)SUPERPGROUNDUP((uint64)h);
+  for(int i = 0; i < MEGAPAGE; i += PGSIZE)
+    mega[i] = 1;
+  int n = get_regions(0, r);
+  if(region_named(r, n, "heap")->pagesize != SUPERPGSIZE)
+    fail("a heap with a megapage reports page size %d",
+         (int)region_named(r, n, "heap")->pagesize);
+  if(pipe(p) < 0)
+    fail("pipe failed");
+  int pid = xfork();
+  if(pid == 0){
+    int cn = get_regions(0, c);
+    write(p[1], &cn, sizeof(cn));
+    write(p[1], c, sizeof(c));
+    exit(0);
+  }
+  int cn;
+  read_all(p[0], (char *)&cn, sizeof(cn));
+  read_all(p[0], (char *)c, sizeof(c));
+  reap(1);
+  if(cn != n)
+    fail("the child has %d regions, the parent %d", cn, n);
+  for(int i = 0; i < n; i++)
+    if(c[i].start != r[i].start || c[i].end != r[i].end || c[i].prot != r[i].prot ||
+       c[i].flags != r[i].flags || strcmp(c[i].name, r[i].name) != 0)
+      fail("the child's region %d (%s) differs from its parent's", i, c[i].name);
+  close(p[0]);
+  close(p[1]);
+}
+
 static struct test tests[] = {
   { "cow-bigfork", t_cow_bigfork, "cow", "fork of over half of memory: eager fails, cow works" },
   { "cow-three", t_cow_three, "cow", "three processes write the same shared pages" },
@@ -2462,6 +2627,9 @@ static struct test tests[] = {
   { "super-forkbig", t_super_forkbig, "super", "fork of megapages filling 2/3 of memory; all store" },
   { "super-shrink", t_super_shrink, "super", "a shrink that cuts a megapage splits it" },
   { "super-off", t_super_off, "super", "superpages(SUPER_OFF) keeps the heap in 4 KiB pages" },
+  { "regions-layout", t_regions_layout, "regions", "exec's regions in order; the heap follows sbrk and touches" },
+  { "regions-other", t_regions_other, "regions", "maps() of another process; bad arguments fail" },
+  { "regions-fork", t_regions_fork, "regions", "a child has its parent's regions; megapages show" },
 };
 
 // The fork mode called name (eager, cow, sharedpt); exits if there is none.

@@ -71,13 +71,22 @@ populate_hole(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 }
 
 // Walker callback: a table on the way is about to change; make it ours.
+// An empty level-0 table (left by a shrink) where a megapage could go is
+// freed to make room for one.
 static int
 populate_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 {
-  if(unshare_entry(e, level, va) == 0)
+  struct populate *p = w->arg;
+  if(unshare_entry(e, level, va) != 0){
+    p->failed_at = va;
+    return WALK_STOP;
+  }
+  if(level != PT_LEVEL1 || !p->super || !covers(level, va, end) ||
+     !table_empty(pte_next_table(*e), level - 1))
     return WALK_CONTINUE;
-  ((struct populate *)w->arg)->failed_at = va;
-  return WALK_STOP;
+  pagetable_free(pte_next_table(*e));
+  *e = 0;
+  return populate_hole(w, e, level, va, end);
 }
 
 // Map zeroed pages over [start, end) (page-aligned) of region v of mm,

@@ -61,6 +61,7 @@ int             pt_lookup(pagetable_t, uint64 va, int level, int alloc, prepare_
 pte_t *         walk_leaf(pagetable_t, uint64 va, int *level);
 int             map_range(pagetable_t, uint64 va, uint64 size, uint64 pa, int perm, int maxlevel);
 int             split_leaf(pte_t *e, int level);
+int             table_empty(pagetable_t, int level);
 uint64          pagetable_pages(void);
 void            pagetable_census(pagetable_t, uint64 start, uint64 end,
                                  uint64 *tables, uint64 *user_pages, int *largest);

@@ -42,7 +42,7 @@ map_top(struct mm *mm, void *trapframe, void *usyscall)
     return -1;
   if(usyscall == 0)
     return 0;
-  struct vma *v = vma_alloc(USYSCALL, USYSCALL + PGSIZE, VM_READ, VMA_SPECIAL, &anon_ops,
+  struct vma *v = vma_alloc(USYSCALL, USYSCALL + PGSIZE, VM_READ, VMA_SPECIAL | VMA_PRIVATE, &anon_ops,
                             "usyscall");
   if(v == 0)
     return -1;

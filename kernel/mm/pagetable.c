@@ -206,6 +206,20 @@ walkaddr(pagetable_t pt, uint64 va)
   return pte_page_pa(*pte, level, va);
 }
 
+static int
+stop_at_entry(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+{
+  return WALK_STOP;
+}
+
+// Does table t, whose entries are at level, map nothing?
+int
+table_empty(pagetable_t t, int level)
+{
+  struct pt_walk w = { .leaf = stop_at_entry, .table = stop_at_entry };
+  return walk_table(t, level, 0, PT_TABLE_SPAN(level), &w) == 0;
+}
+
 struct mapping {
   uint64 va, pa;              // where the range starts, and what it maps
   int perm;

@@ -174,13 +174,15 @@ unmap_prepare(pagetable_t pt, uint64 start, uint64 end)
   return 0;
 }
 
-// Walker callback: a table entry met by an unmap. One whose span the
-// range covers goes whole (dropped, shared or not); a cut one was made
-// private by unmap_prepare, and the walk goes into it.
+// Walker callback: a table entry met by an unmap. A shared table whose
+// span the range covers is let go of whole; any other table was made
+// private by unmap_prepare, and the walk goes into it. Private tables
+// stay, empty or not, as in xv6 (a heap that shrinks and grows again
+// reuses them); they go when the whole tree is released.
 static int
 unmap_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 {
-  if(!covers(level, va, end))
+  if(!covers(level, va, end) || kpage_refs(pte_pa(*e)) == 1)
     return WALK_CONTINUE;
   return drop_entry(w, e, level, va, end);
 }
@@ -195,7 +197,7 @@ clear_leaf(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 
 // Remove every mapping in [start, end) (page-aligned); with free set,
 // drop the references the entries held, freeing what nobody else holds,
-// and free the tables the range covers whole. Shared tables at the edges
+// and let go of the shared tables the range covers whole. Shared tables at the edges
 // are unshared and megapages cut there are split first, so that nothing
 // changes when that fails. 0, or -1 when out of memory for that.
 int
@@ -216,6 +218,7 @@ unmap_range(pagetable_t pt, uint64 start, uint64 end, int free)
 void
 pagetable_release(pagetable_t pt)
 {
-  unmap_range(pt, 0, MAXVA, 1);      // cuts nothing: cannot fail
+  struct pt_walk w = { .leaf = drop_entry, .table = drop_entry };
+  walk_range(pt, 0, MAXVA, &w);
   pagetable_free(pt);
 }
