@@ -59,14 +59,15 @@ sys_pgpte(void)
 struct accessed { uint64 base, bits; };
 
 // Walker callback for pgaccess: note and clear the A bit of a user leaf
-// (after unsharing the tables on the way).
+// (after unsharing the tables on the way): one bit for each of its pages
+// in the range [va, end), of at most PGACCESS_MAX (64) pages.
 static int
 note_accessed(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 {
   struct accessed *a = w->arg;
   if(pte_user(*e) && pte_accessed(*e)){
-    for(uint64 page = va; page < end; page += PGSIZE)
-      a->bits |= 1UL << ((page - a->base) / PGSIZE);
+    uint64 n = (end - va) / PGSIZE, first = (va - a->base) / PGSIZE;
+    a->bits |= (n >= 64 ? ~0UL : (1UL << n) - 1) << first;
     *e = pte_mkold(*e);
   }
   return WALK_CONTINUE;
@@ -166,9 +167,10 @@ describe(struct mm *mm, struct vma *v, struct vmregion *r)
 
 // maps(pid, regions, n): describe up to n regions of process pid (0: the
 // caller) into the array regions, in address order, leaving out empty
-// ones. The lock is let go of around each copy (which may fault in the
-// caller's own mm), so each region is looked up afresh after the last. Returns how many regions the process has (which may be more than
-// n), or -1 if there is no such process or regions is not writable.
+// ones. Returns how many regions the process has (which may be more than
+// n), or -1 if there is no such process or regions is not writable. The
+// lock is let go of around each copy (which may fault in the caller's
+// own mm), so each region is looked up afresh after the last.
 uint64
 sys_maps(void)
 {
@@ -177,10 +179,12 @@ sys_maps(void)
   argint(0, &pid);
   argaddr(1, &dst);
   argint(2, &n);
+  if(n < 0 || dst >= MAXVA || (uint64)n * sizeof(struct vmregion) > MAXVA - dst)
+    return -1;
   struct proc *me = myproc();
   struct mm *mm = proc_mm(pid == 0 ? me->pid : pid);
-  if(mm == 0 || n < 0)
-    return mm ? (mm_put(mm), -1) : -1;
+  if(mm == 0)
+    return -1;
   int count = 0, bad = 0;
   uint64 from = 0;
   acquire(&mm->lock);
