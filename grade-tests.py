@@ -373,11 +373,11 @@ printf "==trapframe 0x%%016lx\\n", (unsigned long)$p->trapframe
 echo ==procs\\n
 procs
 echo ==cow\\n
-pgwalk $p->heap_start $p->pid
+pgwalk $p->mm->heap->start $p->pid
 echo ==private\\n
-pgwalk $p->heap_start+%(pgsize)d $p->pid
+pgwalk $p->mm->heap->start+%(pgsize)d $p->pid
 echo ==unmapped\\n
-pgwalk $p->heap_start+3*%(pgsize)d $p->pid
+pgwalk $p->mm->heap->start+3*%(pgsize)d $p->pid
 echo ==trampoline\\n
 pgwalk 0x3ffffff000 $p->pid
 echo ==trapframe\\n

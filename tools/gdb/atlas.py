@@ -103,17 +103,33 @@ def read_words(pa, count):
     return list(struct.unpack(f"<{count}Q", read_bytes(pa, count * 8)))
 
 
+def check_ram(what, pa, count, ram_end):
+    """Refuse count bytes at pa unless they lie in RAM, which ends at
+    ram_end: a bad satp, PTE or kernel pointer leads elsewhere (QEMU
+    reads zeros there)."""
+    if not KERNBASE <= pa < pa + count <= ram_end:
+        raise gdb.GdbError(f"error: {what} at 0x{pa:x} is outside RAM "
+                           f"[0x{KERNBASE:x}, 0x{ram_end:x})")
+
+
 def ram_reader():
     """The reader sv39 expects: read_words, refusing page tables outside
-    RAM, where a bad satp or PTE points (QEMU reads zeros there)."""
+    RAM."""
     ram_end = int(kernel_variable("phystop")[1])
 
     def read_ram_words(pa, count):
-        if not KERNBASE <= pa < pa + count * 8 <= ram_end:
-            raise gdb.GdbError(f"error: page table at 0x{pa:x} is outside RAM "
-                               f"[0x{KERNBASE:x}, 0x{ram_end:x})")
+        check_ram("page table", pa, count * 8, ram_end)
         return read_words(pa, count)
     return read_ram_words
+
+
+def read_struct(what, pointer):
+    """The kernel object a gdb.Value pointer points to, read from RAM
+    (the kernel's heap is mapped at VA == PA)."""
+    target = pointer.type.target()
+    addr = int(pointer)
+    check_ram(what, addr, target.sizeof, int(kernel_variable("phystop")[1]))
+    return gdb.Value(read_bytes(addr, target.sizeof), target)
 
 
 def kernel_variable(name):
@@ -138,8 +154,9 @@ class Proc:
     pid: int
     state: str
     name: str
-    pagetable: int
-    sz: int
+    mm: int             # address of its struct mm; 0 while it has none
+    pagetable: int      # root of the mm's page table; 0 without an mm
+    brk: int            # end of the heap (xv6's p->sz); 0 without an mm
     heap_start: int
 
     def label(self):
@@ -147,19 +164,26 @@ class Proc:
         return f"pid {self.pid} {self.name}"
 
 
+def read_proc(slot, addr, p):
+    """A Proc from the struct proc p. A slot being set up or torn down
+    has no mm (p->mm is 0): it gets no page table and no heap."""
+    pagetable = brk = heap_start = 0
+    if int(p["mm"]):
+        mm = read_struct("struct mm", p["mm"])
+        pagetable, brk = int(mm["pagetable"]), int(mm["brk"])
+        if int(mm["heap"]):
+            heap_start = int(read_struct("struct vma", mm["heap"])["start"])
+    return Proc(slot, addr, int(p["pid"]), str(p["state"]), p["name"].string(),
+                int(p["mm"]), pagetable, brk, heap_start)
+
+
 def read_procs():
     """The used slots of proc[] (call inside physical_memory())."""
     base, table = kernel_variable("proc")
     size = table.type.target().sizeof
-    procs = []
-    for slot in range(table.type.range()[1] + 1):
-        p = table[slot]
-        if str(p["state"]) != "UNUSED":
-            procs.append(Proc(slot, base + slot * size, int(p["pid"]),
-                              str(p["state"]), p["name"].string(),
-                              int(p["pagetable"]), int(p["sz"]),
-                              int(p["heap_start"])))
-    return procs
+    return [read_proc(slot, base + slot * size, table[slot])
+            for slot in range(table.type.range()[1] + 1)
+            if str(table[slot]["state"]) != "UNUSED"]
 
 
 def running_harts():
@@ -225,17 +249,20 @@ def find_space(which):
     else:
         satp = sv39.make_satp(proc_by_pid(procs, which).pagetable)
     root = sv39.satp_root(satp)
-    owner = next((p for p in procs if p.pagetable == root), None)
+    owner = next((p for p in procs if p.pagetable and p.pagetable == root), None)
     if owner:
         return Space(root, satp, owner.label(), owner)
     return Space(root, satp, KERNEL_SPACE if root == kernel_root else "")
 
 
 def proc_by_pid(procs, pid):
-    """The used proc with this pid, which must have a page table."""
+    """The used proc with this pid, which must have an address space."""
     found = next((p for p in procs if p.pid == pid), None)
     if found is None:
         raise gdb.GdbError(f"error: no process with pid {pid} (see `procs`)")
+    if found.mm == 0:
+        raise gdb.GdbError(f"error: pid {pid} has no address space (its mm is 0: "
+                           "the slot is being set up or torn down)")
     if found.pagetable == 0:
         raise gdb.GdbError(f"error: pid {pid} has no page table yet")
     return found
@@ -276,7 +303,7 @@ in a table entry, RSW0/RSW1 where the kernel gives the bit no meaning)
 and where it points; then the physical address and whether a user-mode
 load, store and exec would be allowed, or where and why the walk stops
 (invalid PTE, reserved W without R, misaligned superpage). Quote an
-expression with spaces: pgwalk "sz - 1".
+expression with spaces: pgwalk "p->mm->brk - 1".
 """ + SPACE_HELP
     NAME, USAGE, MAX_ARGS = "pgwalk", "pgwalk VA [PID|SATP]", 2
 
@@ -290,9 +317,9 @@ expression with spaces: pgwalk "sz - 1".
             result = sv39.walk(ram_reader(), space.root, va)
         lines = sv39.format_walk(result, space.describe())
         p = space.proc
-        if result.fault and p and p.heap_start <= result.va < p.sz:
+        if result.fault and p and p.heap_start <= result.va < p.brk:
             lines.append("note: va is in the lazily allocated heap "
-                         "[heap_start, sz): a user access makes the kernel "
+                         "[heap start, brk): a user access makes the kernel "
                          "map a zeroed page")
         print("\n".join(lines))
 
@@ -358,8 +385,10 @@ class Procs(AtlasCommand):
 Usage: procs
 
 For each: slot in proc[], pid, state, name, the physical address of its
-page-table root, sz, and `hart N` if it is running on the hart with id N
-(cpus[i].proc, for the i with cpus[i].hartid == N; GDB's thread N+1).
+page-table root and its brk (xv6's sz), both from its struct mm (`-` for
+a slot with none: being set up or torn down), and `hart N` if it is
+running on the hart with id N (cpus[i].proc, for the i with
+cpus[i].hartid == N; GDB's thread N+1).
 """
     NAME, USAGE, MAX_ARGS = "procs", "procs", 0
 
@@ -368,11 +397,13 @@ page-table root, sz, and `hart N` if it is running on the hart with id N
             procs = read_procs()
             harts = running_harts()
         print(f"{'slot':>4} {'pid':>4}  {'state':<9} {'name':<16}"
-              f" {'pagetable':<18}  {'sz':>10}")
+              f" {'pagetable':<18}  {'brk':>10}")
         for p in procs:
             hart = f"  hart {harts[p.addr]}" if p.addr in harts else ""
+            memory = (f"0x{p.pagetable:016x}  {p.brk:>#10x}" if p.mm
+                      else f"{'-':<18}  {'-':>10}")
             print(f"{p.slot:>4} {p.pid:>4}  {p.state:<9} {p.name:<16}"
-                  f" 0x{p.pagetable:016x}  {p.sz:>#10x}{hart}")
+                  f" {memory}{hart}")
 
 
 class UProg(AtlasCommand):
