@@ -3,13 +3,15 @@
 Load with `source tools/gdb/atlas.py`, then see `help COMMAND`:
   pgwalk VA [PID|SATP]            walk one virtual address as the MMU does
   pgtable [PID|SATP] [--dot FILE] every valid entry of a page-table tree
-  vmmap [PID|SATP]                the mappings, merged into ranges
+  vmmap [PID|SATP]                a process's regions beside its page table
   procs                           the process table
   uprog NAME                      load the symbols of user program NAME
   boothart N                      boot the kernel on hart N (QEMU started with -S)
 
 This file is the GDB half: it reads memory from QEMU and prints. What the
-bits mean, and the walk itself, are in sv39.py, which has no GDB in it.
+bits mean, and the walk itself, are in sv39.py, and how a process's
+regions (struct mm) line up with its page table in regions.py; neither
+has GDB in it.
 
 Page tables and kernel variables are read from *physical* memory (QEMU's
 PhyMemMode), so the commands work wherever a hart stopped: in user mode
@@ -31,8 +33,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 import sv39  # noqa: E402  (after the path is set)
+import regions  # noqa: E402
 
 importlib.reload(sv39)   # so that sourcing this file again picks up edits
+importlib.reload(regions)
 
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 USER_PROGRAMS = os.path.join(ROOT, "build", "user")
@@ -44,6 +48,7 @@ FW_DYNAMIC_VERSION = 8          # which QEMU puts in the reset ROM: offsets
 FW_DYNAMIC_NEXT_ADDR = 16       # of its fields (64-bit words) and the first
 FW_DYNAMIC_BOOT_HART = 40       # version that has boot_hart
 FW_DYNAMIC_BOOT_HART_SINCE = 2
+STRING_MAX = 16           # bytes read of a kernel string (a region's kind)
 KERNEL_SPACE = "kernel"   # the PID|SATP argument naming the kernel's table
 SPACE_HELP = """
 PID|SATP is a GDB expression: a value with MODE bits 63..60 set is a satp
@@ -157,7 +162,6 @@ class Proc:
     mm: int             # address of its struct mm; 0 while it has none
     pagetable: int      # root of the mm's page table; 0 without an mm
     brk: int            # end of the heap (xv6's p->sz); 0 without an mm
-    heap_start: int
 
     def label(self):
         """'pid 3 sh'."""
@@ -166,15 +170,13 @@ class Proc:
 
 def read_proc(slot, addr, p):
     """A Proc from the struct proc p. A slot being set up or torn down
-    has no mm (p->mm is 0): it gets no page table and no heap."""
-    pagetable = brk = heap_start = 0
+    has no mm (p->mm is 0): it gets no page table and no brk."""
+    pagetable = brk = 0
     if int(p["mm"]):
         mm = read_struct("struct mm", p["mm"])
         pagetable, brk = int(mm["pagetable"]), int(mm["brk"])
-        if int(mm["heap"]):
-            heap_start = int(read_struct("struct vma", mm["heap"])["start"])
     return Proc(slot, addr, int(p["pid"]), str(p["state"]), p["name"].string(),
-                int(p["mm"]), pagetable, brk, heap_start)
+                int(p["mm"]), pagetable, brk)
 
 
 def read_procs():
@@ -184,6 +186,42 @@ def read_procs():
     return [read_proc(slot, base + slot * size, table[slot])
             for slot in range(table.type.range()[1] + 1)
             if str(table[slot]["state"]) != "UNUSED"]
+
+
+def read_string(what, pointer):
+    """The NUL-terminated kernel string at pointer (at most STRING_MAX bytes)."""
+    addr = int(pointer)
+    check_ram(what, addr, STRING_MAX, int(kernel_variable("phystop")[1]))
+    return read_bytes(addr, STRING_MAX).split(b"\0")[0].decode(errors="replace")
+
+
+def read_region(v):
+    """The struct vma that pointer v points to: (a regions.Region, its
+    pointer to the next region)."""
+    vma = read_struct("struct vma", v)
+    kind = ""
+    if int(vma["ops"]):
+        kind = read_string("a region's kind", read_struct("struct vma_ops", vma["ops"])["kind"])
+    return regions.Region(int(vma["start"]), int(vma["end"]), int(vma["prot"]),
+                          int(vma["flags"]), vma["name"].string(), kind, int(v)), vma["next"]
+
+
+def read_address_space(proc):
+    """proc's struct mm as a regions.AddressSpace: its regions in the order
+    of the list from mm->first (call inside physical_memory())."""
+    mm_type = gdb.lookup_type("struct mm")
+    mm = read_struct("struct mm", gdb.Value(proc.mm).cast(mm_type.pointer()))
+    found = []
+    seen = set()
+    v = mm["first"]
+    while int(v):
+        if int(v) in seen:
+            raise gdb.GdbError(f"error: the region list of {proc.label()} loops "
+                               f"back to 0x{int(v):x}")
+        seen.add(int(v))
+        region, v = read_region(v)
+        found.append(region)
+    return regions.AddressSpace(found, int(mm["brk"]), int(mm["heap"]), int(mm["nvmas"]))
 
 
 def running_harts():
@@ -302,8 +340,10 @@ its flags (V R W X U G A D, then the software bits: COW in a leaf, WPROT
 in a table entry, RSW0/RSW1 where the kernel gives the bit no meaning)
 and where it points; then the physical address and whether a user-mode
 load, store and exec would be allowed, or where and why the walk stops
-(invalid PTE, reserved W without R, misaligned superpage). Quote an
-expression with spaces: pgwalk "p->mm->brk - 1".
+(invalid PTE, reserved W without R, misaligned superpage). For a
+process's page table, last the region (struct mm) that holds the VA, and
+if no page maps it, what a user access there would make the kernel do.
+Quote an expression with spaces: pgwalk "p->mm->brk - 1".
 """ + SPACE_HELP
     NAME, USAGE, MAX_ARGS = "pgwalk", "pgwalk VA [PID|SATP]", 2
 
@@ -315,12 +355,10 @@ expression with spaces: pgwalk "p->mm->brk - 1".
         with physical_memory():
             space = find_space(which)
             result = sv39.walk(ram_reader(), space.root, va)
+            mm = read_address_space(space.proc) if space.proc else None
         lines = sv39.format_walk(result, space.describe())
-        p = space.proc
-        if result.fault and p and p.heap_start <= result.va < p.brk:
-            lines.append("note: va is in the lazily allocated heap "
-                         "[heap start, brk): a user access makes the kernel "
-                         "map a zeroed page")
+        if mm:
+            lines += regions.va_lines(mm.regions, result.va, result.fault is None)
         print("\n".join(lines))
 
 
@@ -362,13 +400,22 @@ graph to FILE instead (render with: dot -Tsvg FILE -o tree.svg).
 
 
 class VmMap(AtlasCommand):
-    __doc__ = """List the mappings of a page table, merged into ranges.
+    __doc__ = """List a process's regions beside what its page table maps there.
 Usage: vmmap [PID|SATP]
 
-Neighbouring leaves with the same flags (A and D aside) form one range,
-shown as start-end, permissions (r w x, u for user, g for global), size,
-the number of leaf PTEs, and `cow` for copy-on-write pages; then entries
-the MMU would fault on, and totals.
+For a process: one line per region of its struct mm, in list order, with
+start-end, permissions (r w x, then p if private), size, name, kind
+(ops->kind), kind flags (growsup, stack, guard, special), and the 4 KiB
+pages the page table maps inside it: how many, as how many pages and
+megapages, how many copy-on-write and how many without the U bit. Then
+the leaves in no region as ranges (the kernel's trampoline and
+trapframe), entries the MMU would fault on, anything in the mm that
+breaks the kernel's invariants, and totals.
+
+For a page table that is no process's (`kernel`, a bare SATP): its
+mappings merged into ranges of leaves with the same flags (A and D
+aside): start-end, permissions (r w x, u for user, g for global), size,
+the number of leaf PTEs, and `cow` for copy-on-write pages.
 """ + SPACE_HELP
     NAME, USAGE, MAX_ARGS = "vmmap", "vmmap [PID|SATP]", 1
 
@@ -377,7 +424,11 @@ the MMU would fault on, and totals.
         with physical_memory():
             space = find_space(which)
             tree = sv39.read_tree(ram_reader(), space.root)
-        print("\n".join(sv39.format_ranges(tree, space.name())))
+            mm = read_address_space(space.proc) if space.proc else None
+        if mm:
+            print("\n".join(regions.format_regions(mm, tree, space.name())))
+        else:
+            print("\n".join(sv39.format_ranges(tree, space.name())))
 
 
 class Procs(AtlasCommand):
