@@ -26,6 +26,7 @@ tools/gradelib.py for check(), shared boots and the rest):
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 import time
@@ -36,7 +37,8 @@ sys.path[:0] = [TOOLS, os.path.join(TOOLS, "gdb")]   # gradelib; sv39 (no GDB in
 from gradelib import OPTIONAL_SUITES, QEMU, ROOT, TestFailure, check, main, match, test, test_program  # noqa: E402
 from selfcheck import (FAIL_LINE, nested_grade, path_without, private_tree,  # noqa: E402
                        register_mutants, run_grader)
-from sv39 import PGSIZE, PTE_A, PTE_D, PTE_RWX, ROOT_LEVEL, level_size, pte_pa  # noqa: E402
+from sv39 import (PGSIZE, PTE_A, PTE_COW, PTE_D, PTE_RWX, PTE_U, ROOT_LEVEL,  # noqa: E402
+                  level_size, pte_pa)
 
 
 # ---- boot: the kernel comes up and the shell works --------------------------
@@ -357,42 +359,43 @@ def _(m):
 # a COW page, a private page and an unmapped page in its heap, runs the
 # commands, and lets it go on to print the same page table itself.
 
-GDB_SCRIPT = """
+GDB_AT_KPGTBL = """
 set pagination off
 set confirm off
 set architecture riscv:rv64
 file kernel/kernel
 source tools/gdb/atlas.py
-target remote localhost:%(port)d
+target remote localhost:%%(port)d
 break sys_kpgtbl
-shell touch %(ready)s
+shell touch %%(ready)s
 continue
 set $p = cpus[$tp].proc
+%s
+echo ==end\\n
+delete
+detach
+"""
+GDB_SCRIPT = GDB_AT_KPGTBL % """
 printf "==trampoline 0x%%016lx\\n", (unsigned long)&trampoline
 printf "==trapframe 0x%%016lx\\n", (unsigned long)$p->trapframe
 echo ==procs\\n
 procs
 echo ==cow\\n
-pgwalk $p->heap_start $p->pid
+pgwalk $p->mm->heap->start $p->pid
 echo ==private\\n
-pgwalk $p->heap_start+%(pgsize)d $p->pid
+pgwalk $p->mm->heap->start+%(pgsize)d $p->pid
 echo ==unmapped\\n
-pgwalk $p->heap_start+3*%(pgsize)d $p->pid
+pgwalk $p->mm->heap->start+3*%(pgsize)d $p->pid
 echo ==trampoline\\n
 pgwalk 0x3ffffff000 $p->pid
 echo ==trapframe\\n
 pgwalk 0x3fffffe000 $p->pid
 echo ==pgtable\\n
 pgtable $p->pid
-echo ==vmmap\\n
-vmmap $p->pid
 echo ==kernelram\\n
 pgwalk end+0x400000 kernel
 echo ==dot\\n
 pgtable $p->pid --dot %(dot)s
-echo ==end\\n
-delete
-detach
 """
 KPGTBL_INDENT = " .."       # kpgtbl's indent: one for the root's entries, one more a level down
 KPGTBL = re.compile(r"^((?:%s)+)0x([0-9a-f]{16}) pte 0x([0-9a-f]{16}) pa 0x([0-9a-f]{16})$"
@@ -455,14 +458,15 @@ def check_walk(sections, entries, name, va, must=()):
     return got
 
 
-@test("gdb", "pgwalk", points=10, timeout=120, qemu_args=["-gdb", "tcp::{port}"])
-def _(m):
-    script = os.path.join(m.tmpdir, "gdb.cmds")
+def gdb_at_kpgtbl(m, script, **values):
+    """Run pgdemo under GDB, which runs script (made from GDB_AT_KPGTBL,
+    filled in with values) where pgdemo calls kpgtbl(). Returns pgdemo's
+    console output, GDB's output and its sections (gdb_sections)."""
+    path = os.path.join(m.tmpdir, "gdb.cmds")
     ready = os.path.join(m.tmpdir, "gdb.ready")
-    dot = os.path.join(m.tmpdir, "pgtable.dot")
-    with open(script, "w") as f:
-        f.write(GDB_SCRIPT % {"port": m.port, "ready": ready, "dot": dot, "pgsize": PGSIZE})
-    gdb = subprocess.Popen(["gdb-multiarch", "-q", "-nx", "-batch", "-x", script],
+    with open(path, "w") as f:
+        f.write(script % dict(values, port=m.port, ready=ready))
+    gdb = subprocess.Popen(["gdb-multiarch", "-q", "-nx", "-batch", "-x", path],
                            cwd=ROOT, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, universal_newlines=True)
     try:
@@ -482,13 +486,26 @@ def _(m):
     sections = gdb_sections(text)
     if "end" not in sections:
         raise TestFailure("GDB stopped early: %s" % text.strip().split("\n")[-1])
+    return out, text, sections
+
+
+def pgdemo_printout(out):
+    """pgdemo's page table as the kernel printed it (kernel_entries), its
+    pid, and where its heap starts and its mapped part ends."""
     entries = kernel_entries(out)
-    demo = re.search(r"^pgdemo: pid (\d+), heap 0x([0-9a-f]+)", out, re.MULTILINE)
+    demo = re.search(r"^pgdemo: pid (\d+), heap 0x([0-9a-f]+):.* unmapped from 0x([0-9a-f]+)$",
+                     out, re.MULTILINE)
     if not entries or not demo:
         raise TestFailure("pgdemo printed no page table")
-    heap = int(demo.group(2), 16)
-    match(sections["procs"], expect=r"\b%s\b.*\bpgdemo\b" % demo.group(1),
-          what="procs")
+    return entries, demo.group(1), int(demo.group(2), 16), int(demo.group(3), 16)
+
+
+@test("gdb", "pgwalk", points=10, timeout=120, qemu_args=["-gdb", "tcp::{port}"])
+def _(m):
+    dot = os.path.join(m.tmpdir, "pgtable.dot")
+    out, text, sections = gdb_at_kpgtbl(m, GDB_SCRIPT, dot=dot, pgsize=PGSIZE)
+    entries, pid, heap, _ = pgdemo_printout(out)
+    match(sections["procs"], expect=r"\b%s\b.*\bpgdemo\b" % pid, what="procs")
     check_walk(sections, entries, "cow", heap, must=[r"\bCOW\b", r"store fault.*COW"])
     check_walk(sections, entries, "private", heap + PGSIZE, must=[r"store ok"])
     tramp = check_walk(sections, entries, "trampoline", 0x3ffffff000,
@@ -510,11 +527,6 @@ def _(m):
                           "only in GDB's, %d only in the kernel's"
                           % (len(gdb_tree - kernel_tree), len(kernel_tree - gdb_tree)))
     leaves = sum(1 for (va, level), (pte, _) in entries.items() if pte & PTE_RWX)
-    pages = sum(int(n) for n in re.findall(r"^0x[0-9a-f]+-0x[0-9a-f]+ .*?\b(\d+) pages?\b",
-                                           sections["vmmap"], re.MULTILINE))
-    if pages != leaves:
-        raise TestFailure("vmmap counts %d pages, the kernel maps %d" % (pages, leaves))
-    match(sections["vmmap"], expect=r"\bcow\b", what="vmmap")
     match(sections["kernelram"], expect=[r"^L1 .*-> 2 MiB megapage", r"^pa 0x"],
           what="pgwalk of kernel RAM (the direct map uses megapages)")
     tables = sum(1 for (va, level), (pte, _) in entries.items() if not pte & PTE_RWX)
@@ -524,6 +536,149 @@ def _(m):
                        stderr=subprocess.STDOUT, universal_newlines=True)
     if r.returncode != 0:
         raise TestFailure("Graphviz cannot read pgtable --dot's file: %s" % r.stdout.strip())
+
+
+# vmmap on pgdemo stopped in kpgtbl(), and on the kernel's page table;
+# then its child's p->mm is set to 0 for a moment, as in a slot being torn
+# down, and restored (if no child is found, nothing is changed).
+VMMAP_SCRIPT = GDB_AT_KPGTBL % """
+echo ==vmmap\\n
+vmmap $p->pid
+echo ==kernel\\n
+vmmap kernel
+echo ==nomm\\n
+set $c = proc
+while $c->parent != $p && $c + 1 < proc + sizeof(proc) / sizeof(proc[0])
+  set $c = $c + 1
+end
+if $c->parent == $p
+  printf "child pid %%d\\n", $c->pid
+  set $mm = $c->mm
+  set var $c->mm = 0
+  python
+for command in ("procs", "vmmap $c->pid", "pgwalk 0 $c->pid"):
+    try:
+        gdb.execute(command)
+    except gdb.error as e:
+        print(e)
+  end
+  set var $c->mm = $mm
+  echo ==restored\\n
+  procs
+end
+"""
+VMMAP_REGION = re.compile(r"^0x([0-9a-f]{16})-0x([0-9a-f]{16}) ([r-][w-][x-][p-]) +\S+ \S+  "
+                          r"(\(no region\)|\S+) +(\S+) +(\S+) +(\d+) resident(.*)$", re.MULTILINE)
+ELF_HEADER = struct.Struct("<I12sHHIQQQIHHHHHH")   # struct elfhdr (kernel/elf.h)
+ELF_PROGHDR = struct.Struct("<IIQQQQQQ")           # struct proghdr
+ELF_PROG_LOAD = kernel_constant("elf.h", "ELF_PROG_LOAD")
+ELF_PERMISSIONS = tuple((letter, kernel_constant("elf.h", "ELF_PROG_FLAG_" + flag))
+                        for letter, flag in (("r", "READ"), ("w", "WRITE"), ("x", "EXEC")))
+USERSTACK = kernel_constant("param.h", "USERSTACK")
+
+
+def elf_segments(path):
+    """The loadable segments of the ELF file at path, in file order:
+    (vaddr, memsz, 'rwx' permissions from the segment's flags)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    header = ELF_HEADER.unpack_from(data)
+    phoff, phnum = header[6], header[12]
+    segments = []
+    for i in range(phnum):
+        kind, flags, _, vaddr, _, _, memsz, _ = ELF_PROGHDR.unpack_from(
+            data, phoff + i * ELF_PROGHDR.size)
+        if kind == ELF_PROG_LOAD:
+            perm = "".join(letter if flags & bit else "-" for letter, bit in ELF_PERMISSIONS)
+            segments.append((vaddr, memsz, perm))
+    return segments
+
+
+def vmmap_regions(text):
+    """vmmap's region lines: [{start, end, perm, name, flags, counts}],
+    counts being (4 KiB pages, pages, megapages, cow, kernel-only)."""
+    found = []
+    for start, end, perm, name, _, flags, pages, rest in VMMAP_REGION.findall(text):
+        leaves = dict((kind, int(n)) for n, kind in re.findall(r"(\d+) (page|megapage)s?\b", rest))
+        extra = dict((kind, int(n)) for n, kind in re.findall(r", (\d+) (cow|kernel-only)", rest))
+        found.append(dict(start=int(start, 16), end=int(end, 16), perm=perm, name=name,
+                          flags=flags, counts=(int(pages), leaves.get("page", 0),
+                                               leaves.get("megapage", 0), extra.get("cow", 0),
+                                               extra.get("kernel-only", 0))))
+    return found
+
+
+def within(leaf, region):
+    """Does the kernel's leaf (va, level, pte) lie wholly in the region?"""
+    return region["start"] <= leaf[0] and leaf[0] + level_size(leaf[1]) <= region["end"]
+
+
+def kernel_counts(leaves):
+    """What vmmap should count for these kernel leaves ((va, level, pte)):
+    (4 KiB pages, pages, megapages, cow, kernel-only)."""
+    pages = [level_size(level) // PGSIZE for _, level, _ in leaves]
+    return (sum(pages), sum(1 for _, level, _ in leaves if level == 0),
+            sum(1 for _, level, _ in leaves if level == 1),
+            sum(n for n, (_, _, pte) in zip(pages, leaves) if pte & PTE_COW),
+            sum(n for n, (_, _, pte) in zip(pages, leaves) if not pte & PTE_U))
+
+
+def expected_layout(heap, brk):
+    """pgdemo's regions as exec and sbrk lay them out, from facts outside
+    the kernel: the ELF file's segments, then a guard page, USERSTACK
+    pages of stack, and the heap pgdemo printed. [(name, start, end,
+    perm, flags)]."""
+    layout = []
+    for vaddr, memsz, perm in elf_segments(os.path.join(ROOT, "build", "user", "_pgdemo")):
+        end = (vaddr + memsz + PGSIZE - 1) // PGSIZE * PGSIZE
+        layout.append(("text" if "x" in perm else "data", vaddr, end, perm + "p", "-"))
+    guard = layout[-1][2]
+    stack = guard + PGSIZE
+    return layout + [("guard", guard, stack, "---p", "guard"),
+                     ("stack", stack, stack + USERSTACK * PGSIZE, "rw-p", "stack"),
+                     ("heap", heap, brk, "rw-p", "growsup")]
+
+
+@test("gdb", "vmmap", points=5, timeout=120, qemu_args=["-gdb", "tcp::{port}"])
+def _(m):
+    """vmmap shows pgdemo's regions where its ELF file, the stack size
+    and its own printout put them, with the pages the kernel's printout
+    of its page table has there; a process whose mm is 0 is refused."""
+    out, text, sections = gdb_at_kpgtbl(m, VMMAP_SCRIPT)
+    entries, pid, heap, brk = pgdemo_printout(out)
+    shown = vmmap_regions(sections["vmmap"])
+    match(sections["vmmap"], reject=[r"^warning:.*", r"!!.*"], what="vmmap")
+    regions = [r for r in shown if r["name"] != "(no region)"]
+    want = expected_layout(heap, brk)
+    got = [(r["name"], r["start"], r["end"], r["perm"], r["flags"]) for r in regions]
+    if got[:len(want)] != want or any(r["flags"] != "special" for r in regions[len(want):]):
+        raise TestFailure("vmmap's regions %s, want %s (and the kernel's special ones)"
+                          % (got, want))
+    leaves = [(va, level, pte) for (va, level), (pte, _) in entries.items() if pte & PTE_RWX]
+    for r in regions:
+        inside = [e for e in leaves if within(e, r)]
+        if r["counts"] != kernel_counts(inside):
+            raise TestFailure("vmmap: region %s has (pages, 4 KiB, 2 MiB, cow, kernel-only) "
+                              "%s, the kernel's page table %s"
+                              % (r["name"], r["counts"], kernel_counts(inside)))
+    outside = [e for e in leaves if not any(within(e, r) for r in regions)]
+    total = re.search(r"^total: \d+ regions, .* (\d+) in no region$", sections["vmmap"],
+                      re.MULTILINE)
+    if not total or int(total.group(1)) != kernel_counts(outside)[0]:
+        raise TestFailure("vmmap's total of pages in no region is not the kernel's %d"
+                          % kernel_counts(outside)[0])
+    if any(e[2] & PTE_U for e in outside):
+        raise TestFailure("the kernel maps user pages outside pgdemo's regions")
+    match(sections["kernel"], expect=r"^0x0*80[0-9a-f]{6}-0x[0-9a-f]+  rw. -g? .* megapages?$",
+          what="vmmap kernel (the range view: RAM mapped by megapages)")
+    child = re.search(r"^child pid (\d+)$", sections["nomm"], re.MULTILINE)
+    if not child:
+        raise TestFailure("GDB found no child of pgdemo in proc[]")
+    match(sections["nomm"], expect=[r"^ *\d+ +%s +\w+ +pgdemo +- +-$" % child.group(1)]
+          + [r"^error: pid %s has no address space" % child.group(1)] * 2,
+          what="procs, vmmap and pgwalk of a process whose mm is 0")
+    match(sections["restored"], expect=r"^ *\d+ +%s +\w+ +pgdemo +0x" % child.group(1),
+          what="procs after the child's mm was put back")
 
 
 @test("gdb", "make-gdb", points=1, timeout=60, boot=False, cpus=1,

@@ -3,13 +3,15 @@
 Load with `source tools/gdb/atlas.py`, then see `help COMMAND`:
   pgwalk VA [PID|SATP]            walk one virtual address as the MMU does
   pgtable [PID|SATP] [--dot FILE] every valid entry of a page-table tree
-  vmmap [PID|SATP]                the mappings, merged into ranges
+  vmmap [PID|SATP]                a process's regions beside its page table
   procs                           the process table
   uprog NAME                      load the symbols of user program NAME
   boothart N                      boot the kernel on hart N (QEMU started with -S)
 
 This file is the GDB half: it reads memory from QEMU and prints. What the
-bits mean, and the walk itself, are in sv39.py, which has no GDB in it.
+bits mean, and the walk itself, are in sv39.py, and how a process's
+regions (struct mm) line up with its page table in regions.py; neither
+has GDB in it.
 
 Page tables and kernel variables are read from *physical* memory (QEMU's
 PhyMemMode), so the commands work wherever a hart stopped: in user mode
@@ -31,8 +33,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 import sv39  # noqa: E402  (after the path is set)
+import regions  # noqa: E402
 
 importlib.reload(sv39)   # so that sourcing this file again picks up edits
+importlib.reload(regions)
 
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 USER_PROGRAMS = os.path.join(ROOT, "build", "user")
@@ -44,6 +48,7 @@ FW_DYNAMIC_VERSION = 8          # which QEMU puts in the reset ROM: offsets
 FW_DYNAMIC_NEXT_ADDR = 16       # of its fields (64-bit words) and the first
 FW_DYNAMIC_BOOT_HART = 40       # version that has boot_hart
 FW_DYNAMIC_BOOT_HART_SINCE = 2
+STRING_MAX = 16           # bytes read of a kernel string (a region's kind)
 KERNEL_SPACE = "kernel"   # the PID|SATP argument naming the kernel's table
 SPACE_HELP = """
 PID|SATP is a GDB expression: a value with MODE bits 63..60 set is a satp
@@ -103,17 +108,33 @@ def read_words(pa, count):
     return list(struct.unpack(f"<{count}Q", read_bytes(pa, count * 8)))
 
 
+def check_ram(what, pa, count, ram_end):
+    """Refuse count bytes at pa unless they lie in RAM, which ends at
+    ram_end: a bad satp, PTE or kernel pointer leads elsewhere (QEMU
+    reads zeros there)."""
+    if not KERNBASE <= pa < pa + count <= ram_end:
+        raise gdb.GdbError(f"error: {what} at 0x{pa:x} is outside RAM "
+                           f"[0x{KERNBASE:x}, 0x{ram_end:x})")
+
+
 def ram_reader():
     """The reader sv39 expects: read_words, refusing page tables outside
-    RAM, where a bad satp or PTE points (QEMU reads zeros there)."""
+    RAM."""
     ram_end = int(kernel_variable("phystop")[1])
 
     def read_ram_words(pa, count):
-        if not KERNBASE <= pa < pa + count * 8 <= ram_end:
-            raise gdb.GdbError(f"error: page table at 0x{pa:x} is outside RAM "
-                               f"[0x{KERNBASE:x}, 0x{ram_end:x})")
+        check_ram("page table", pa, count * 8, ram_end)
         return read_words(pa, count)
     return read_ram_words
+
+
+def read_struct(what, pointer):
+    """The kernel object a gdb.Value pointer points to, read from RAM
+    (the kernel's heap is mapped at VA == PA)."""
+    target = pointer.type.target()
+    addr = int(pointer)
+    check_ram(what, addr, target.sizeof, int(kernel_variable("phystop")[1]))
+    return gdb.Value(read_bytes(addr, target.sizeof), target)
 
 
 def kernel_variable(name):
@@ -138,28 +159,69 @@ class Proc:
     pid: int
     state: str
     name: str
-    pagetable: int
-    sz: int
-    heap_start: int
+    mm: int             # address of its struct mm; 0 while it has none
+    pagetable: int      # root of the mm's page table; 0 without an mm
+    brk: int            # end of the heap (xv6's p->sz); 0 without an mm
 
     def label(self):
         """'pid 3 sh'."""
         return f"pid {self.pid} {self.name}"
 
 
+def read_proc(slot, addr, p):
+    """A Proc from the struct proc p. A slot being set up or torn down
+    has no mm (p->mm is 0): it gets no page table and no brk."""
+    pagetable = brk = 0
+    if int(p["mm"]):
+        mm = read_struct("struct mm", p["mm"])
+        pagetable, brk = int(mm["pagetable"]), int(mm["brk"])
+    return Proc(slot, addr, int(p["pid"]), str(p["state"]), p["name"].string(),
+                int(p["mm"]), pagetable, brk)
+
+
 def read_procs():
     """The used slots of proc[] (call inside physical_memory())."""
     base, table = kernel_variable("proc")
     size = table.type.target().sizeof
-    procs = []
-    for slot in range(table.type.range()[1] + 1):
-        p = table[slot]
-        if str(p["state"]) != "UNUSED":
-            procs.append(Proc(slot, base + slot * size, int(p["pid"]),
-                              str(p["state"]), p["name"].string(),
-                              int(p["pagetable"]), int(p["sz"]),
-                              int(p["heap_start"])))
-    return procs
+    return [read_proc(slot, base + slot * size, table[slot])
+            for slot in range(table.type.range()[1] + 1)
+            if str(table[slot]["state"]) != "UNUSED"]
+
+
+def read_string(what, pointer):
+    """The NUL-terminated kernel string at pointer (at most STRING_MAX bytes)."""
+    addr = int(pointer)
+    check_ram(what, addr, STRING_MAX, int(kernel_variable("phystop")[1]))
+    return read_bytes(addr, STRING_MAX).split(b"\0")[0].decode(errors="replace")
+
+
+def read_region(v):
+    """The struct vma that pointer v points to: (a regions.Region, its
+    pointer to the next region)."""
+    vma = read_struct("struct vma", v)
+    kind = ""
+    if int(vma["ops"]):
+        kind = read_string("a region's kind", read_struct("struct vma_ops", vma["ops"])["kind"])
+    return regions.Region(int(vma["start"]), int(vma["end"]), int(vma["prot"]),
+                          int(vma["flags"]), vma["name"].string(), kind, int(v)), vma["next"]
+
+
+def read_address_space(proc):
+    """proc's struct mm as a regions.AddressSpace: its regions in the order
+    of the list from mm->first (call inside physical_memory())."""
+    mm_type = gdb.lookup_type("struct mm")
+    mm = read_struct("struct mm", gdb.Value(proc.mm).cast(mm_type.pointer()))
+    found = []
+    seen = set()
+    v = mm["first"]
+    while int(v):
+        if int(v) in seen:
+            raise gdb.GdbError(f"error: the region list of {proc.label()} loops "
+                               f"back to 0x{int(v):x}")
+        seen.add(int(v))
+        region, v = read_region(v)
+        found.append(region)
+    return regions.AddressSpace(found, int(mm["brk"]), int(mm["heap"]), int(mm["nvmas"]))
 
 
 def running_harts():
@@ -225,17 +287,20 @@ def find_space(which):
     else:
         satp = sv39.make_satp(proc_by_pid(procs, which).pagetable)
     root = sv39.satp_root(satp)
-    owner = next((p for p in procs if p.pagetable == root), None)
+    owner = next((p for p in procs if p.pagetable and p.pagetable == root), None)
     if owner:
         return Space(root, satp, owner.label(), owner)
     return Space(root, satp, KERNEL_SPACE if root == kernel_root else "")
 
 
 def proc_by_pid(procs, pid):
-    """The used proc with this pid, which must have a page table."""
+    """The used proc with this pid, which must have an address space."""
     found = next((p for p in procs if p.pid == pid), None)
     if found is None:
         raise gdb.GdbError(f"error: no process with pid {pid} (see `procs`)")
+    if found.mm == 0:
+        raise gdb.GdbError(f"error: pid {pid} has no address space (its mm is 0: "
+                           "the slot is being set up or torn down)")
     if found.pagetable == 0:
         raise gdb.GdbError(f"error: pid {pid} has no page table yet")
     return found
@@ -275,8 +340,10 @@ its flags (V R W X U G A D, then the software bits: COW in a leaf, WPROT
 in a table entry, RSW0/RSW1 where the kernel gives the bit no meaning)
 and where it points; then the physical address and whether a user-mode
 load, store and exec would be allowed, or where and why the walk stops
-(invalid PTE, reserved W without R, misaligned superpage). Quote an
-expression with spaces: pgwalk "sz - 1".
+(invalid PTE, reserved W without R, misaligned superpage). For a
+process's page table, last the region (struct mm) that holds the VA, and
+if no page maps it, what a user access there would make the kernel do.
+Quote an expression with spaces: pgwalk "p->mm->brk - 1".
 """ + SPACE_HELP
     NAME, USAGE, MAX_ARGS = "pgwalk", "pgwalk VA [PID|SATP]", 2
 
@@ -288,12 +355,10 @@ expression with spaces: pgwalk "sz - 1".
         with physical_memory():
             space = find_space(which)
             result = sv39.walk(ram_reader(), space.root, va)
+            mm = read_address_space(space.proc) if space.proc else None
         lines = sv39.format_walk(result, space.describe())
-        p = space.proc
-        if result.fault and p and p.heap_start <= result.va < p.sz:
-            lines.append("note: va is in the lazily allocated heap "
-                         "[heap_start, sz): a user access makes the kernel "
-                         "map a zeroed page")
+        if mm:
+            lines += regions.va_lines(mm.regions, result.va, result.fault is None)
         print("\n".join(lines))
 
 
@@ -335,13 +400,22 @@ graph to FILE instead (render with: dot -Tsvg FILE -o tree.svg).
 
 
 class VmMap(AtlasCommand):
-    __doc__ = """List the mappings of a page table, merged into ranges.
+    __doc__ = """List a process's regions beside what its page table maps there.
 Usage: vmmap [PID|SATP]
 
-Neighbouring leaves with the same flags (A and D aside) form one range,
-shown as start-end, permissions (r w x, u for user, g for global), size,
-the number of leaf PTEs, and `cow` for copy-on-write pages; then entries
-the MMU would fault on, and totals.
+For a process: one line per region of its struct mm, in list order, with
+start-end, permissions (r w x, then p if private), size, name, kind
+(ops->kind), kind flags (growsup, stack, guard, special), and the 4 KiB
+pages the page table maps inside it: how many, as how many pages and
+megapages, how many copy-on-write and how many without the U bit. Then
+the leaves in no region as ranges (the kernel's trampoline and
+trapframe), entries the MMU would fault on, anything in the mm that
+breaks the kernel's invariants, and totals.
+
+For a page table that is no process's (`kernel`, a bare SATP): its
+mappings merged into ranges of leaves with the same flags (A and D
+aside): start-end, permissions (r w x, u for user, g for global), size,
+the number of leaf PTEs, and `cow` for copy-on-write pages.
 """ + SPACE_HELP
     NAME, USAGE, MAX_ARGS = "vmmap", "vmmap [PID|SATP]", 1
 
@@ -350,7 +424,11 @@ the MMU would fault on, and totals.
         with physical_memory():
             space = find_space(which)
             tree = sv39.read_tree(ram_reader(), space.root)
-        print("\n".join(sv39.format_ranges(tree, space.name())))
+            mm = read_address_space(space.proc) if space.proc else None
+        if mm:
+            print("\n".join(regions.format_regions(mm, tree, space.name())))
+        else:
+            print("\n".join(sv39.format_ranges(tree, space.name())))
 
 
 class Procs(AtlasCommand):
@@ -358,8 +436,10 @@ class Procs(AtlasCommand):
 Usage: procs
 
 For each: slot in proc[], pid, state, name, the physical address of its
-page-table root, sz, and `hart N` if it is running on the hart with id N
-(cpus[i].proc, for the i with cpus[i].hartid == N; GDB's thread N+1).
+page-table root and its brk (xv6's sz), both from its struct mm (`-` for
+a slot with none: being set up or torn down), and `hart N` if it is
+running on the hart with id N (cpus[i].proc, for the i with
+cpus[i].hartid == N; GDB's thread N+1).
 """
     NAME, USAGE, MAX_ARGS = "procs", "procs", 0
 
@@ -368,11 +448,13 @@ page-table root, sz, and `hart N` if it is running on the hart with id N
             procs = read_procs()
             harts = running_harts()
         print(f"{'slot':>4} {'pid':>4}  {'state':<9} {'name':<16}"
-              f" {'pagetable':<18}  {'sz':>10}")
+              f" {'pagetable':<18}  {'brk':>10}")
         for p in procs:
             hart = f"  hart {harts[p.addr]}" if p.addr in harts else ""
+            memory = (f"0x{p.pagetable:016x}  {p.brk:>#10x}" if p.mm
+                      else f"{'-':<18}  {'-':>10}")
             print(f"{p.slot:>4} {p.pid:>4}  {p.state:<9} {p.name:<16}"
-                  f" 0x{p.pagetable:016x}  {p.sz:>#10x}{hart}")
+                  f" {memory}{hart}")
 
 
 class UProg(AtlasCommand):

@@ -405,16 +405,30 @@ def perm_string(flags):
     return f"{rwx} {'u' if flags & PTE_U else '-'}{'g' if flags & PTE_G else ' '}"
 
 
-def format_ranges(root_table, owner):
-    """The lines vmmap prints: title, ranges, faulting entries, totals."""
+def leaf_entries(root_table):
+    """The tree's entries that are not tables, in VA order, in two lists:
+    the leaves, and the entries the MMU faults on (bad leaves)."""
     entries = [e for _, e in tree_entries(root_table) if e.kind != TABLE]
-    ranges = merge_ranges([e for e in entries if e.kind == LEAF])
+    return ([e for e in entries if e.kind == LEAF],
+            [e for e in entries if e.kind != LEAF])
+
+
+def fault_lines(faulting):
+    """A warning for each entry the MMU would fault on."""
+    return [f"warning: {e.kind} at {e.where()} (va 0x{e.va:016x}): "
+            f"the MMU faults there" for e in faulting]
+
+
+def format_ranges(root_table, owner):
+    """The lines vmmap prints for a page table that is no process's:
+    title, ranges, faulting entries, totals."""
+    leaves, faulting = leaf_entries(root_table)
+    ranges = merge_ranges(leaves)
     lines = [tree_title(root_table, owner)]
     lines += [f"0x{r.start:016x}-0x{r.end:016x}  {perm_string(r.flags)}  "
              f"{human_size(r.end - r.start):>8}  {count_text(r.leaves)}"
              f"{'  cow' if r.flags & PTE_COW else ''}" for r in ranges]
-    lines += [f"warning: {e.kind} at {e.where()} (va 0x{e.va:016x}): "
-              f"the MMU faults there" for e in entries if e.kind != LEAF]
+    lines += fault_lines(faulting)
     mapped = sum(r.end - r.start for r in ranges)
     cow = sum(r.end - r.start for r in ranges if r.flags & PTE_COW)
     lines.append(f"total: {len(ranges)} ranges, "

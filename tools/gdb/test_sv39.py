@@ -1,15 +1,18 @@
-"""Unit tests of sv39.py, on a page-table tree kept in a dict.
+"""Unit tests of sv39.py and regions.py, on page-table trees kept in a dict.
 
 Run as `python3 tools/gdb/test_sv39.py`; it prints one line per failure
 and then `N passed, M failed`, and exits non-zero if any failed.
 """
 
 import os
+import re
 import sys
 import traceback
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import sv39  # noqa: E402  (after the path is set)
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import regions  # noqa: E402  (after the path is set)
+import sv39  # noqa: E402
 from sv39 import (PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_A, PTE_D,  # noqa: E402
                   PTE_RSW0, PTE_RSW1, PTE_COW, PTE_WPROT)
 
@@ -306,6 +309,176 @@ def test_dot_summarises_many_leaves():
     text, _, leaves = sv39.format_dot(sv39.read_tree(m.read_words, ROOT), "x")
     assert leaves == sv39.DOT_LEAF_NODES_MAX + 1
     assert f"t{LOW:x} -> s{LOW:x};" in text and " -> p" not in text
+
+
+# --- regions.py ---------------------------------------------------------------
+
+VM_H = os.path.join(HERE, "..", "..", "kernel", "vm.h")
+R, W, X = 1, 2, 4                       # VM_READ, VM_WRITE, VM_EXEC
+PRIVATE, GROWSUP, STACK, GUARD, SPECIAL = (1 << i for i in range(5))
+TOP_MID, TOP_LOW = 0x80006000, 0x80007000
+USER_RW = PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D
+
+
+def vm_h_defines():
+    """{name: value} of kernel/vm.h's VM_* and VMA_* permission and flag
+    #defines (the bit values, not the modes like VM_QUERY)."""
+    with open(VM_H) as f:
+        found = re.findall(r"^#define\s+(VMA?_[A-Z]+)\s+(\(?\d+(?: << \d+)?\)?)",
+                           f.read(), re.MULTILINE)
+    return {name: eval(expr, {"__builtins__": {}}) for name, expr in found}
+
+
+def process_tree():
+    """A process's tree, as exec and sbrk build it (see process_space):
+    0x0000, 0x1000  text, r-x user
+    0x2000          data, shared copy-on-write after a fork
+    0x3000          guard page: mapped, but without U
+    0x4000          stack
+    0x5000, 0x6000  heap pages, the second copy-on-write
+    0x200000        heap megapage
+    0x400000        a user megapage past the heap's end: in no region
+    0x3fffffe000    trapframe, 0x3ffffff000 trampoline (no U, no region)
+    """
+    m = Memory()
+    m.put(ROOT, 0, pte(MID, PTE_V))
+    m.put(MID, 0, pte(LOW, PTE_V))
+    m.put(LOW, 0, pte(0x80010000, USER_RX))
+    m.put(LOW, 1, pte(0x80011000, USER_RX))
+    m.put(LOW, 2, pte(0x80012000, PTE_V | PTE_R | PTE_U | PTE_COW))
+    m.put(LOW, 3, pte(0x80013000, PTE_V | PTE_R))
+    m.put(LOW, 4, pte(0x80014000, USER_RW))
+    m.put(LOW, 5, pte(0x80015000, USER_RW))
+    m.put(LOW, 6, pte(0x80016000, PTE_V | PTE_R | PTE_U | PTE_COW))
+    m.put(MID, 1, pte(0x80200000, USER_RW))
+    m.put(MID, 2, pte(0x80400000, USER_RW))
+    m.put(ROOT, 255, pte(TOP_MID, PTE_V))
+    m.put(TOP_MID, 511, pte(TOP_LOW, PTE_V))
+    m.put(TOP_LOW, 510, pte(0x80017000, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D))
+    m.put(TOP_LOW, 511, pte(0x80018000, PTE_V | PTE_R | PTE_X | PTE_A))
+    return sv39.read_tree(m.read_words, ROOT)
+
+
+HEAP_VMA = 0x80100500
+
+
+def process_space(**changes):
+    """The regions of process_tree's process, each struct vma at a made-up
+    address; changes replace fields of the AddressSpace."""
+    fields = dict(regions=[
+        regions.Region(0x0, 0x2000, R | X, PRIVATE, "text", "anon", 0x80100100),
+        regions.Region(0x2000, 0x3000, R | W, PRIVATE, "data", "anon", 0x80100200),
+        regions.Region(0x3000, 0x4000, 0, PRIVATE | GUARD, "guard", "anon", 0x80100300),
+        regions.Region(0x4000, 0x5000, R | W, PRIVATE | STACK, "stack", "anon", 0x80100400),
+        regions.Region(0x5000, 0x400000, R | W, PRIVATE | GROWSUP, "heap", "anon", HEAP_VMA),
+    ], brk=0x3ff800, heap=HEAP_VMA, nvmas=5)
+    fields.update(changes)
+    return regions.AddressSpace(**fields)
+
+
+@test
+def test_region_tables_match_vm_h():
+    defines = vm_h_defines()
+    table = {name: value for name, value, _ in regions.PERMISSIONS + regions.REGION_FLAGS}
+    assert {"VM_READ", "VMA_PRIVATE", "VMA_SPECIAL"} <= set(defines), defines
+    assert table == defines, f"regions.py {table}, kernel/vm.h {defines}"
+
+
+@test
+def test_region_permissions_and_flags():
+    assert regions.perm_string(R | X, PRIVATE) == "r-xp"
+    assert regions.perm_string(R, SPECIAL) == "r---"
+    assert regions.perm_string(0, PRIVATE | GUARD) == "---p"
+    assert regions.flag_words(PRIVATE) == "-"
+    assert regions.flag_words(PRIVATE | GROWSUP) == "growsup"
+    assert regions.flag_words(STACK | GUARD | SPECIAL) == "stack,guard,special"
+    assert regions.flag_words(GUARD | 1 << 7 | 1 << 9) == "guard,0x280"
+
+
+@test
+def test_vmmap_regions():
+    lines = regions.format_regions(process_space(), process_tree(), "pid 3 sh")
+    assert lines[0] == "page table 0x0000000080001000 (pid 3 sh), brk 0x3ff800"
+    assert lines[1].split()[:3] == ["start-end", "perm", "size"]
+    assert lines[2:7] == [
+        "0x0000000000000000-0x0000000000002000 r-xp      8 KiB  text        anon   "
+        "-              2 resident (2 pages)",
+        "0x0000000000002000-0x0000000000003000 rw-p      4 KiB  data        anon   "
+        "-              1 resident (1 page), 1 cow",
+        "0x0000000000003000-0x0000000000004000 ---p      4 KiB  guard       anon   "
+        "guard          1 resident (1 page), 1 kernel-only",
+        "0x0000000000004000-0x0000000000005000 rw-p      4 KiB  stack       anon   "
+        "stack          1 resident (1 page)",
+        "0x0000000000005000-0x0000000000400000 rw-p   4076 KiB  heap        anon   "
+        "growsup        514 resident (2 pages, 1 megapage), 1 cow",
+    ], "\n".join(lines)
+    assert lines[7].startswith("0x0000000000400000-0x0000000000600000 ----      2 MiB  "
+                               "(no region) -      -              512 resident (1 megapage)")
+    assert lines[7].endswith("!! user pages in no region")
+    assert lines[8].endswith("1 resident (1 page), 1 kernel-only")
+    assert lines[8].startswith("0x0000003fffffe000-0x0000003ffffff000 ----")
+    assert lines[9].startswith("0x0000003ffffff000-0x0000004000000000 ----")
+    assert "!!" not in lines[8] + lines[9]
+    assert lines[10:] == ["total: 5 regions, 519 pages resident in them (2 cow), "
+                          "514 in no region"], lines[10:]
+
+
+@test
+def test_vmmap_leaf_crossing_a_region():
+    space = process_space()
+    space.regions[-1] = regions.Region(0x5000, 0x300000, R | W, PRIVATE | GROWSUP,
+                                       "heap", "anon", HEAP_VMA)
+    space.brk = 0x300000
+    resident, outside = regions.place_leaves(space.regions,
+                                             sv39.leaf_entries(process_tree())[0])
+    assert resident[-1].pages == 2 and resident[-1].leaves == {0: 2}
+    assert [e.va for e in outside][:2] == [0x200000, 0x400000]
+    lines = regions.format_regions(space, process_tree(), "x")
+    assert ("warning: megapage at va 0x0000000000200000 crosses the bounds of "
+            "region heap") in lines
+    assert not any("0x0000000000400000 crosses" in line for line in lines)
+
+
+@test
+def test_region_invariants():
+    assert regions.region_problems(process_space()) == []
+    good = process_space().regions
+    swapped = good[:1] + [good[2], good[1]] + good[3:]
+    problems = regions.region_problems(process_space(regions=swapped))
+    assert problems == ["region data at 0x2000 starts below the end of guard "
+                        "(0x4000): the list is out of order or regions overlap"], problems
+    odd = good[:4] + [regions.Region(0x5000, 0x5800, R | W, PRIVATE, "heap", "anon",
+                                     HEAP_VMA),
+                      regions.Region(0x6000, 0x6000, R, PRIVATE, "extra", "anon", 1)]
+    problems = regions.region_problems(process_space(regions=odd, brk=0x6000))
+    assert problems == [
+        "region heap [0x5000, 0x5800) is not a page-aligned range",
+        "region extra at 0x6000 is empty",
+        "the list has 6 regions, mm->nvmas says 5",
+        "brk 0x6000 does not end the heap [0x5000, 0x5800) (rounded up to a page)",
+    ], problems
+    assert regions.region_problems(process_space(heap=0x80100600)) == [
+        "mm->heap (0x80100600) is not in the list"]
+    assert regions.region_problems(process_space(brk=0x3fe000))[0].startswith(
+        "brk 0x3fe000 does not end the heap")
+    empty_heap = good[:4] + [regions.Region(0x5000, 0x5000, R | W, PRIVATE | GROWSUP,
+                                            "heap", "anon", HEAP_VMA)]
+    assert regions.region_problems(process_space(regions=empty_heap, brk=0x5000)) == []
+
+
+@test
+def test_pgwalk_region_notes():
+    space = process_space().regions
+    assert regions.va_lines(space, 0x5010, True) == [
+        "region: heap 0x0000000000005000-0x0000000000400000 rw-p anon growsup"]
+    assert regions.va_lines(space, 0x7000, False)[1] == (
+        "note: a user access the region allows makes the kernel map a zeroed page here")
+    assert regions.va_lines(space, 0x3000, False)[1].startswith(
+        "note: the region allows no access")
+    assert regions.va_lines(space, 0x400000, False) == [
+        "region: none", "note: va is in no region: a user access there is a bad "
+        "access, which kills the process"]
+    assert regions.va_lines(space, 0x3ffffff000, True) == ["region: none"]
 
 
 def main():
