@@ -48,6 +48,7 @@ struct mm {
   int nvmas;
   struct vma *heap;             // sbrk's region: it ends at brk, rounded up
   uint64 brk;                   // the end of the heap in bytes: xv6's p->sz
+  uint64 mmap_low;              // mmap places new regions below here first
   int superpages;               // may the heap use megapages? (SUPER_*, vm.h)
 };
 

@@ -38,5 +38,7 @@
 #define SYS_pgaccess 38        // report and clear accessed bits (page-table lab)
 #define SYS_superpages 39      // let the caller's heap use megapages, or not
 #define SYS_maps   40          // a process's regions (like /proc/PID/maps)
+#define SYS_mmap   41          // add a region of memory
+#define SYS_munmap 42          // remove one
 
 #endif

@@ -21,7 +21,7 @@
 #define SUPER_QUERY (-1)
 
 // A region's permissions: what the process may do there (the values of
-// mmap's PROT_ flags).
+// mmap's PROT_ flags, kernel/fcntl.h).
 #define VM_READ  1
 #define VM_WRITE 2
 #define VM_EXEC  4
@@ -33,6 +33,7 @@
 #define VMA_GUARD   (1 << 3)  // mapped, but never accessible (below the stack)
 #define VMA_SPECIAL (1 << 4)  // a page of the kernel's (USYSCALL): fork and
                               // exec leave it to the new address space
+#define VMA_MMAP    (1 << 5)  // made by mmap(): munmap() may remove it
 
 // One region of a process, as maps(pid, regions, n) reports it.
 struct vmregion {

@@ -3,6 +3,7 @@
 //
 //   membench          every measurement below
 //   membench super    only the megapage ones (the last part)
+//   membench regions  only the fault cost against the number of regions
 //
 // For heaps of 0, 1, 8, 32 and 64 MiB (bytes added with sbrk on top of
 // the program's own few pages, every page written first) it forks in
@@ -21,6 +22,10 @@
 // each) and a child's stores to pages it shares copy-on-write with its
 // parent (one COW fault and copy each).
 //
+// Then the cost of finding a fault's region as regions multiply: the
+// time per lazy fault in a fresh mmap region while 1, 100 and 10,000
+// regions exist (membench regions runs only this).
+//
 // Last, with 2 MiB megapages off and on: the time to touch every page of
 // a fresh 64 MiB heap (lazy faults), the time of random loads all over
 // it (TLB-heavy), and the page-table pages it takes; then a sparse heap,
@@ -37,6 +42,7 @@
 //   ptpages heap=32MiB children=16 mode=<m> pages=<n>   (or skipped)
 //   (m is eager, cow or sharedpt)
 //   fault kind=<lazy|cow> us=<int>.<digit> pages=<n> reps=<n>
+//   regions n=<1|100|10000> fault_us=<int>.<digit> over_one=<int>.<digit>
 //   ratio heap=<MiB>MiB of=<call|copy|cycle> <a>_over_<b>=<int>.<digit>
 //        (repeated forks: eager_over_cow, cow_over_sharedpt, and of the
 //        call and the copy, <m>_over_empty: against the same mode's 0 MiB
@@ -49,6 +55,7 @@
 // error it prints "membench: error: ..." and exits with status 1. The
 // fork mode in force at the start is restored in both cases.
 
+#include "kernel/fcntl.h"
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/vm.h"
@@ -434,6 +441,56 @@ time_cow_faults(void)
   return per;
 }
 
+static int nregions;                // time_region_faults's region count
+
+// Time FAULT_PAGES lazy faults in a fresh mmap region while nregions
+// regions exist in all: the others one page each, just above it, their
+// permissions alternating so that no two neighbours could be one region.
+// Returns the time per fault in ns.
+static uint64
+time_region_faults(void)
+{
+  char *low = 0;
+  for(int i = 0; i < nregions - 1; i++){
+    int prot = i % 2 ? PROT_READ : PROT_READ | PROT_WRITE;
+    if((low = mmap(0, PGSIZE, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == (char *)-1)
+      fail("mmap of a one-page region failed");
+  }
+  char *p = mmap(0, FAULT_PAGES * PGSIZE, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if(p == (char *)-1 || (low && p + FAULT_PAGES * PGSIZE != low))
+    fail("mmap of the faulting region failed, or put it elsewhere");
+  struct memstat before, after;
+  memstat(&before);
+  uint64 t0 = nsec();
+  touch(p, FAULT_PAGES);
+  uint64 ns = nsec() - t0;
+  memstat(&after);
+  if(munmap(p, FAULT_PAGES * PGSIZE + (uint64)(nregions - 1) * PGSIZE) != 0)
+    fail("munmap of the regions failed");
+  if(after.p_lazy_faults - before.p_lazy_faults != FAULT_PAGES)
+    fail("lazy fault count is not one per page touched");
+  return ns / FAULT_PAGES;
+}
+
+// The lazy fault with 1, 100 and 10,000 regions, against the first.
+static void
+region_lines(void)
+{
+  static const int counts[] = { 1, 100, 10000 };
+  uint64 ns[NELEM(counts)];
+  char a[32], b[32];
+  for(int i = 0; i < NELEM(counts); i++){
+    uint64 t[FAULT_REPS];
+    nregions = counts[i];
+    for(int r = 0; r < FAULT_REPS; r++)
+      t[r] = time_region_faults();
+    ns[i] = median(t, FAULT_REPS);
+    printf("regions n=%d fault_us=%s over_one=%s\n", counts[i], us1(a, ns[i]),
+           ratio1(b, ns[i], ns[0]));
+  }
+}
+
 // Measure one kind of fault FAULT_REPS times; print and return the median.
 static uint64
 fault_line(const char *kind, uint64 (*measure)(void))
@@ -670,11 +727,17 @@ main(int argc, char *argv[])
     printf("membench: done\n");
     return 0;
   }
+  if(argc == 2 && strcmp(argv[1], "regions") == 0){
+    region_lines();
+    printf("membench: done\n");
+    return 0;
+  }
   for(int s = 0; s < NSIZES; s++)
     fork_row(s);
   set_heap(0);
   uint64 lazy_ns = fault_line("lazy", time_lazy_faults);
   uint64 cow_ns = fault_line("cow", time_cow_faults);
+  region_lines();
   ratio_lines();
   super_lines();
   table(lazy_ns, cow_ns);

@@ -17,7 +17,8 @@
 //   inject  every allocation of an operation made to fail in turn
 //           (kfail): the operation fails cleanly and frees what it took;
 //   acct    sysinfo and memstat report what the kernel holds;
-//   regions the address space as regions, as maps() reports them.
+//   regions the address space as regions, as maps() reports them, and
+//           the regions mmap() adds and munmap() takes away.
 //
 // The runner (user/testlib.h) runs each test in a child of its own, in a
 // fresh directory /vtNN, prints "test NAME: OK" or "test NAME: FAILED
@@ -2576,6 +2577,130 @@ t_regions_fork(void)
   close(p[1]);
 }
 
+#define MMAP_FAILED ((char *)-1)
+#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+
+// mmap anonymous memory; fails the test if it cannot.
+static char *
+map_anon(char *addr, int npages, int prot, int flags)
+{
+  char *p = mmap(addr, npages * PGSIZE, prot, flags, -1, 0);
+  if(p == MMAP_FAILED || (uint64)p % PGSIZE != 0)
+    fail("mmap of %d pages at %p failed", npages, addr);
+  return p;
+}
+
+// The region of the caller that starts at va, or 0.
+static struct vmregion *
+region_at(struct vmregion *r, int n, uint64 va)
+{
+  for(int i = 0; i < n; i++)
+    if(r[i].start == va)
+      return &r[i];
+  return 0;
+}
+
+// A child's store to (arg) or, for an odd arg, load from (arg - 1): the
+// kernel must kill it.
+static void
+access_at(uint64 arg)
+{
+  if(arg & 1)
+    sink = *(volatile char *)(arg - 1);
+  else
+    *(volatile char *)arg = 1;
+}
+
+// mmap of anonymous memory: a region of zeroed pages above the heap;
+// munmap of part of it cuts the region in two, and the hole faults.
+static void
+t_regions_mmap(void)
+{
+  struct vmregion r[MAXREGIONS];
+  char *p = map_anon(0, 5, PROT_READ | PROT_WRITE, ANON);
+  if(p < sbrk(0) || (uint64)p + 5 * PGSIZE > USERTOP)
+    fail("mmap put 5 pages at %p, not between the break and USERTOP", p);
+  check_bytes(p, 5 * PGSIZE, 0, "a fresh mapping");
+  fill(p, 5 * PGSIZE, 7);
+  int n = get_regions(0, r);
+  struct vmregion *m = region_at(r, n, (uint64)p);
+  if(m == 0)
+    fail("maps shows no region at %p", p);
+  expect_region(m, (uint64)p, (uint64)p + 5 * PGSIZE, VM_READ | VM_WRITE, VMA_MMAP | VMA_PRIVATE);
+  if(m->resident != 5)
+    fail("a mapping with 5 pages written has %d resident", (int)m->resident);
+  if(munmap(p + 2 * PGSIZE, PGSIZE) != 0)
+    fail("munmap of the middle page failed");
+  n = get_regions(0, r);
+  if(region_at(r, n, (uint64)p) == 0 || region_at(r, n, (uint64)p)->end != (uint64)p + 2 * PGSIZE ||
+     region_at(r, n, (uint64)p + 3 * PGSIZE) == 0)
+    fail("munmap of the middle page did not cut the region in two");
+  check_fill(p, 0, 2 * PGSIZE, 7, "pages below the hole");
+  expect_killed(access_at, (uint64)p + 2 * PGSIZE, "store to an unmapped page");
+  expect_killed(access_at, (uint64)p + 2 * PGSIZE + 1, "load from an unmapped page");
+  if(munmap(p, 5 * PGSIZE) != 0)
+    fail("munmap of the whole range (hole included) failed");
+  n = get_regions(0, r);
+  if(region_at(r, n, (uint64)p) || region_at(r, n, (uint64)p + 3 * PGSIZE))
+    fail("regions are left after munmap of all of them");
+}
+
+// What mmap and munmap refuse.
+static void
+t_regions_mmapbad(void)
+{
+  char *p = map_anon(0, 1, PROT_READ, ANON);
+  struct { char *addr; uint64 len; int prot, flags, fd; const char *what; } bad[] = {
+    { 0, PGSIZE, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, "shared memory" },
+    { 0, PGSIZE, PROT_READ, MAP_PRIVATE, 0, "a file (not yet)" },
+    { 0, PGSIZE, PROT_READ, MAP_SHARED | MAP_PRIVATE | MAP_ANONYMOUS, -1, "shared and private" },
+    { 0, 0, PROT_READ, ANON, -1, "length 0" },
+    { 0, MAXVA, PROT_READ, ANON, -1, "length MAXVA" },
+    { 0, -PGSIZE, PROT_READ, ANON, -1, "a length that wraps" },
+    { 0, PGSIZE, 8, ANON, -1, "an unknown prot bit" },
+    { p + 1, PGSIZE, PROT_READ, ANON | MAP_FIXED, -1, "an unaligned fixed address" },
+    { (char *)PGSIZE, PGSIZE, PROT_READ, ANON | MAP_FIXED, -1, "fixed over the program" },
+    { (char *)USERTOP, PGSIZE, PROT_READ, ANON | MAP_FIXED, -1, "fixed at USERTOP" },
+  };
+  for(int i = 0; i < NELEM(bad); i++)
+    if(mmap(bad[i].addr, bad[i].len, bad[i].prot, bad[i].flags, bad[i].fd, 0) != MMAP_FAILED)
+      fail("mmap of %s did not fail", bad[i].what);
+  if(munmap((char *)t_regions_mmapbad, PGSIZE) == 0 || munmap((char *)stack_top - PGSIZE, PGSIZE) == 0 ||
+     munmap(p + 1, PGSIZE) == 0 || munmap(p, 0) == 0 || munmap(p, -PGSIZE) == 0 ||
+     munmap((char *)-PGSIZE, PGSIZE) == 0)
+    fail("munmap of the program, the stack or a bad range did not fail");
+  expect_killed(access_at, (uint64)p, "store to a PROT_READ mapping");
+  char *none = map_anon(0, 1, PROT_NONE, ANON);
+  expect_killed(access_at, (uint64)none + 1, "load from a PROT_NONE mapping");
+  if(munmap(p, PGSIZE) != 0 || munmap(none, PGSIZE) != 0)
+    fail("munmap failed");
+}
+
+// MAP_FIXED replaces what was mapped there with zeros; fork gives the
+// child a private copy.
+static void
+t_regions_fixed(void)
+{
+  char *p = map_anon(0, 4, PROT_READ | PROT_WRITE, ANON);
+  fill(p, 4 * PGSIZE, 3);
+  if(map_anon(p + PGSIZE, 2, PROT_READ | PROT_WRITE, ANON | MAP_FIXED) != p + PGSIZE)
+    fail("MAP_FIXED did not map at its address");
+  check_fill(p, 0, PGSIZE, 3, "the page below a fixed mapping");
+  check_bytes(p + PGSIZE, 2 * PGSIZE, 0, "a fixed mapping over written pages");
+  check_fill(p + 3 * PGSIZE - 3 * PGSIZE, 3 * PGSIZE, 4 * PGSIZE, 3, "the page above");
+  int pid = xfork();
+  if(pid == 0){
+    fill(p, 4 * PGSIZE, 9);
+    check_fill(p, 0, 4 * PGSIZE, 9, "the child's copy");
+    exit(0);
+  }
+  reap(1);
+  check_fill(p, 0, PGSIZE, 3, "the parent's page after the child's stores");
+  check_bytes(p + PGSIZE, 2 * PGSIZE, 0, "the parent's fixed pages after the child's stores");
+  if(munmap(p, 4 * PGSIZE) != 0)
+    fail("munmap failed");
+}
+
 static struct test tests[] = {
   { "cow-bigfork", t_cow_bigfork, "cow", "fork of over half of memory: eager fails, cow works" },
   { "cow-three", t_cow_three, "cow", "three processes write the same shared pages" },
@@ -2630,6 +2755,9 @@ static struct test tests[] = {
   { "regions-layout", t_regions_layout, "regions", "exec's regions in order; the heap follows sbrk and touches" },
   { "regions-other", t_regions_other, "regions", "maps() of another process; bad arguments fail" },
   { "regions-fork", t_regions_fork, "regions", "a child has its parent's regions; megapages show" },
+  { "regions-mmap", t_regions_mmap, "regions", "mmap of zeroed pages; munmap cuts a region, the hole faults" },
+  { "regions-mmapbad", t_regions_mmapbad, "regions", "what mmap and munmap refuse; PROT_READ and PROT_NONE" },
+  { "regions-fixed", t_regions_fixed, "regions", "MAP_FIXED replaces mappings with zeros; fork copies" },
 };
 
 // The fork mode called name (eager, cow, sharedpt); exits if there is none.

@@ -83,6 +83,7 @@ int             reserve_fill(struct pt_path *, uint64 va, uint64 start, uint64 e
 void            vma_init(void);
 struct vma *    vma_alloc(uint64 start, uint64 end, int prot, int flags,
                           const struct vma_ops *, char *name);
+void            vma_free(struct vma *);
 void            vma_insert(struct mm *, struct vma *);
 void            vma_remove(struct mm *, struct vma *);
 struct vma *    vma_find(struct mm *, uint64 va);

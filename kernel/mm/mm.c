@@ -61,6 +61,7 @@ mm_create(void *trapframe, void *usyscall)
   initlock(&mm->lock, "mm");
   mm->refs = 1;
   mm->superpages = SUPER_OFF;
+  mm->mmap_low = USERTOP;
   if((mm->pagetable = pagetable_alloc()) == 0 || map_top(mm, trapframe, usyscall) != 0){
     mm_put(mm);
     return 0;
@@ -199,6 +200,7 @@ mm_copy(struct mm *old, struct mm *new)
       new->heap = c;
   }
   new->brk = old->brk;
+  new->mmap_low = old->mmap_low;
   new->superpages = old->superpages;
   acquire(&old->lock);
   int r = fork_copy(old, new);

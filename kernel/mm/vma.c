@@ -45,6 +45,13 @@ vma_alloc(uint64 start, uint64 end, int prot, int flags, const struct vma_ops *o
   return v;
 }
 
+// Free region v, which is in no mm.
+void
+vma_free(struct vma *v)
+{
+  slab_free(&vma_cache, v);
+}
+
 // Does region a come before region b? By start, and an empty region
 // (the heap before it grows) before a region starting where it does.
 static int
@@ -186,7 +193,7 @@ vma_remove(struct mm *mm, struct vma *v)
   if(v->next)
     v->next->prev = v->prev;
   mm->nvmas--;
-  slab_free(&vma_cache, v);
+  vma_free(v);
 }
 
 // The region of mm that holds va, or 0: the last region starting at or

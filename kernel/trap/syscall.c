@@ -102,6 +102,8 @@ extern uint64 sys_kpgtbl(void);
 extern uint64 sys_pgaccess(void);
 extern uint64 sys_superpages(void);
 extern uint64 sys_maps(void);
+extern uint64 sys_mmap(void);
+extern uint64 sys_munmap(void);
 
 static uint64 (*syscalls[])(void) = {
   [SYS_fork]    sys_fork,
@@ -137,6 +139,8 @@ static uint64 (*syscalls[])(void) = {
   [SYS_pgaccess] sys_pgaccess,
   [SYS_superpages] sys_superpages,
   [SYS_maps]    sys_maps,
+  [SYS_mmap]    sys_mmap,
+  [SYS_munmap]  sys_munmap,
 };
 
 // Run the system call the current process asked for.
