@@ -11,7 +11,7 @@ git apply ignores:
     Suites: cow
     Expect: kernel panic          (optional: a regex the failure must match)
 
-    diff --git a/kernel/mm/cow.c b/kernel/mm/cow.c
+    diff --git a/kernel/mm/fork.c b/kernel/mm/fork.c
     ...
 
 private_tree(), nested_grade(), run_grader() and path_without() also

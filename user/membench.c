@@ -11,8 +11,9 @@
 // once: the first fork after the writes, then repeated forks (a fork
 // server), whose medians it reports. Each fork is timed three ways: the
 // fork() call in the parent (fork latency, what the papers report); of
-// it, the time the kernel spent copying or sharing memory (uvmcopy, the
-// part the fork mode decides: memstat's p_fork_copy_ns); and the cycle
+// it, the time the kernel spent copying or sharing memory (fork_copy,
+// xv6's uvmcopy: the part the fork mode decides, memstat's
+// p_fork_copy_ns); and the cycle
 // of fork + exit + wait (which adds the child's exit and the freeing of
 // what fork built). Then fork followed by the child storing
 // to 1, 10 and 100 percent of the heap's pages, timed to wait()'s return
@@ -92,7 +93,7 @@ static int heap_pages;           // pages sbrk has added so far
 static volatile uint64 load_sink;  // keeps the random loads from being dropped
 
 // What one fork took, in ns: the fork() call in the parent, the part of
-// it that copied or shared memory (the kernel's uvmcopy, what the fork
+// it that copied or shared memory (the kernel's fork_copy, what the fork
 // mode decides), and the cycle of fork + exit + wait.
 struct fork_time {
   uint64 call, copy, cycle;

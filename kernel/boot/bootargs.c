@@ -37,7 +37,7 @@ static struct option options[] = {
   // 2 MiB megapages in heaps: fork copies them, shares them, or none.
   { "megapages", &kconfig.megapages, { "on", "cow", "off" },
     { SUPER_ON, SUPER_COW, SUPER_OFF } },
-  // How fork gives the child its memory (mm/cow.c, mm/sharedpt.c).
+  // How fork gives the child its memory (mm/fork.c).
   { "forkmode", &kconfig.forkmode, { "sharedpt", "cow", "eager" },
     { FORK_SHAREDPT, FORK_COW, FORK_EAGER } },
   // The page-table lab's read-only page below the trapframe (ugetpid());

@@ -106,6 +106,8 @@ int             anon_populate(struct mm *, struct vma *, uint64 start, uint64 en
 // ---- fork.c: fork's copy of the page tables, in the three fork modes
 int             fork_copy(struct mm *old, struct mm *new);
 
+// ---- mmap.c: mmap and munmap (system calls only)
+
 // ---- fault.c: the fault path
 enum fault_result uvm_fault(struct proc *, uint64 va, enum fault_access);
 
