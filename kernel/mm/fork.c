@@ -168,8 +168,12 @@ copy_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
     *child_entry(c, level, va) = *e;
     return WALK_SKIP;
   }
-  if(c->mode == FORK_SHAREDPT && unshare_entry(e, level, va) != 0)
-    return WALK_STOP;            // the walk changes the leaves below
+  // Below, FORK_SHAREDPT may make megapages copy-on-write and an eager
+  // fork may split one: the parent's tables there must be its own. (A
+  // copy-on-write fork only marks writable leaves, and a shared table
+  // has none.)
+  if(c->mode != FORK_COW && unshare_entry(e, level, va) != 0)
+    return WALK_STOP;
   return mirror_table(c, level, va);
 }
 
