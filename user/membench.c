@@ -375,6 +375,22 @@ fork_row(int s)
     ptpages_cell(m);
 }
 
+// Touch the FAULT_PAGES fresh pages from p, each one lazy fault; returns
+// the time per fault in ns.
+static uint64
+time_first_touches(char *p)
+{
+  struct memstat before, after;
+  memstat(&before);
+  uint64 t0 = nsec();
+  touch(p, FAULT_PAGES);
+  uint64 ns = nsec() - t0;
+  memstat(&after);
+  if(after.p_lazy_faults - before.p_lazy_faults != FAULT_PAGES)
+    fail("lazy fault count is not one per page touched");
+  return ns / FAULT_PAGES;
+}
+
 // Time FAULT_PAGES lazy faults: touch fresh sbrklazy pages. Returns the
 // time per fault in ns.
 static uint64
@@ -383,17 +399,10 @@ time_lazy_faults(void)
   char *p = sbrklazy(FAULT_PAGES * PGSIZE);
   if(p == SBRK_ERROR)
     fail("sbrklazy failed");
-  struct memstat before, after;
-  memstat(&before);
-  uint64 t0 = nsec();
-  touch(p, FAULT_PAGES);
-  uint64 ns = nsec() - t0;
-  memstat(&after);
+  uint64 ns = time_first_touches(p);
   if(sbrk(-FAULT_PAGES * PGSIZE) == SBRK_ERROR)
     fail("sbrk could not shrink the heap");
-  if(after.p_lazy_faults - before.p_lazy_faults != FAULT_PAGES)
-    fail("lazy fault count is not one per page touched");
-  return ns / FAULT_PAGES;
+  return ns;
 }
 
 // In a child sharing the heap copy-on-write: store to every page and
@@ -461,17 +470,10 @@ time_region_faults(void)
                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if(p == (char *)-1 || (low && p + FAULT_PAGES * PGSIZE != low))
     fail("mmap of the faulting region failed, or put it elsewhere");
-  struct memstat before, after;
-  memstat(&before);
-  uint64 t0 = nsec();
-  touch(p, FAULT_PAGES);
-  uint64 ns = nsec() - t0;
-  memstat(&after);
+  uint64 ns = time_first_touches(p);
   if(munmap(p, FAULT_PAGES * PGSIZE + (uint64)(nregions - 1) * PGSIZE) != 0)
     fail("munmap of the regions failed");
-  if(after.p_lazy_faults - before.p_lazy_faults != FAULT_PAGES)
-    fail("lazy fault count is not one per page touched");
-  return ns / FAULT_PAGES;
+  return ns;
 }
 
 // The lazy fault with 1, 100 and 10,000 regions, against the first.

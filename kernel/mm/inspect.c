@@ -93,15 +93,14 @@ unshare_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 uint64
 sys_pgaccess(void)
 {
-  uint64 base, dst;
+  uint64 base;
   int npages;
   argaddr(0, &base);
   argint(1, &npages);
-  argaddr(2, &dst);
   if(npages < 0 || npages > PGACCESS_MAX)
     return -1;
   base = PGROUNDDOWN(base);
-  if(base >= MAXVA || npages > (MAXVA - base) / PGSIZE)
+  if(!range_below(base, (uint64)npages * PGSIZE, MAXVA))
     return -1;
   struct mm *mm = myproc()->mm;
   struct accessed a = { base, 0 };
@@ -112,6 +111,8 @@ sys_pgaccess(void)
   sfence_vma();
   if(r != 0)
     return -1;
+  uint64 dst;
+  argaddr(2, &dst);
   return copyout(mm->pagetable, dst, (char *)&a.bits, (npages + 7) / 8);
 }
 
@@ -179,7 +180,7 @@ sys_maps(void)
   argint(0, &pid);
   argaddr(1, &dst);
   argint(2, &n);
-  if(n < 0 || dst >= MAXVA || (uint64)n * sizeof(struct vmregion) > MAXVA - dst)
+  if(n < 0 || !range_below(dst, (uint64)n * sizeof(struct vmregion), MAXVA))
     return -1;
   struct proc *me = myproc();
   struct mm *mm = proc_mm(pid == 0 ? me->pid : pid);

@@ -14,6 +14,14 @@ enum fault_result { FAULT_OK, FAULT_BAD, FAULT_OOM };
 
 #include "mm/pte.h"
 
+// Does [start, start + len) lie below top, without wrapping past 2^64?
+// Every range a system call takes is checked so before it is used.
+static inline int
+range_below(uint64 start, uint64 len, uint64 top)
+{
+  return start <= top && len <= top - start;
+}
+
 // ---- kalloc.c: physical frames (the allocator's interface is in defs.h)
 void            kframes_get(uint64 pa, uint64 n);
 void            kframes_put(uint64 pa, uint64 n);

@@ -122,7 +122,7 @@ sys_mmap(void)
     return -1;
   acquire(&mm->lock);
   if(flags & MAP_FIXED){
-    if(addr % PGSIZE || addr > USERTOP - len || !only_mappings(mm, addr, addr + len) ||
+    if(addr % PGSIZE || !range_below(addr, len, USERTOP) || !only_mappings(mm, addr, addr + len) ||
        unmap_regions(mm, addr, addr + len) != 0)
       addr = 0;
   } else {
@@ -150,9 +150,11 @@ sys_munmap(void)
   uint64 addr, len;
   argaddr(0, &addr);
   argaddr(1, &len);
-  if(addr % PGSIZE || len == 0 || addr >= USERTOP || len > USERTOP - addr)
+  if(addr % PGSIZE || len == 0 || len > USERTOP)
     return -1;
   len = PGROUNDUP(len);
+  if(!range_below(addr, len, USERTOP))
+    return -1;
   struct mm *mm = myproc()->mm;
   acquire(&mm->lock);
   int r = only_mappings(mm, addr, addr + len) ? unmap_regions(mm, addr, addr + len) : -1;

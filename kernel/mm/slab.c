@@ -53,10 +53,7 @@ partial_add(struct slab_cache *c, struct slab *s)
 static void
 partial_remove(struct slab_cache *c, struct slab *s)
 {
-  if(s->prev)
-    s->prev->next = s->next;
-  else
-    c->partial = s->next;
+  *(s->prev ? &s->prev->next : &c->partial) = s->next;
   if(s->next)
     s->next->prev = s->prev;
 }

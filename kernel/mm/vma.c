@@ -186,10 +186,7 @@ void
 vma_remove(struct mm *mm, struct vma *v)
 {
   mm->tree = tree_remove(mm->tree, v);
-  if(v->prev)
-    v->prev->next = v->next;
-  else
-    mm->first = v->next;
+  *(v->prev ? &v->prev->next : &mm->first) = v->next;
   if(v->next)
     v->next->prev = v->prev;
   mm->nvmas--;
