@@ -13,7 +13,8 @@ the shell, halts the machine, and prints, per heap size and fork mode,
 the fork() call's latency, the part of it that copies or shares memory,
 and fork + exit + wait, with the ratios between the modes; fork followed
 by the child writing part of the heap; the page-table pages of 16
-children; the cost of one lazy and one copy-on-write fault; and the
+children; the cost of one lazy and one copy-on-write fault, and of a
+lazy fault with 1, 100 and 10,000 regions; and the
 megapage comparison. The plot (the three parts of fork against heap
 size, log scale) needs matplotlib; without it the tables are still
 printed. The exit status is 0 only when membench ran to its end.
@@ -51,6 +52,8 @@ PTPAGES_RE = re.compile(r"^ptpages heap=(\d+)MiB children=(\d+) mode=(\w+) "
                         r"(?:pages=(\d+)|skipped)$", re.MULTILINE)
 FAULT_RE = re.compile(r"^fault kind=(lazy|cow) us=(\d+\.\d) "
                       r"pages=(\d+) reps=(\d+)$", re.MULTILINE)
+REGIONS_RE = re.compile(r"^regions n=(\d+) fault_us=(\d+\.\d) over_one=(\d+\.\d)$",
+                        re.MULTILINE)
 SUPER_RE = re.compile(r"^super what=(touch|random) mib=(\d+) off_us=(\d+) "
                       r"on_us=(\d+) off_over_on=(\d+\.\d)$", re.MULTILINE)
 SUPER_PT_RE = re.compile(r"^super what=pt_pages mib=(\d+) off=(\d+) on=(\d+)$",
@@ -65,7 +68,8 @@ ERROR_RE = re.compile(r"^membench: error: (.*)$", re.MULTILINE)
 # and median fork call, of its memory copy, and of the cycle of fork +
 # exit + wait, in us, and reps), writes[(mib, mode, pct)] = us,
 # ptpages[mode] = (heap MiB, children, pages or None), skipped[(mib,
-# mode)] = (free, need), faults[kind] = us, supers[what] = (mib, off, on,
+# mode)] = (free, need), faults[kind] = us, regions[n] = us per lazy
+# fault with n regions, supers[what] = (mib, off, on,
 # ratio) and super_pt = (mib, off, on) for the 4 KiB-pages-only vs
 # megapage heap.
 def parse(out):
@@ -80,6 +84,7 @@ def parse(out):
         "skipped": {(int(m[0]), m[1]): (int(m[2]), int(m[3]))
                     for m in SKIP_RE.findall(out)},
         "faults": {m[0]: float(m[1]) for m in FAULT_RE.findall(out)},
+        "regions": {int(m[0]): float(m[1]) for m in REGIONS_RE.findall(out)},
         "supers": {m[0]: (int(m[1]), int(m[2]), int(m[3]), float(m[4]))
                    for m in SUPER_RE.findall(out)},
         "super_pt": next(((int(m[0]), int(m[1]), int(m[2]))
@@ -144,7 +149,7 @@ def heap_sizes(res):
 
 FORK_PARTS = (
     ("call", "the fork() call in the parent (what a program sees)", "%d / %d"),
-    ("copy", "of it, uvmcopy: copying or sharing the memory (what the fork "
+    ("copy", "of it, fork_copy: copying or sharing the memory (what the fork "
              "mode decides)", "%.1f / %.1f"),
     ("cycle", "fork + exit + wait (the child exits at once)", "%d / %d"),
 )
@@ -210,6 +215,11 @@ def print_tables(res):
     for kind in ("lazy", "cow"):
         if kind in res["faults"]:
             print("one %s fault: %.1f us" % (kind, res["faults"][kind]))
+    if res["regions"]:
+        one = res["regions"].get(1)
+        print("one lazy fault with n regions: " + ", ".join(
+            "n=%d %.1f us (%s)" % (n, us, "%.2fx" % (us / one) if one else "-")
+            for n, us in sorted(res["regions"].items())))
     if res["supers"]:
         print("\n2 MiB megapages, median microseconds")
         print("%-34s %10s %10s %8s" % ("", "4 KiB", "megapages", "ratio"))
@@ -261,7 +271,7 @@ def load_pyplot():
 def plot(res, path, plt):
     sizes = heap_sizes(res)
     fig, axes = plt.subplots(1, len(FORK_PARTS), figsize=(15, 4.5))
-    titles = {"call": "the fork() call", "copy": "its memory copy (uvmcopy)",
+    titles = {"call": "the fork() call", "copy": "its memory copy (fork_copy)",
               "cycle": "fork + exit + wait"}
     for ax, (part, _, _) in zip(axes, FORK_PARTS):
         for mode, marker in (("eager", "o"), ("cow", "s"), ("sharedpt", "^")):
