@@ -102,6 +102,7 @@ void            virtio_disk_intr(void);
 // The memory system's interface to the rest of the kernel; what only
 // mm/ uses is in mm/internal.h, struct mm and struct vma in mm.h.
 struct mm;
+struct vma;
 // kalloc.c: physical page allocator
 void            kinit(void);
 void*           kalloc(void);

@@ -100,7 +100,7 @@ anon_populate(struct mm *mm, struct vma *v, uint64 start, uint64 end, int super)
   if(walk_range(mm->pagetable, start, end, &w) == 0)
     return 0;
   // Every table up to failed_at is private by now: this cannot fail.
-  unmap_range(mm->pagetable, start, PGROUNDDOWN(p.failed_at), 1);
+  unmap_range(mm->pagetable, start, PGROUNDDOWN(p.failed_at), UNMAP_PAGES);
   return -1;
 }
 

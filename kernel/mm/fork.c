@@ -22,8 +22,9 @@
 // An eager fork that finds no 2 MiB block free splits the parent's
 // megapage and copies its pages.
 //
-// One walk over the parent's tables does it all; the child's tables are
-// built alongside (its table at each level is kept in `to`). The top
+// A walk over the parent's tables (one for each run of adjacent regions)
+// does it all; the child's tables are built alongside (its table at each
+// level is kept in `to`). The top
 // root entry (trampoline, trapframe, USYSCALL) is per process: the child
 // has its own, and the user pages under it are copied, never shared.
 //
@@ -162,6 +163,8 @@ static int
 copy_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 {
   struct forkcopy *c = w->arg;
+  if(*child_entry(c, level, va) == *e)
+    return WALK_SKIP;            // shared already, for an earlier run of regions
   if(shareable(c, e, level, va)){
     write_protect(e, level);
     entry_get(*e, level);
@@ -201,9 +204,11 @@ copy_leaf_entry(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 }
 
 // Give the child's address space `new` (holding only the kernel's pages
-// at the top) the parent's memory below USERTOP, in the current fork
-// mode. 0, or -1 when memory runs out (the caller frees `new`; the
-// parent is intact, if perhaps with more pages copy-on-write).
+// at the top) the parent's memory in its regions, in the current fork
+// mode: one walk over each run of adjacent regions, so that the holes
+// between (below the mappings, say) cost nothing. 0, or -1 when memory
+// runs out (the caller frees `new`; the parent is intact, if perhaps
+// with more pages copy-on-write).
 int
 fork_copy(struct mm *old, struct mm *new)
 {
@@ -216,5 +221,14 @@ fork_copy(struct mm *old, struct mm *new)
   if(c.mode == FORK_EAGER)
     c.copy_megapages = 1;
   struct pt_walk w = { .leaf = copy_leaf_entry, .table = copy_table, .arg = &c };
-  return walk_range(old->pagetable, 0, USERTOP, &w);
+  for(struct vma *v = old->first; v; ){
+    uint64 start = v->start, end = v->end;
+    for(v = v->next; v && v->start == end; v = v->next)
+      end = v->end;
+    if(end > USERTOP)
+      end = USERTOP;           // the USYSCALL page is the child's own
+    if(start < end && walk_range(old->pagetable, start, end, &w) != 0)
+      return -1;
+  }
+  return 0;
 }

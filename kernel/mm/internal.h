@@ -80,7 +80,8 @@ void            entry_put(pte_t, int level);
 int             copy_leaf(pte_t from, int level, pte_t *to);
 int             unshare_entry(pte_t *e, int level, uint64 va);
 int             unshare(pagetable_t, uint64 va);
-int             unmap_range(pagetable_t, uint64 start, uint64 end, int free);
+enum unmap_how { UNMAP_CLEAR, UNMAP_PAGES, UNMAP_ALL };
+int             unmap_range(pagetable_t, uint64 start, uint64 end, enum unmap_how);
 void            pagetable_release(pagetable_t);
 
 // ---- superpage.c: 2 MiB reservations and promotion

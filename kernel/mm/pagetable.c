@@ -58,7 +58,7 @@ covers(int level, uint64 va, uint64 end)
 // Visit entry e at level, which maps [va, end) of the range: its
 // callback, then, if it is a table and the callback said go on, the
 // entries under it.
-static int
+static inline int
 visit_entry(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 {
   walk_fn fn = !pte_valid(*e) ? w->hole : pte_leaf(*e) ? w->leaf : w->table;

@@ -46,7 +46,7 @@
 void
 entry_get(pte_t e, int level)
 {
-  if(pte_table(e))
+  if(pte_table(e) || level == PT_LEVEL0)
     kpage_get(pte_pa(e));
   else
     kframes_get(pte_pa(e), PT_LEVEL_FRAMES(level));
@@ -61,6 +61,8 @@ entry_put(pte_t e, int level)
 {
   if(pte_table(e))
     table_put(pte_next_table(e), level - 1);
+  else if(level == PT_LEVEL0)
+    kfree((void *)pte_pa(e));
   else
     kframes_put(pte_pa(e), PT_LEVEL_FRAMES(level));
 }
@@ -174,15 +176,15 @@ unmap_prepare(pagetable_t pt, uint64 start, uint64 end)
   return 0;
 }
 
-// Walker callback: a table entry met by an unmap. A shared table whose
-// span the range covers is let go of whole; any other table was made
-// private by unmap_prepare, and the walk goes into it. Private tables
-// stay, empty or not, as in xv6 (a heap that shrinks and grows again
-// reuses them); they go when the whole tree is released.
+// Walker callback: a table entry met by an unmap. One whose span the
+// range covers goes whole if it is shared, or if the unmap frees tables
+// (UNMAP_ALL); any other table was made private by unmap_prepare, and
+// the walk goes into it.
 static int
 unmap_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 {
-  if(!covers(level, va, end) || kpage_refs(pte_pa(*e)) == 1)
+  enum unmap_how how = *(enum unmap_how *)w->arg;
+  if(!covers(level, va, end) || (how != UNMAP_ALL && kpage_refs(pte_pa(*e)) == 1))
     return WALK_CONTINUE;
   return drop_entry(w, e, level, va, end);
 }
@@ -195,20 +197,27 @@ clear_leaf(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
   return WALK_CONTINUE;
 }
 
-// Remove every mapping in [start, end) (page-aligned); with free set,
-// drop the references the entries held, freeing what nobody else holds,
-// and let go of the shared tables the range covers whole. Shared tables at the edges
-// are unshared and megapages cut there are split first, so that nothing
-// changes when that fails. 0, or -1 when out of memory for that.
+// Remove every mapping in [start, end) (page-aligned):
+//  - UNMAP_CLEAR only clears the entries (the kernel's own pages);
+//  - UNMAP_PAGES drops the references they held, freeing what nobody
+//    else holds, and lets go of the shared tables the range covers
+//    whole, but keeps this address space's own tables, empty or not, as
+//    xv6 does when a heap shrinks (it may grow again, and xv6's
+//    sysinfotest counts on the tables staying);
+//  - UNMAP_ALL frees the tables the range covers whole as well (munmap,
+//    exit).
+// Shared tables at the edges are unshared and megapages cut there are
+// split first, so that nothing changes when that fails. 0, or -1 when
+// out of memory for that.
 int
-unmap_range(pagetable_t pt, uint64 start, uint64 end, int free)
+unmap_range(pagetable_t pt, uint64 start, uint64 end, enum unmap_how how)
 {
   if(start % PGSIZE != 0 || end % PGSIZE != 0)
     panic("unmap_range: not aligned");
   if(unmap_prepare(pt, start, end) != 0)
     return -1;
-  struct pt_walk w = { .leaf = free ? drop_entry : clear_leaf,
-                       .table = free ? unmap_table : 0 };
+  struct pt_walk w = { .leaf = how == UNMAP_CLEAR ? clear_leaf : drop_entry,
+                       .table = how == UNMAP_CLEAR ? 0 : unmap_table, .arg = &how };
   walk_range(pt, start, end, &w);
   return 0;
 }
@@ -218,7 +227,6 @@ unmap_range(pagetable_t pt, uint64 start, uint64 end, int free)
 void
 pagetable_release(pagetable_t pt)
 {
-  struct pt_walk w = { .leaf = drop_entry, .table = drop_entry };
-  walk_range(pt, 0, MAXVA, &w);
+  unmap_range(pt, 0, MAXVA, UNMAP_ALL);     // cuts nothing: cannot fail
   pagetable_free(pt);
 }
