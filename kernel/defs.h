@@ -142,7 +142,7 @@ void            mm_put(struct mm *);
 struct vma *    mm_map_anon(struct mm *, uint64, uint64, int prot, int flags, char *name);
 int             mm_heap_init(struct mm *, uint64);
 int             mm_sbrk(struct mm *, int, int);
-int             mm_copy(struct mm *, struct mm *);
+int             mm_copy(struct mm *, struct mm *, uint64 *ns);
 // fork.c: fork's copy of memory (xv6's uvmcopy)
 int             set_forkmode(int);
 // fault.c: page faults from user mode

@@ -49,9 +49,9 @@ struct populate {
 // share and the user page fails, so a heap grown a page at a time until
 // sbrk fails leaves no user memory free.
 static int
-populate_hole(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+populate_hole(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  struct populate *p = w->arg;
+  struct populate *p = arg;
   if(level == PT_LEVEL0 ||
      (level == PT_LEVEL1 && p->super && covers(level, va, end))){
     if(map_zeroed(e, level, p->perm) == 0)
@@ -74,9 +74,9 @@ populate_hole(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 // An empty level-0 table (left by a shrink) where a megapage could go is
 // freed to make room for one.
 static int
-populate_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+populate_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  struct populate *p = w->arg;
+  struct populate *p = arg;
   if(unshare_entry(e, level, va) != 0){
     p->failed_at = va;
     return WALK_STOP;
@@ -86,7 +86,7 @@ populate_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
     return WALK_CONTINUE;
   pagetable_free(pte_next_table(*e));
   *e = 0;
-  return populate_hole(w, e, level, va, end);
+  return populate_hole(arg, e, level, va, end);
 }
 
 // Map zeroed pages over [start, end) (page-aligned) of region v of mm,
@@ -96,8 +96,8 @@ int
 anon_populate(struct mm *mm, struct vma *v, uint64 start, uint64 end, int super)
 {
   struct populate p = { vma_pte_perm(v), super, 0 };
-  struct pt_walk w = { .hole = populate_hole, .table = populate_table, .arg = &p };
-  if(walk_range(mm->pagetable, start, end, &w) == 0)
+  static const struct pt_walk_ops ops = { .hole = populate_hole, .table = populate_table };
+  if(walk_range(mm->pagetable, start, end, &ops, &p) == 0)
     return 0;
   // Every table up to failed_at is private by now: this cannot fail.
   unmap_range(mm->pagetable, start, PGROUNDDOWN(p.failed_at), UNMAP_PAGES);

@@ -75,7 +75,7 @@ child_entry(struct forkcopy *c, int level, uint64 va)
 
 // Walker callbacks for write_protect.
 static int
-wp_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+wp_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   if(!pte_wprot(*e) && kpage_refs(pte_pa(*e)) == 1)
     return WALK_CONTINUE;
@@ -84,14 +84,14 @@ wp_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 }
 
 static int
-wp_table_done(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+wp_table_done(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   *e = pte_mkwprot(*e);
   return WALK_CONTINUE;
 }
 
 static int
-wp_leaf(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+wp_leaf(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   *e = pte_mkcow(*e);
   return WALK_CONTINUE;
@@ -103,21 +103,21 @@ wp_leaf(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 static void
 write_protect(pte_t *e, int level)
 {
-  struct pt_walk w = { .leaf = wp_leaf, .table = wp_table, .table_done = wp_table_done };
-  if(wp_table(&w, e, level, 0, 0) == WALK_SKIP)
+  static const struct pt_walk_ops ops = { .leaf = wp_leaf, .table = wp_table, .table_done = wp_table_done };
+  if(wp_table(0, e, level, 0, 0) == WALK_SKIP)
     return;
-  walk_table(pte_next_table(*e), level - 1, 0, PT_TABLE_SPAN(level - 1), &w);
+  walk_table(pte_next_table(*e), level - 1, 0, PT_TABLE_SPAN(level - 1), &ops, 0);
   *e = pte_mkwprot(*e);
 }
 
 static int
-megapage_found(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+megapage_found(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   return level == PT_LEVEL1 ? WALK_STOP : WALK_CONTINUE;
 }
 
 static int
-skip_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+skip_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   return WALK_SKIP;
 }
@@ -126,8 +126,8 @@ skip_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 static int
 maps_megapage(pte_t *e)
 {
-  struct pt_walk w = { .leaf = megapage_found, .table = skip_table };
-  return walk_table(pte_next_table(*e), PT_LEVEL1, 0, PT_TABLE_SPAN(PT_LEVEL1), &w) != 0;
+  static const struct pt_walk_ops ops = { .leaf = megapage_found, .table = skip_table };
+  return walk_table(pte_next_table(*e), PT_LEVEL1, 0, PT_TABLE_SPAN(PT_LEVEL1), &ops, 0) != 0;
 }
 
 // In FORK_SHAREDPT, may the child share the table that the parent's
@@ -160,9 +160,9 @@ mirror_table(struct forkcopy *c, int level, uint64 va)
 // Walker callback: a table entry of the parent. Share the table whole,
 // or build the child's own and go down.
 static int
-copy_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+copy_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  struct forkcopy *c = w->arg;
+  struct forkcopy *c = arg;
   if(*child_entry(c, level, va) == *e)
     return WALK_SKIP;            // shared already, for an earlier run of regions
   if(shareable(c, e, level, va)){
@@ -184,9 +184,9 @@ copy_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 // copy-on-write; a megapage is copied whole only when memory is
 // plentiful.
 static int
-copy_leaf_entry(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+copy_leaf_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  struct forkcopy *c = w->arg;
+  struct forkcopy *c = arg;
   pte_t *ce = child_entry(c, level, va);
   int whole = level == PT_LEVEL0 ||
               (c->copy_megapages && kplenty(PT_LEVEL_FRAMES(level)));
@@ -220,14 +220,14 @@ fork_copy(struct mm *old, struct mm *new)
   };
   if(c.mode == FORK_EAGER)
     c.copy_megapages = 1;
-  struct pt_walk w = { .leaf = copy_leaf_entry, .table = copy_table, .arg = &c };
+  static const struct pt_walk_ops ops = { .leaf = copy_leaf_entry, .table = copy_table };
   for(struct vma *v = old->first; v; ){
     uint64 start = v->start, end = v->end;
     for(v = v->next; v && v->start == end; v = v->next)
       end = v->end;
     if(end > USERTOP)
       end = USERTOP;           // the USYSCALL page is the child's own
-    if(start < end && walk_range(old->pagetable, start, end, &w) != 0)
+    if(start < end && walk_range(old->pagetable, start, end, &ops, &c) != 0)
       return -1;
   }
   return 0;

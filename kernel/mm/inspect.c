@@ -18,7 +18,7 @@
 // Walker callback for vmprint: one line per entry, indented " .." per
 // level below the root, with the first address it maps.
 static int
-print_entry(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+print_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   for(int l = PT_ROOT_LEVEL; l >= level; l--)
     printf(" ..");
@@ -32,9 +32,9 @@ print_entry(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 void
 vmprint(pagetable_t pt)
 {
-  struct pt_walk w = { .leaf = print_entry, .table = print_entry };
+  static const struct pt_walk_ops ops = { .leaf = print_entry, .table = print_entry };
   printf("page table %p\n", (void *)pt);
-  walk_range(pt, 0, MAXVA, &w);
+  walk_range(pt, 0, MAXVA, &ops, 0);
 }
 
 // kpgtbl(): print the calling process's page table.
@@ -62,9 +62,9 @@ struct accessed { uint64 base, bits; };
 // (after unsharing the tables on the way): one bit for each of its pages
 // in the range [va, end), of at most PGACCESS_MAX (64) pages.
 static int
-note_accessed(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+note_accessed(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  struct accessed *a = w->arg;
+  struct accessed *a = arg;
   if(pte_user(*e) && pte_accessed(*e)){
     uint64 n = (end - va) / PGSIZE, first = (va - a->base) / PGSIZE;
     a->bits |= (n >= 64 ? ~0UL : (1UL << n) - 1) << first;
@@ -74,7 +74,7 @@ note_accessed(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 }
 
 static int
-unshare_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+unshare_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   return unshare_entry(e, level, va) == 0 ? WALK_CONTINUE : WALK_STOP;
 }
@@ -104,9 +104,9 @@ sys_pgaccess(void)
     return -1;
   struct mm *mm = myproc()->mm;
   struct accessed a = { base, 0 };
-  struct pt_walk w = { .leaf = note_accessed, .table = unshare_table, .arg = &a };
+  static const struct pt_walk_ops ops = { .leaf = note_accessed, .table = unshare_table };
   acquire(&mm->lock);
-  int r = walk_range(mm->pagetable, base, base + (uint64)npages * PGSIZE, &w);
+  int r = walk_range(mm->pagetable, base, base + (uint64)npages * PGSIZE, &ops, &a);
   release(&mm->lock);
   sfence_vma();
   if(r != 0)

@@ -43,20 +43,19 @@ void *          slab_alloc(struct slab_cache *);
 void            slab_free(struct slab_cache *, void *);
 
 // ---- pagetable.c: table pages, the walker, lookups, mapping
-// The walker visits the entries that map [start, end), in address
+// The walker (walk.h) visits the entries that map [start, end), in address
 // order, calling one of its callbacks for each: hole (invalid), leaf or
 // table (before the entries under it, which it visits when the callback
 // returns WALK_CONTINUE and the entry is then a table), and table_done
-// after them. va and end give the part of the range the entry covers.
+// after them. va and end give the part of the range the entry covers;
+// arg is what the caller of the walk passed (Linux's mm_walk_ops and
+// private).
 enum walk_action { WALK_CONTINUE = 0, WALK_SKIP = 1, WALK_STOP = -1 };
-struct pt_walk;
-typedef int (*walk_fn)(struct pt_walk *, pte_t *e, int level, uint64 va, uint64 end);
-struct pt_walk {
+typedef int (*walk_fn)(void *arg, pte_t *e, int level, uint64 va, uint64 end);
+struct pt_walk_ops {
   walk_fn hole, leaf, table, table_done;
-  void *arg;
 };
-int             walk_range(pagetable_t, uint64 start, uint64 end, struct pt_walk *);
-int             walk_table(pagetable_t t, int level, uint64 start, uint64 end, struct pt_walk *);
+#include "mm/walk.h"
 int             covers(int level, uint64 va, uint64 end);
 
 // The entries on the way from the root to one address.

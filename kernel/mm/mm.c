@@ -184,10 +184,12 @@ mm_sbrk(struct mm *mm, int n, int mode)
 }
 
 // Give `new` (fresh from mm_create) a copy of old's regions, heap and
-// settings, and its memory in the current fork mode (mm/fork.c). 0, or
-// -1 when out of memory (the caller frees new).
+// settings, and its memory in the current fork mode (mm/fork.c); *ns
+// gets the time the memory took, the part the fork mode decides
+// (memstat's p_fork_copy_ns). 0, or -1 when out of memory (the caller
+// frees new).
 int
-mm_copy(struct mm *old, struct mm *new)
+mm_copy(struct mm *old, struct mm *new, uint64 *ns)
 {
   for(struct vma *v = old->first; v; v = v->next){
     if(v->flags & VMA_SPECIAL)
@@ -202,9 +204,11 @@ mm_copy(struct mm *old, struct mm *new)
   new->brk = old->brk;
   new->mmap_low = old->mmap_low;
   new->superpages = old->superpages;
+  uint64 t0 = time_ns();
   acquire(&old->lock);
   int r = fork_copy(old, new);
   release(&old->lock);
+  *ns = time_ns() - t0;
   return r;
 }
 

@@ -55,48 +55,6 @@ covers(int level, uint64 va, uint64 end)
   return va % PT_LEVEL_SIZE(level) == 0 && end - va == PT_LEVEL_SIZE(level);
 }
 
-// Visit entry e at level, which maps [va, end) of the range: its
-// callback, then, if it is a table and the callback said go on, the
-// entries under it.
-static inline int
-visit_entry(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
-{
-  walk_fn fn = !pte_valid(*e) ? w->hole : pte_leaf(*e) ? w->leaf : w->table;
-  int r = fn ? fn(w, e, level, va, end) : WALK_CONTINUE;
-  if(r != WALK_CONTINUE || !pte_table(*e) || level == PT_LEVEL0)
-    return r == WALK_STOP ? WALK_STOP : WALK_CONTINUE;
-  if(walk_table(pte_next_table(*e), level - 1, va, end, w) == WALK_STOP)
-    return WALK_STOP;
-  return w->table_done ? w->table_done(w, e, level, va, end) : WALK_CONTINUE;
-}
-
-// Walk the entries of table t (at level) that map [start, end). The one
-// loop over a table's entries. 0, or -1 when a callback stopped the walk.
-int
-walk_table(pagetable_t t, int level, uint64 start, uint64 end, struct pt_walk *w)
-{
-  uint64 size = PT_LEVEL_SIZE(level);
-  for(uint64 va = start; va < end; ){
-    uint64 next = (va & ~(size - 1)) + size;
-    if(next > end)
-      next = end;
-    if(visit_entry(w, &t[PX(level, va)], level, va, next) == WALK_STOP)
-      return -1;
-    va = next;
-  }
-  return 0;
-}
-
-// Walk the tree rooted at pt over [start, end) (below MAXVA). 0, or -1
-// when a callback stopped the walk.
-int
-walk_range(pagetable_t pt, uint64 start, uint64 end, struct pt_walk *w)
-{
-  if(end > MAXVA || start > end)
-    panic("walk_range: bad range");
-  return walk_table(pt, PT_ROOT_LEVEL, start, end, w);
-}
-
 struct lookup {
   int level;                  // the level to stop at
   int alloc;                  // create missing tables on the way
@@ -113,9 +71,9 @@ lookup_reach(struct lookup *l, pte_t *e, int level)
 }
 
 static int
-lookup_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+lookup_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  struct lookup *l = w->arg;
+  struct lookup *l = arg;
   lookup_reach(l, e, level);
   if(level == l->level)
     return WALK_SKIP;
@@ -124,16 +82,16 @@ lookup_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 }
 
 static int
-lookup_leaf(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+lookup_leaf(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  lookup_reach(w->arg, e, level);
+  lookup_reach(arg, e, level);
   return WALK_CONTINUE;
 }
 
 static int
-lookup_hole(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+lookup_hole(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  struct lookup *l = w->arg;
+  struct lookup *l = arg;
   lookup_reach(l, e, level);
   if(level == l->level || !l->alloc)
     return WALK_CONTINUE;
@@ -141,7 +99,7 @@ lookup_hole(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
   if(t == 0)
     return WALK_STOP;
   *e = pte_make_table((uint64)t);
-  return lookup_table(w, e, level, va, end);
+  return lookup_table(arg, e, level, va, end);
 }
 
 // The root-to-leaf walk to va, down to the entry at `level` (PT_LEVEL0
@@ -156,13 +114,13 @@ pt_lookup(pagetable_t pt, uint64 va, int level, int alloc, prepare_fn prepare,
           struct pt_path *path)
 {
   struct lookup l = { level, alloc, prepare, path };
-  struct pt_walk w = { .hole = lookup_hole, .leaf = lookup_leaf,
-                       .table = lookup_table, .arg = &l };
+  static const struct pt_walk_ops ops = { .hole = lookup_hole, .leaf = lookup_leaf,
+                       .table = lookup_table };
   memset(path, 0, sizeof(*path));
   if(va >= MAXVA)
     return -1;
   va = PGROUNDDOWN(va);
-  return walk_range(pt, va, va + PGSIZE, &w);
+  return walk_range(pt, va, va + PGSIZE, &ops, &l);
 }
 
 // xv6's walk: the level-0 entry for va, creating missing tables on the
@@ -207,7 +165,7 @@ walkaddr(pagetable_t pt, uint64 va)
 }
 
 static int
-stop_at_entry(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+stop_at_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   return WALK_STOP;
 }
@@ -216,8 +174,8 @@ stop_at_entry(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 int
 table_empty(pagetable_t t, int level)
 {
-  struct pt_walk w = { .leaf = stop_at_entry, .table = stop_at_entry };
-  return walk_table(t, level, 0, PT_TABLE_SPAN(level), &w) == 0;
+  static const struct pt_walk_ops ops = { .leaf = stop_at_entry, .table = stop_at_entry };
+  return walk_table(t, level, 0, PT_TABLE_SPAN(level), &ops, 0) == 0;
 }
 
 struct mapping {
@@ -230,9 +188,9 @@ struct mapping {
 // covers is a whole, aligned entry's worth at a level the caller allows,
 // else a table to go down into.
 static int
-map_hole(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+map_hole(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  struct mapping *m = w->arg;
+  struct mapping *m = arg;
   uint64 pa = m->pa + (va - m->va);
   if(level <= m->maxlevel && covers(level, va, end) && pa % PT_LEVEL_SIZE(level) == 0){
     *e = pte_make_leaf(pa, m->perm);
@@ -246,7 +204,7 @@ map_hole(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 }
 
 static int
-map_remap(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+map_remap(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   panic("mappages: remap");
 }
@@ -264,8 +222,8 @@ map_range(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm, int maxle
   if(va % PGSIZE != 0 || size % PGSIZE != 0 || size == 0)
     panic("mappages: unaligned or empty range");
   struct mapping m = { va, pa, perm, maxlevel };
-  struct pt_walk w = { .hole = map_hole, .leaf = map_remap, .arg = &m };
-  return walk_range(pt, va, va + size, &w);
+  static const struct pt_walk_ops ops = { .hole = map_hole, .leaf = map_remap };
+  return walk_range(pt, va, va + size, &ops, &m);
 }
 
 // Map [va, va+size) to pa with 4 KiB pages (xv6's mappages).
@@ -287,8 +245,8 @@ split_leaf(pte_t *e, int level)
     return -1;
   int below = level - 1;
   struct mapping m = { 0, pte_pa(*e), pte_flags(*e) & ~PTE_V, below };
-  struct pt_walk w = { .hole = map_hole, .arg = &m };
-  walk_table(t, below, 0, PT_TABLE_SPAN(below), &w);   // needs no table: cannot fail
+  static const struct pt_walk_ops ops = { .hole = map_hole };
+  walk_table(t, below, 0, PT_TABLE_SPAN(below), &ops, &m);   // needs no table: cannot fail
   *e = pte_make_table((uint64)t);
   return 0;
 }
@@ -296,16 +254,16 @@ split_leaf(pte_t *e, int level)
 struct census { uint64 tables, user_pages; int largest; };
 
 static int
-census_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+census_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  ((struct census *)w->arg)->tables++;
+  ((struct census *)arg)->tables++;
   return WALK_CONTINUE;
 }
 
 static int
-census_leaf(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+census_leaf(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  struct census *c = w->arg;
+  struct census *c = arg;
   if(pte_user(*e)){
     c->user_pages += (end - va) / PGSIZE;
     if(level > c->largest)
@@ -323,8 +281,8 @@ pagetable_census(pagetable_t pt, uint64 start, uint64 end,
                  uint64 *tables, uint64 *user_pages, int *largest)
 {
   struct census c = { 0, 0, *largest };
-  struct pt_walk w = { .leaf = census_leaf, .table = census_table, .arg = &c };
-  walk_range(pt, start, end, &w);
+  static const struct pt_walk_ops ops = { .leaf = census_leaf, .table = census_table };
+  walk_range(pt, start, end, &ops, &c);
   *tables += c.tables;
   *user_pages += c.user_pages;
   *largest = c.largest;

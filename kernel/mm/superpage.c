@@ -34,9 +34,9 @@
 
 // Walker callback: remember the first leaf met, and stop.
 static int
-first_leaf_found(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+first_leaf_found(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  *(uint64 *)w->arg = va;
+  *(uint64 *)arg = va;
   return WALK_STOP;
 }
 
@@ -47,8 +47,8 @@ static uint64
 first_mapped(pagetable_t t, uint64 base)
 {
   uint64 va = 0;
-  struct pt_walk w = { .leaf = first_leaf_found, .arg = &va };
-  walk_table(t, PT_LEVEL0, base, base + SUPERPGSIZE, &w);
+  static const struct pt_walk_ops ops = { .leaf = first_leaf_found };
+  walk_table(t, PT_LEVEL0, base, base + SUPERPGSIZE, &ops, &va);
   return va;
 }
 
@@ -84,9 +84,9 @@ frame_at(struct region *r, uint64 va)
 // Walker callback: does leaf e map the block's frame at its offset, with
 // the region's permissions, private and not copy-on-write?
 static int
-in_order(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+in_order(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  struct region *r = w->arg;
+  struct region *r = arg;
   if(pte_pa(*e) != frame_at(r, va) || pte_cow(*e) || pte_prot(*e) != r->perm ||
      kpage_refs(pte_pa(*e)) != 1)
     return WALK_STOP;
@@ -95,7 +95,7 @@ in_order(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 }
 
 static int
-hole_found(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+hole_found(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   return WALK_STOP;
 }
@@ -105,8 +105,8 @@ hole_found(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 static int
 maps_in_order(pagetable_t t, struct region *r, uint64 from, uint64 to)
 {
-  struct pt_walk w = { .hole = hole_found, .leaf = in_order, .arg = r };
-  return walk_table(t, PT_LEVEL0, from, to, &w) == 0;
+  static const struct pt_walk_ops ops = { .hole = hole_found, .leaf = in_order };
+  return walk_table(t, PT_LEVEL0, from, to, &ops, r) == 0;
 }
 
 // If the level-0 table under the level-1 entry pde maps the 512 frames
@@ -135,9 +135,9 @@ taken_at(struct region *r, uint64 va)
 // Walker callbacks for reservation_fill: map a handed-out frame in the
 // hole at its offset; give back one whose place another page took.
 static int
-fill_hole(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+fill_hole(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  struct region *r = w->arg;
+  struct region *r = arg;
   if(taken_at(r, va)){
     memset((void *)frame_at(r, va), 0, PGSIZE);
     *e = pte_make_leaf(frame_at(r, va), r->perm);
@@ -146,9 +146,9 @@ fill_hole(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 }
 
 static int
-fill_taken(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+fill_taken(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  struct region *r = w->arg;
+  struct region *r = arg;
   if(taken_at(r, va))
     kfree((void *)frame_at(r, va));
   return WALK_CONTINUE;
@@ -164,8 +164,8 @@ reservation_fill(pagetable_t t, struct region *r)
   if(kalloc_reserved_rest(r->block, taken) < 0)
     return -1;
   r->taken = taken;
-  struct pt_walk w = { .hole = fill_hole, .leaf = fill_taken, .arg = r };
-  walk_table(t, PT_LEVEL0, r->base, r->base + SUPERPGSIZE, &w);
+  static const struct pt_walk_ops ops = { .hole = fill_hole, .leaf = fill_taken };
+  walk_table(t, PT_LEVEL0, r->base, r->base + SUPERPGSIZE, &ops, r);
   return 0;
 }
 

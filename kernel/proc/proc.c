@@ -195,9 +195,9 @@ fork(void)
   struct proc *np = allocproc();
   if(np == 0)
     return -1;
-  uint64 t0 = time_ns();
-  int copied = mm_copy(p->mm, np->mm);
-  p->fork_copy_ns += time_ns() - t0;   // what the fork mode costs (memstat)
+  uint64 ns = 0;
+  int copied = mm_copy(p->mm, np->mm, &ns);
+  p->fork_copy_ns += ns;               // what the fork mode costs (memstat)
   if(copied < 0){
     freeproc(np);
     release(&np->lock);
