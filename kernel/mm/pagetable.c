@@ -1,16 +1,16 @@
-// Sv39 page tables: table pages, and the walker that every other file of
-// mm/ uses to visit entries, on which the lookups (xv6's walk), mapping
-// a range and the census are built. Knows nothing of processes or
+// Sv39 page tables: table pages, and what is built on the walker
+// (walk.h): the root-to-leaf lookup (xv6's walk), mapping a range,
+// splitting a megapage, the census. Knows nothing of processes or
 // regions; the files above build address spaces from these pieces.
 //
-// The walker (walk_range) visits, in address order, the entries that map
-// a range, at whatever level they sit: a hole (an invalid entry) as high
-// in the tree as it is found, a leaf (a page, a megapage), or a table
-// entry, under which it goes on unless told to skip. Callbacks do the
-// work, and may change the entry they are given: fill a hole with a leaf
-// or a new table (the walk goes down into it), split a megapage into a
-// table (likewise), drop or share a whole table and skip it. A walk of
-// one page is a root-to-leaf walk.
+// The walker visits, in address order, the entries that map a range, at
+// whatever level they sit: a hole (an invalid entry) as high in the tree
+// as it is found, a leaf (a page, a megapage), or a table entry, under
+// which it goes on unless told to skip. Callbacks do the work, and may
+// change the entry they are given: fill a hole with a leaf or a new table
+// (the walk goes down into it), split a megapage into a table (likewise),
+// drop or share a whole table and skip it. A walk of one page is a
+// root-to-leaf walk.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
