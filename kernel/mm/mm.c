@@ -84,7 +84,7 @@ mm_put(struct mm *mm)
   if(__atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL) > 0)
     return;
   if(mm->pagetable){
-    unmap_range(mm->pagetable, USERTOP, MAXVA, 0);
+    unmap_range(mm->pagetable, USERTOP, MAXVA, UNMAP_CLEAR);
     pagetable_release(mm->pagetable);
   }
   while(mm->first)
@@ -142,7 +142,7 @@ static int
 heap_shrink(struct mm *mm, uint64 newbrk)
 {
   uint64 end = PGROUNDUP(newbrk);
-  if(unmap_range(mm->pagetable, end, mm->heap->end, 1) != 0)
+  if(unmap_range(mm->pagetable, end, mm->heap->end, UNMAP_PAGES) != 0)
     return -1;
   mm->heap->end = end;
   mm->brk = newbrk;

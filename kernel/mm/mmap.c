@@ -76,7 +76,7 @@ unmap_regions(struct mm *mm, uint64 start, uint64 end)
   if(v && v->start < start && v->end > end &&
      (tail = vma_alloc(end, v->end, v->prot, v->flags, v->ops, v->name)) == 0)
     return -1;
-  if(unmap_range(mm->pagetable, start, end, 1) != 0){
+  if(unmap_range(mm->pagetable, start, end, UNMAP_ALL) != 0){
     if(tail)
       vma_free(tail);
     return -1;
@@ -93,6 +93,8 @@ unmap_regions(struct mm *mm, uint64 start, uint64 end)
   }
   if(tail)
     vma_insert(mm, tail);
+  if(start <= mm->mmap_low && mm->mmap_low < end)
+    mm->mmap_low = end;        // place the next mapping where this one was
   return 0;
 }
 

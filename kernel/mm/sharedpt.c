@@ -84,7 +84,7 @@ copy_leaf(pte_t from, int level, pte_t *to)
 
 // Walker callback: drop what entry e maps, and clear it.
 static int
-drop_entry(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+drop_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   entry_put(*e, level);
   *e = 0;
@@ -93,7 +93,7 @@ drop_entry(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
 
 // Walker callback: take a reference on what entry e maps.
 static int
-get_entry(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+get_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   entry_get(*e, level);
   return WALK_SKIP;
@@ -106,8 +106,8 @@ table_put(pagetable_t t, int level)
 {
   if(!kpage_put((uint64)t))
     return;
-  struct pt_walk w = { .leaf = drop_entry, .table = drop_entry };
-  walk_table(t, level, 0, PT_TABLE_SPAN(level), &w);
+  static const struct pt_walk_ops ops = { .leaf = drop_entry, .table = drop_entry };
+  walk_table(t, level, 0, PT_TABLE_SPAN(level), &ops, 0);
   pagetable_free(t);
 }
 
@@ -124,8 +124,8 @@ unshare_entry(pte_t *e, int level, uint64 va)
     if(copy == 0)
       return -1;
     memmove(copy, t, PGSIZE);
-    struct pt_walk w = { .leaf = get_entry, .table = get_entry };
-    walk_table(copy, level - 1, 0, PT_TABLE_SPAN(level - 1), &w);
+    static const struct pt_walk_ops ops = { .leaf = get_entry, .table = get_entry };
+    walk_table(copy, level - 1, 0, PT_TABLE_SPAN(level - 1), &ops, 0);
     *e = pte_move(*e, (uint64)copy);
     table_put(t, level - 1);
   }
@@ -181,17 +181,17 @@ unmap_prepare(pagetable_t pt, uint64 start, uint64 end)
 // (UNMAP_ALL); any other table was made private by unmap_prepare, and
 // the walk goes into it.
 static int
-unmap_table(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+unmap_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  enum unmap_how how = *(enum unmap_how *)w->arg;
+  enum unmap_how how = *(enum unmap_how *)arg;
   if(!covers(level, va, end) || (how != UNMAP_ALL && kpage_refs(pte_pa(*e)) == 1))
     return WALK_CONTINUE;
-  return drop_entry(w, e, level, va, end);
+  return drop_entry(arg, e, level, va, end);
 }
 
 // Walker callback: clear a leaf without dropping its frames.
 static int
-clear_leaf(struct pt_walk *w, pte_t *e, int level, uint64 va, uint64 end)
+clear_leaf(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   *e = 0;
   return WALK_CONTINUE;
@@ -216,9 +216,12 @@ unmap_range(pagetable_t pt, uint64 start, uint64 end, enum unmap_how how)
     panic("unmap_range: not aligned");
   if(unmap_prepare(pt, start, end) != 0)
     return -1;
-  struct pt_walk w = { .leaf = how == UNMAP_CLEAR ? clear_leaf : drop_entry,
-                       .table = how == UNMAP_CLEAR ? 0 : unmap_table, .arg = &how };
-  walk_range(pt, start, end, &w);
+  static const struct pt_walk_ops clear = { .leaf = clear_leaf };
+  static const struct pt_walk_ops drop = { .leaf = drop_entry, .table = unmap_table };
+  if(how == UNMAP_CLEAR)
+    walk_range(pt, start, end, &clear, &how);
+  else
+    walk_range(pt, start, end, &drop, &how);
   return 0;
 }
 

@@ -153,11 +153,12 @@ freeproc(struct proc *p)
     kfree(p->trapframe);
   if(p->usyscall)
     kfree(p->usyscall);
-  if(p->mm)
-    mm_put(p->mm);
+  struct mm *mm = p->mm;
+  p->mm = 0;                   // nobody (proc_mm, a debugger) finds it freed
+  if(mm)
+    mm_put(mm);
   p->trapframe = 0;
   p->usyscall = 0;
-  p->mm = 0;
   p->pid = 0;
   p->parent = 0;
   p->name[0] = 0;
