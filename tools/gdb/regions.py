@@ -26,7 +26,8 @@ REGION_FLAGS = (("VMA_PRIVATE", 1 << 0, "private"),
                 ("VMA_GROWSUP", 1 << 1, "growsup"),
                 ("VMA_STACK", 1 << 2, "stack"),
                 ("VMA_GUARD", 1 << 3, "guard"),
-                ("VMA_SPECIAL", 1 << 4, "special"))
+                ("VMA_SPECIAL", 1 << 4, "special"),
+                ("VMA_MMAP", 1 << 5, "mmap"))
 VMA_PRIVATE = REGION_FLAGS[0][1]
 
 # ops->kind of anonymous memory (kernel/mm/anon.c): a page fault the
