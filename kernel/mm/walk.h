@@ -26,14 +26,14 @@ walk_table(pagetable_t t, int top, uint64 start, uint64 end,
   table[top] = t;
   stop[top] = end;
   for(;;){
-    // The entries of one table, from va; t, lim and size stay in registers.
+    // The entries of one table, from va; t, e, lim and size stay in
+    // registers.
     t = table[level];
     uint64 lim = stop[level], size = PT_LEVEL_SIZE(level);
-    while(va < lim){
+    for(pte_t *e = &t[PX(level, va)]; va < lim; e++){
       uint64 next = (va & ~(size - 1)) + size;
       if(next > lim)
         next = lim;
-      pte_t *e = &t[PX(level, va)];
       int r = WALK_CONTINUE;      // (three calls, not one through a chosen
       if(!pte_valid(*e)){         // pointer: each can then be inlined)
         if(ops->hole)
