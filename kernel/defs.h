@@ -106,27 +106,11 @@ struct vma;
 // kalloc.c: physical page allocator
 void            kinit(void);
 void*           kalloc(void);
-void*           kalloc_user(void);
 void            kalloc_failpoint(int (*)(void));
 uint64          kuserpages(void);
-uint64          kkernelpages(void);
-void*           kalloc_super(void);
-uint64          kalloc_reserve(uint64);
-int             kalloc_reserved(uint64);
-int             kalloc_reserved_rest(uint64, uint64 *);
-int             kreserved_left(uint64);
-int             kplenty(uint64);
-uint64          kreservedpages(void);
-int             kpage_put(uint64);
 void            kfree(void *);
-void            kpage_get(uint64);
-uint64          kpage_refs(uint64);
 uint64          kfreepages(void);
-uint64          ktotalpages(void);
-uint64          ksharedpages(void);
 // pagetable.c: Sv39 page tables (xv6's walk, walkaddr, mappages)
-pagetable_t     pagetable_alloc(void);
-void            pagetable_free(pagetable_t);
 pte_t *         walk(pagetable_t, uint64, int);
 uint64          walkaddr(pagetable_t, uint64);
 int             mappages(pagetable_t, uint64, uint64, uint64, int);

@@ -22,7 +22,22 @@ range_below(uint64 start, uint64 len, uint64 top)
   return start <= top && len <= top - start;
 }
 
-// ---- kalloc.c: physical frames (the allocator's interface is in defs.h)
+// ---- kalloc.c: physical frames (kalloc, kfree and the counts sysinfo
+// needs are in defs.h)
+void*           kalloc_user(void);
+void*           kalloc_super(void);
+uint64          kalloc_reserve(uint64 off);
+int             kalloc_reserved(uint64 pa);
+int             kalloc_reserved_rest(uint64 block, uint64 *taken);
+int             kreserved_left(uint64 pa);
+int             kplenty(uint64 n);
+void            kpage_get(uint64 pa);
+int             kpage_put(uint64 pa);
+uint64          kpage_refs(uint64 pa);
+uint64          kkernelpages(void);
+uint64          kreservedpages(void);
+uint64          ktotalpages(void);
+uint64          ksharedpages(void);
 void            kframes_get(uint64 pa, uint64 n);
 void            kframes_put(uint64 pa, uint64 n);
 int             kframes_private(uint64 pa, uint64 n);
@@ -43,6 +58,8 @@ void *          slab_alloc(struct slab_cache *);
 void            slab_free(struct slab_cache *, void *);
 
 // ---- pagetable.c: table pages, the walker, lookups, mapping
+pagetable_t     pagetable_alloc(void);
+void            pagetable_free(pagetable_t);
 // The walker (walk.h) visits the entries that map [start, end), in address
 // order, calling one of its callbacks for each: hole (invalid), leaf or
 // table (before the entries under it, which it visits when the callback

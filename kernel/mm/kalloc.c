@@ -57,6 +57,7 @@
 #include "spinlock.h"
 #include "riscv.h"
 #include "defs.h"
+#include "mm/internal.h"
 
 extern char end[];          // first address after the kernel (linker)
 uint64 phystop;             // end of the RAM the kernel uses
