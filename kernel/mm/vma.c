@@ -239,12 +239,14 @@ vma_allows(struct vma *v, enum fault_access access)
   return (v->prot & need[access]) != 0;
 }
 
-// The leaf permissions that map region v's pages: the user's, unless it
-// is a guard, which the user may not touch at all.
+// The leaf permissions that map region v's pages: the user's. A region
+// the user may not touch at all (the stack's guard) is mapped readable by
+// the kernel only: a leaf needs one of R, W, X, or the hardware would take
+// it for a pointer to a table.
 int
 vma_pte_perm(struct vma *v)
 {
-  if(v->flags & VMA_GUARD)
+  if((v->prot & (VM_READ | VM_WRITE | VM_EXEC)) == 0)
     return PTE_R;
   int perm = PTE_U;
   if(v->prot & VM_READ)
