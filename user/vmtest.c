@@ -2701,6 +2701,80 @@ t_regions_fixed(void)
     fail("munmap failed");
 }
 
+#define RSLOTS 12                    // mappings regions-random keeps at once
+#define RPAGES 6                     // pages in each
+
+// regions-random's mappings: where each is (0: none), and what each of
+// its pages holds (the seed fill() wrote, or -1 for zeros).
+static struct { char *base; int seed[RPAGES]; } rslot[RSLOTS];
+static uint64 rstate = 88172645463325252UL;
+
+// A pseudo-random number below n (xorshift).
+static int
+rnd(int n)
+{
+  rstate ^= rstate << 13;
+  rstate ^= rstate >> 7;
+  rstate ^= rstate << 17;
+  return (int)(rstate % n);
+}
+
+// Check every page of every mapping holds what the model says.
+static void
+rcheck(const char *who)
+{
+  for(int i = 0; i < RSLOTS; i++)
+    for(int j = 0; rslot[i].base && j < RPAGES; j++){
+      char *pg = rslot[i].base + j * PGSIZE;
+      if(rslot[i].seed[j] < 0)
+        check_bytes(pg, PGSIZE, 0, who);
+      else
+        check_fill(pg, 0, PGSIZE, rslot[i].seed[j], who);
+    }
+}
+
+// Random mmap, munmap, MAP_FIXED over a page and stores, checked against
+// a model of what each page holds, with forks whose children check,
+// store and exit (their stores must not reach the parent).
+static void
+t_regions_random(void)
+{
+  for(int step = 0; step < 300; step++){
+    int i = rnd(RSLOTS), j = rnd(RPAGES), op = rnd(5);
+    char *b = rslot[i].base;
+    if(b == 0){
+      rslot[i].base = map_anon(0, RPAGES, PROT_READ | PROT_WRITE, ANON);
+      for(int k = 0; k < RPAGES; k++)
+        rslot[i].seed[k] = -1;
+    } else if(op == 0){
+      if(munmap(b, RPAGES * PGSIZE) != 0)
+        fail("munmap of a whole mapping failed");
+      rslot[i].base = 0;
+    } else if(op == 1){
+      if(map_anon(b + j * PGSIZE, 1, PROT_READ | PROT_WRITE, ANON | MAP_FIXED) != b + j * PGSIZE)
+        fail("MAP_FIXED over page %d of a mapping went elsewhere", j);
+      rslot[i].seed[j] = -1;
+    } else if(op == 2 && step % 10 == 0){
+      int pid = xfork();
+      if(pid == 0){
+        rcheck("a child's copy");
+        fill(b + j * PGSIZE, PGSIZE, 250);
+        exit(0);
+      }
+      reap(1);
+    } else {
+      rslot[i].seed[j] = step % 200;
+      fill(b + j * PGSIZE, PGSIZE, step % 200);
+    }
+    if(step % 25 == 0)
+      rcheck("a mapping");
+  }
+  rcheck("a mapping at the end");
+  for(int i = 0; i < RSLOTS; i++)
+    if(rslot[i].base && munmap(rslot[i].base, RPAGES * PGSIZE) != 0)
+      fail("munmap at the end failed");
+}
+
 static struct test tests[] = {
   { "cow-bigfork", t_cow_bigfork, "cow", "fork of over half of memory: eager fails, cow works" },
   { "cow-three", t_cow_three, "cow", "three processes write the same shared pages" },
@@ -2758,6 +2832,7 @@ static struct test tests[] = {
   { "regions-mmap", t_regions_mmap, "regions", "mmap of zeroed pages; munmap cuts a region, the hole faults" },
   { "regions-mmapbad", t_regions_mmapbad, "regions", "what mmap and munmap refuse; PROT_READ and PROT_NONE" },
   { "regions-fixed", t_regions_fixed, "regions", "MAP_FIXED replaces mappings with zeros; fork copies" },
+  { "regions-random", t_regions_random, "regions", "random mmap, munmap, MAP_FIXED, stores and forks against a model" },
 };
 
 // The fork mode called name (eager, cow, sharedpt); exits if there is none.
