@@ -180,27 +180,45 @@ copy_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
   return mirror_table(c, level, va);
 }
 
-// Walker callback: a leaf of the parent. Copy it, or share it
-// copy-on-write; a megapage is copied whole only when memory is
-// plentiful.
-static int
-copy_leaf_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
+// Make the child's entry *ce share the parent's leaf *e (at level),
+// copy-on-write if it is writable, with one more reference on its frames.
+static inline int
+share_leaf(pte_t *e, int level, pte_t *ce)
 {
-  struct forkcopy *c = arg;
-  pte_t *ce = child_entry(c, level, va);
-  int whole = level == PT_LEVEL0 ||
-              (c->copy_megapages && kplenty(PT_LEVEL_FRAMES(level)));
-  if((c->mode == FORK_EAGER || level > PT_LEVEL0) && whole && copy_leaf(*e, level, ce) == 0)
-    return WALK_CONTINUE;
-  if(c->mode == FORK_EAGER){
-    if(level == PT_LEVEL0 || split_leaf(e, level) != 0)
-      return WALK_STOP;
-    return mirror_table(c, level, va);
-  }
   *e = pte_mkcow(*e);
   entry_get(*e, level);
   *ce = *e;
   return WALK_CONTINUE;
+}
+
+// A leaf an eager fork copies, or a megapage: copy it whole (a megapage
+// only while memory is plentiful and the process asked for copies), or
+// else share it; an eager fork that finds no 2 MiB block splits the
+// megapage and copies its pages one by one.
+static int
+copy_or_share(struct forkcopy *c, pte_t *e, int level, uint64 va, pte_t *ce)
+{
+  int whole = level == PT_LEVEL0 ||
+              (c->copy_megapages && kplenty(PT_LEVEL_FRAMES(level)));
+  if(whole && copy_leaf(*e, level, ce) == 0)
+    return WALK_CONTINUE;
+  if(c->mode != FORK_EAGER)
+    return share_leaf(e, level, ce);
+  if(level == PT_LEVEL0 || split_leaf(e, level) != 0)
+    return WALK_STOP;
+  return mirror_table(c, level, va);
+}
+
+// Walker callback: a leaf of the parent. A page is shared copy-on-write
+// (the common case, kept short and inline) unless the fork is eager.
+static inline int
+copy_leaf_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
+{
+  struct forkcopy *c = arg;
+  pte_t *ce = child_entry(c, level, va);
+  if(level == PT_LEVEL0 && c->mode != FORK_EAGER)
+    return share_leaf(e, level, ce);
+  return copy_or_share(c, e, level, va, ce);
 }
 
 // Give the child's address space `new` (holding only the kernel's pages

@@ -91,7 +91,16 @@ void            pagetable_census(pagetable_t, uint64 start, uint64 end,
                                  uint64 *tables, uint64 *user_pages, int *largest);
 
 // ---- sharedpt.c: references to tables and frames; unsharing; unmapping
-void            entry_get(pte_t, int level);
+// Take one more reference on what entry e at level maps: its table page,
+// or every frame of its leaf. (Inline: fork takes one per page.)
+static inline void
+entry_get(pte_t e, int level)
+{
+  if(pte_table(e) || level == PT_LEVEL0)
+    kpage_get(pte_pa(e));
+  else
+    kframes_get(pte_pa(e), PT_LEVEL_FRAMES(level));
+}
 void            entry_put(pte_t, int level);
 int             copy_leaf(pte_t from, int level, pte_t *to);
 int             unshare_entry(pte_t *e, int level, uint64 va);

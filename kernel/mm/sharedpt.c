@@ -41,17 +41,6 @@
 #include "defs.h"
 #include "mm/internal.h"
 
-// Take one more reference on what entry e at level maps: its table page,
-// or every frame of its leaf.
-void
-entry_get(pte_t e, int level)
-{
-  if(pte_table(e) || level == PT_LEVEL0)
-    kpage_get(pte_pa(e));
-  else
-    kframes_get(pte_pa(e), PT_LEVEL_FRAMES(level));
-}
-
 static void table_put(pagetable_t t, int level);
 
 // Drop the reference entry e at level holds on what it maps: a table (the

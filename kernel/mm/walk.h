@@ -12,8 +12,22 @@
 #ifndef ATLAS_MM_WALK_H
 #define ATLAS_MM_WALK_H
 
+// Call the callback for entry e at level, which maps [va, next) of the
+// range: three calls, not one through a pointer chosen among them, so
+// that each can be inlined.
+static inline __attribute__((always_inline)) int
+walk_visit(const struct pt_walk_ops *ops, void *arg, pte_t *e, int level, uint64 va,
+           uint64 next)
+{
+  if(!pte_valid(*e))
+    return ops->hole ? ops->hole(arg, e, level, va, next) : WALK_CONTINUE;
+  if(pte_leaf(*e))
+    return ops->leaf ? ops->leaf(arg, e, level, va, next) : WALK_CONTINUE;
+  return ops->table ? ops->table(arg, e, level, va, next) : WALK_CONTINUE;
+}
+
 // Walk the entries of table t, whose entries are at level top, that map
-// [start, end). 0, or -1 when a callback stopped the walk.
+// [start, end) (page-aligned). 0, or -1 when a callback stopped the walk.
 static inline __attribute__((always_inline)) int
 walk_table(pagetable_t t, int top, uint64 start, uint64 end,
            const struct pt_walk_ops *ops, void *arg)
@@ -27,23 +41,21 @@ walk_table(pagetable_t t, int top, uint64 start, uint64 end,
   stop[top] = end;
   for(;;){
     // The entries of one table, from va; t, e, lim and size stay in
-    // registers.
+    // registers. Level 0, where most entries are, has a loop of its own:
+    // its entries are pages, and nothing lies below them.
     t = table[level];
     uint64 lim = stop[level], size = PT_LEVEL_SIZE(level);
-    for(pte_t *e = &t[PX(level, va)]; va < lim; e++){
+    pte_t *e = &t[PX(level, va)];
+    if(level == PT_LEVEL0){
+      for(; va < lim; va += PGSIZE, e++)
+        if(walk_visit(ops, arg, e, level, va, va + PGSIZE) == WALK_STOP)
+          return -1;
+    }
+    for(; va < lim; e++){
       uint64 next = (va & ~(size - 1)) + size;
       if(next > lim)
         next = lim;
-      int r = WALK_CONTINUE;      // (three calls, not one through a chosen
-      if(!pte_valid(*e)){         // pointer: each can then be inlined)
-        if(ops->hole)
-          r = ops->hole(arg, e, level, va, next);
-      } else if(pte_leaf(*e)){
-        if(ops->leaf)
-          r = ops->leaf(arg, e, level, va, next);
-      } else if(ops->table){
-        r = ops->table(arg, e, level, va, next);
-      }
+      int r = walk_visit(ops, arg, e, level, va, next);
       if(r == WALK_STOP)
         return -1;
       if(r == WALK_CONTINUE && level > PT_LEVEL0 && pte_table(*e)){
@@ -62,18 +74,18 @@ walk_table(pagetable_t t, int top, uint64 start, uint64 end,
     if(level == top)
       return 0;
     level++;
-    pte_t *e = &table[level][PX(level, entered[level])];
-    if(ops->table_done && ops->table_done(arg, e, level, entered[level], va) == WALK_STOP)
+    pte_t *above = &table[level][PX(level, entered[level])];
+    if(ops->table_done && ops->table_done(arg, above, level, entered[level], va) == WALK_STOP)
       return -1;
   }
 }
 
-// Walk the tree rooted at pt over [start, end) (below MAXVA). 0, or -1
-// when a callback stopped the walk.
+// Walk the tree rooted at pt over [start, end) (page-aligned, below
+// MAXVA). 0, or -1 when a callback stopped the walk.
 static inline __attribute__((always_inline)) int
 walk_range(pagetable_t pt, uint64 start, uint64 end, const struct pt_walk_ops *ops, void *arg)
 {
-  if(end > MAXVA || start > end)
+  if(end > MAXVA || start > end || start % PGSIZE != 0 || end % PGSIZE != 0)
     panic("walk_range: bad range");
   return walk_table(pt, PT_ROOT_LEVEL, start, end, ops, arg);
 }
