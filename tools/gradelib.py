@@ -783,6 +783,17 @@ def _num(x):
     return ("%d" % x) if x == int(x) else ("%g" % x)
 
 
+def add_machine_options(ap):
+    """The options every tool that boots Atlas takes: harts, memory, and
+    whether to stream the console (grade-tests.py, labtests.py)."""
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="stream the console output")
+    ap.add_argument("--cpus", default="3",
+                    help="harts per QEMU; a comma-separated list runs each "
+                         "test once per value (default 3)")
+    ap.add_argument("--mem", default="128M", help="QEMU memory (default 128M)")
+
+
 def main(argv=None, description=None):
     ap = argparse.ArgumentParser(description=description or
                                  "Boot Atlas in QEMU and check what its shell "
@@ -791,14 +802,9 @@ def main(argv=None, description=None):
                     help="suites or tests to run (default: all)")
     ap.add_argument("--list", action="store_true",
                     help="list the tests with their points and limits")
-    ap.add_argument("-v", "--verbose", action="store_true",
-                    help="stream the console output")
+    add_machine_options(ap)
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
                     help="QEMU instances at once (default: number of cores)")
-    ap.add_argument("--cpus", default="3",
-                    help="harts per QEMU; a comma-separated list runs every "
-                         "test once per value (default 3)")
-    ap.add_argument("--mem", default="128M", help="QEMU memory (default 128M)")
     ap.add_argument("--extra", metavar="DIR",
                     help="also build DIR/*.c onto the disk (make UEXTRA=DIR) "
                          "and load the tests in DIR/grade*.py")

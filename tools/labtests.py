@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from gradelib import LIVE, LIVE_LOCK, Build, Machine, TestFailure  # noqa: E402
+from gradelib import LIVE, LIVE_LOCK, Build, Machine, TestFailure, add_machine_options  # noqa: E402
 
 # The command that runs each known program, and the line it prints when
 # all of its tests passed (read from the programs' own sources).
@@ -193,9 +193,7 @@ def main(argv=None):
                     "disk and run each program on the given hart counts.")
     ap.add_argument("dirs", nargs="+", metavar="DIR",
                     help="a directory of lab programs (DIR/*.c)")
-    ap.add_argument("--cpus", default="3",
-                    help="comma-separated hart counts (default 3)")
-    ap.add_argument("--mem", default="128M", help="QEMU memory (default 128M)")
+    add_machine_options(ap)
     ap.add_argument("--bootargs", metavar="ARGS",
                     help="kernel command line, passed to QEMU's -append")
     ap.add_argument("--run", action="append", default=[], metavar="NAME=COMMAND",
@@ -207,8 +205,6 @@ def main(argv=None):
                          "its own (usertests -q stops at the first failure)")
     ap.add_argument("--timeout", type=float, default=1800,
                     help="seconds one command may take (default 1800)")
-    ap.add_argument("-v", "--verbose", action="store_true",
-                    help="stream the console output")
     args = ap.parse_args(argv)
     args.cpus = [c.strip() for c in args.cpus.split(",") if c.strip()]
     if not args.cpus or not all(c.isdigit() and int(c) > 0 for c in args.cpus):

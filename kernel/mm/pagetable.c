@@ -98,8 +98,8 @@ lookup_hole(void *arg, pte_t *e, int level, uint64 va, uint64 end)
   pagetable_t t = pagetable_alloc();
   if(t == 0)
     return WALK_STOP;
-  *e = pte_make_table((uint64)t);
-  return lookup_table(arg, e, level, va, end);
+  *e = pte_make_table((uint64)t);   // new and empty: nothing to prepare
+  return WALK_CONTINUE;
 }
 
 // The root-to-leaf walk to va, down to the entry at `level` (PT_LEVEL0

@@ -117,7 +117,5 @@ static inline pte_t pte_move(pte_t pte, uint64 pa) { return PA2PTE(pa) | PTE_FLA
 static inline pte_t pte_mkold(pte_t pte)      { return pte & ~PTE_A; }
 static inline pte_t pte_mkwprot(pte_t pte)    { return pte | PTE_WPROT; }
 static inline pte_t pte_clear_wprot(pte_t pte) { return pte & ~PTE_WPROT; }
-// A leaf the user may no longer touch, nor anyone store to.
-static inline pte_t pte_mkguard(pte_t pte)    { return pte & ~(PTE_U | PTE_W); }
 
 #endif
