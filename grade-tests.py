@@ -567,7 +567,7 @@ for command in ("procs", "vmmap $c->pid", "pgwalk 0 $c->pid"):
   procs
 end
 """
-VMMAP_REGION = re.compile(r"^0x([0-9a-f]{16})-0x([0-9a-f]{16}) ([r-][w-][x-][p-]) +\S+ \S+  "
+VMMAP_REGION = re.compile(r"^0x([0-9a-f]{16})-0x([0-9a-f]{16}) ([r-][w-][x-][ps-]) +\S+ \S+  "
                           r"(\(no region\)|\S+) +(\S+) +(\S+) +(\d+) resident(.*)$", re.MULTILINE)
 ELF_HEADER = struct.Struct("<I12sHHIQQQIHHHHHH")   # struct elfhdr (kernel/elf.h)
 ELF_PROGHDR = struct.Struct("<IIQQQQQQ")           # struct proghdr
@@ -837,6 +837,25 @@ def _(m):
 @test("regions", "vmtest", points=5, timeout=120)
 def _(m):
     test_program(m, "vmtest", "regions", 120)
+
+
+# ---- mmap: files and shared memory mapped ------------------------------------
+
+@test("mmap", "vmtest", points=10, timeout=180)
+def _(m):
+    test_program(m, "vmtest", "mmap", 180,
+                 console=[KILLED % "load", KILLED % "store", KILLED % "exec"])
+
+
+@test("mmap", "crash", points=5, timeout=120)
+def _(m):
+    """Stores to a shared file mapping that msync returned from survive a
+    power cut: after the reboot the file holds them."""
+    m.send("vmtest --map-sync synced\n")
+    m.expect(r"^synced$", timeout=60)
+    m.crash()
+    m.boot()
+    m.run("vmtest --map-check synced", expect=r"^map-check: OK$")
 
 
 MAPS_LINE = re.compile(r"^([0-9a-f]{10})-([0-9a-f]{10}) ([r-][w-][x-][ps]) (\w+)\s+(\w+)\s+"

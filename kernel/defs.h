@@ -47,7 +47,9 @@ void            panic(char *s) __attribute__((noreturn));
 void            printfinit(void);
 extern volatile int panicking;  // printf stops taking its lock
 extern volatile int panicked;   // other harts spin quietly
+
 // string.c
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
 int             memcmp(const void*, const void*, uint);
 void*           memmove(void*, const void*, uint);
 void*           memcpy(void*, const void*, uint);
@@ -59,6 +61,7 @@ char*           strncpy(char*, const char*, int);
 // spinlock.c
 void            acquire(struct spinlock*);
 int             holding(struct spinlock*);
+int             holding_spinlocks(void);
 void            initlock(struct spinlock*, char*);
 void            release(struct spinlock*);
 void            push_off(void);
@@ -103,6 +106,7 @@ void            virtio_disk_intr(void);
 // mm/ uses is in mm/internal.h, struct mm and struct vma in mm.h.
 struct mm;
 struct vma;
+struct vm_object;
 // kalloc.c: physical page allocator
 void            kinit(void);
 void*           kalloc(void);
@@ -127,6 +131,13 @@ struct vma *    mm_map_anon(struct mm *, uint64, uint64, int prot, int flags, ch
 int             mm_heap_init(struct mm *, uint64);
 int             mm_sbrk(struct mm *, int, int);
 int             mm_copy(struct mm *, struct mm *, uint64 *ns);
+// pagecache.c: the pages of files and shared memory
+void            pcache_init(void);
+// filemap.c: the page cache's side of files (read, write, truncate)
+uint64          filemap_page(struct inode *, uint64 index);
+void            filemap_written(struct inode *, uint off, void *src, uint n);
+void            filemap_truncate(struct inode *);
+void            filemap_release(struct inode *);
 // fork.c: fork's copy of memory (xv6's uvmcopy)
 int             set_forkmode(int);
 // fault.c: page faults from user mode
@@ -137,6 +148,7 @@ int             copyin(pagetable_t, char *, uint64, uint64);
 int             copyinstr(pagetable_t, char *, uint64, uint64);
 int             either_copyout(int user_dst, uint64 dst, void *src, uint64 len);
 int             either_copyin(void *dst, int user_src, uint64 src, uint64 len);
+void            uvm_prefault(uint64 va, uint64 len, int write);
 // inspect.c: the memory system seen from outside
 void            vmprint(pagetable_t);
 
@@ -213,6 +225,7 @@ void            iupdate(struct inode*);
 int             namecmp(const char*, const char*);
 struct inode*   namei(char*);
 struct inode*   nameiparent(char*, char*);
+void            last_element(char *path, char *name);
 int             readi(struct inode*, int, uint64, uint, uint);
 void            stati(struct inode*, struct stat*);
 int             writei(struct inode*, int, uint64, uint, uint);
@@ -225,6 +238,8 @@ void            fileinit(void);
 int             fileread(struct file*, uint64, int n);
 int             filestat(struct file*, uint64 addr);
 int             filewrite(struct file*, uint64, int n);
+// sysfile.c
+int             argfd(int n, int *pfd, struct file **pf);
 // pipe.c
 int             pipealloc(struct file**, struct file**);
 void            pipeclose(struct pipe*, int);

@@ -22,4 +22,9 @@
 #define MAP_FIXED     0x10   // at exactly addr, replacing what was there
 #define MAP_ANONYMOUS 0x20   // zeroed memory, no file
 
+// msync's flags.
+#define MS_ASYNC      1      // write back (Atlas: before returning, as MS_SYNC)
+#define MS_INVALIDATE 2      // nothing to do: all mappings share one page cache
+#define MS_SYNC       4      // write back before returning
+
 #endif

@@ -11,6 +11,7 @@ struct file {
   struct inode *ip;   // FD_INODE and FD_DEVICE
   uint off;           // FD_INODE
   short major;        // FD_DEVICE
+  char name[DIRSIZ+1]; // the last part of the path it was opened by (for maps)
 };
 
 #define major(dev)  ((dev) >> 16 & 0xFFFF)
@@ -31,6 +32,7 @@ struct inode {
   short nlink;
   uint size;
   uint addrs[NDIRECT+1];
+  struct vm_object *obj; // its pages in the page cache, or 0 (mm/filemap.c)
 };
 
 // Maps a major device number to the device's read and write functions.

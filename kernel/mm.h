@@ -14,13 +14,32 @@
 #define VMA_NAME 12           // bytes of a region's name, with the NUL
 
 struct vm_fault;
+struct vma;
+struct file;
+struct inode;
+
+// A memory object: pages found by index, which regions map (Linux's
+// address_space, BSD's vm_object). A file's data (one object per
+// in-memory inode), or shared anonymous memory. Its pages are in the
+// page cache (mm/pagecache.c).
+struct vm_object {
+  int refs;                     // the inode's, and each region's
+  struct inode *ip;             // the file, or 0: shared anonymous memory
+  struct cpage *pages;          // its cached pages (pagecache.c's list)
+};
 
 // How faults in a region of one kind are resolved (Linux's
-// vm_operations_struct). Anonymous memory is the only kind so far;
-// file-backed and shared kinds will add their own.
+// vm_operations_struct): anonymous memory (mm/anon.c), and regions that
+// map an object's pages, a file's or shared memory's (mm/filemap.c).
 struct vma_ops {
-  char *kind;                                  // for listings: "anon"
+  char *kind;                                  // for listings: "anon", "file", "shm"
+  // Before the fault takes the address space's lock: find the page the
+  // fault will map, reading it from the file if need be (may sleep).
+  int (*prepare)(struct vm_fault *);           // enum fault_result
   int (*fault)(struct vm_fault *);             // enum fault_result
+  // A copy of the region is made (fork, a split) or the region goes.
+  void (*open)(struct vma *);
+  void (*close)(struct vma *);
 };
 
 // A region [start, end) of an address space: page-aligned, not
@@ -30,7 +49,10 @@ struct vma {
   int prot;                     // VM_READ | VM_WRITE | VM_EXEC
   int flags;                    // VMA_*
   const struct vma_ops *ops;
-  char name[VMA_NAME];          // "text", "data", "stack", "heap", ...
+  struct vm_object *obj;        // what it maps (file or shared memory), or 0
+  uint64 pgoff;                 // the object's page index at start
+  struct file *file;            // the open file it maps (kept open), or 0
+  char name[VMA_NAME];          // "text", "data", "stack", "heap", a file's ...
   struct vma *prev, *next;      // all regions, in address order
   struct vma *left, *right;     // the search tree (AVL, mm/vma.c)
   int height;

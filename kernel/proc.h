@@ -73,7 +73,7 @@ struct fpstate {
 enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
 // Memory-system events counted per process (and system-wide, mm/stats.c).
-enum vm_event { VM_LAZY_FAULT, VM_COW_FAULT, VM_COW_COPY, VM_PROMOTION, NVMEVENTS };
+enum vm_event { VM_LAZY_FAULT, VM_COW_FAULT, VM_COW_COPY, VM_PROMOTION, VM_FILE_FAULT, NVMEVENTS };
 
 // Per-process state.
 struct proc {

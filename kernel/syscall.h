@@ -40,5 +40,7 @@
 #define SYS_maps   40          // a process's regions (like /proc/PID/maps)
 #define SYS_mmap   41          // add a region of memory
 #define SYS_munmap 42          // remove one
+#define SYS_mprotect 43        // change a region's permissions
+#define SYS_msync  44          // write a shared file mapping back
 
 #endif

@@ -34,6 +34,7 @@
 #define VMA_SPECIAL (1 << 4)  // a page of the kernel's (USYSCALL): fork and
                               // exec leave it to the new address space
 #define VMA_MMAP    (1 << 5)  // made by mmap(): munmap() may remove it
+#define VMA_SHARED  (1 << 6)  // fork's children share it: stores are seen by all
 
 // One region of a process, as maps(pid, regions, n) reports it.
 struct vmregion {
@@ -42,8 +43,10 @@ struct vmregion {
   uint64 pagesize;        // the largest page mapping it: 4096, 2 MiB; 0 if none
   int prot;               // VM_*
   int flags;              // VMA_*
-  char name[12];          // "text", "data", "guard", "stack", "heap", ...
-  char kind[8];           // how its faults are resolved: "anon"
+  char name[12];          // "text", "data", "guard", "stack", "heap", a
+                          // mapped file's name, "anon", "shm"
+  char kind[8];           // how its faults are resolved: "anon", "file", "shm"
+  uint64 offset;          // a file mapping: the file offset at start
 };
 
 // Filled in by memstat(&st): the system's counters and the caller's.
@@ -63,6 +66,10 @@ struct memstat {
   uint64 reserved_pages;  // of the free pages, those set aside in 2 MiB
                           // reservations for lazily filled heaps
   uint64 promotions;      // reserved regions promoted to megapages, since boot
+  uint64 file_pages;      // pages of files and shared memory in the page cache now
+  uint64 file_mapped;     // of those, pages some process maps
+  uint64 file_dirty;      // of those, pages stored to and not yet written back
+  uint64 file_faults;     // faults that mapped a page-cache page, since boot
   // the policies chosen at boot (kernel/boot/bootargs.c)
   uint64 heap_top;        // the heap may grow up to here (USERTOP)
   uint64 overcommit;      // 1: sbrk reserves what it cannot back now
@@ -74,6 +81,7 @@ struct memstat {
   uint64 p_cow_faults;
   uint64 p_cow_copies;
   uint64 p_promotions;
+  uint64 p_file_faults;
   uint64 p_fork_copy_ns;  // time its forks spent copying or sharing memory
 };
 

@@ -2,10 +2,13 @@
 // one line each, like Linux's /proc/PID/maps:
 //
 //   0000000000-0000002000 r-xp anon text       2 pages  4K
+//   3fffff9000-3fffffb000 rw-s file notes+0x2000 2 pages  4K
 //
-// the range [start, end), the permissions (r, w, x, then p for private),
-// how faults in it are resolved, its name, the pages mapped now, and the
-// largest page size mapping it (4K or 2M; - if none).
+// the range [start, end), the permissions (r, w, x, then p for private,
+// s for shared), how faults in it are resolved (anon, file, shm), its
+// name (a file mapping's: the file's, and the offset in the file where
+// the region starts), the pages mapped now, and the largest page size
+// mapping it (4K or 2M; - if none).
 #include "kernel/types.h"
 #include "kernel/vm.h"
 #include "user/user.h"
@@ -57,7 +60,11 @@ print_region(struct vmregion *r)
   print_addr(r->end);
   printf(" %s ", perm);
   print_padded(r->kind, 5);
-  print_padded(r->name, 9);
+  if(strcmp(r->kind, "file") == 0){
+    printf("%s+0x%lx ", r->name, r->offset);
+  } else {
+    print_padded(r->name, 9);
+  }
   printf("%d pages  %s\n", (int)r->resident, size_name(r->pagesize));
 }
 

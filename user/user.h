@@ -45,6 +45,8 @@ int superpages(int);     // 1: heap may use 2 MiB megapages, 0: not, -1: ask
 int maps(int pid, struct vmregion *, int n);  // a process's regions (0: the caller's); how many it has
 void *mmap(void *addr, uint64 length, int prot, int flags, int fd, uint64 offset);  // (void *)-1 on failure
 int munmap(void *addr, uint64 length);
+int mprotect(void *addr, uint64 length, int prot);
+int msync(void *addr, uint64 length, int flags);
 
 // user/lib/ulib.c
 #define SBRK_ERROR ((char *)-1)   // what sbrk and sbrklazy return on failure

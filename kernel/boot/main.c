@@ -76,6 +76,7 @@ kmain(uint64 hartid, uint64 dtb)
   set_forkmode(kconfig.forkmode);
   kvminit();               // kernel page table
   mm_init();               // address spaces and their regions
+  pcache_init();           // the page cache
   kvminithart();           // turn on paging
   procinit();              // process table
   trapinithart();          // install kernel trap vector

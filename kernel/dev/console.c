@@ -78,7 +78,10 @@ consoleread(int user_dst, uint64 dst, int n)
       break;
     }
     char cbuf = c;
-    if(either_copyout(user_dst, dst, &cbuf, 1) == -1)
+    release(&cons.lock);         // a fault on dst may read a file, and sleep
+    int bad = either_copyout(user_dst, dst, &cbuf, 1) == -1;
+    acquire(&cons.lock);
+    if(bad)
       break;
     dst++;
     n--;

@@ -128,6 +128,52 @@ device(short major)
   return &devsw[major];
 }
 
+// Copy up to n bytes at f's offset in its locked file to the user address
+// addr from the page cache, up to the end of the file's page. Returns the bytes copied (0
+// at the end of the file), or -1 when out of memory or addr is bad.
+static int
+file_read_page(struct file *f, uint64 addr, int n)
+{
+  struct inode *ip = f->ip;
+  if(f->off >= ip->size)
+    return 0;
+  n = MIN(n, MIN(ip->size - f->off, PGSIZE - f->off % PGSIZE));
+  uint64 pa = filemap_page(ip, f->off / PGSIZE);
+  if(pa == 0)
+    return -1;
+  int r = copyout(myproc()->mm->pagetable, addr, (char *)pa + f->off % PGSIZE, n);
+  kfree((void *)pa);
+  return r == 0 ? n : -1;
+}
+
+// Read up to n bytes from f's inode to the user address addr: a file
+// through the page cache (so that read() sees what shared mappings
+// stored), a directory from its blocks, a page at a time. The user's
+// page is faulted in before the inode is locked: a fault on a mapping of
+// this very file would need the lock. Returns the bytes read, or -1 if
+// none could be.
+static int
+inode_read(struct file *f, uint64 addr, int n)
+{
+  int done = 0, r = 0;
+  while(done < n){
+    int m = MIN(n - done, PGSIZE - (addr + done) % PGSIZE);
+    uvm_prefault(addr + done, m, 1);
+    ilock(f->ip);
+    if(f->ip->type == T_FILE)
+      r = file_read_page(f, addr + done, m);
+    else
+      r = readi(f->ip, 1, addr + done, f->off, m);
+    if(r > 0)
+      f->off += r;
+    iunlock(f->ip);
+    if(r <= 0)
+      break;
+    done += r;
+  }
+  return (done == 0 && r < 0) ? -1 : done;
+}
+
 // Read up to n bytes from f to the user address addr. Returns the bytes
 // read (0 at end of file), or -1. A bad address part-way through gives
 // the bytes read before it.
@@ -135,7 +181,6 @@ int
 fileread(struct file *f, uint64 addr, int n)
 {
   struct devsw *dev;
-  int r;
 
   if(!f->readable || n < 0)
     return -1;
@@ -149,13 +194,7 @@ fileread(struct file *f, uint64 addr, int n)
   }
   if(f->type != FD_INODE)
     panic("fileread: bad file type");
-
-  ilock(f->ip);
-  r = readi(f->ip, 1, addr, f->off, n);
-  if(r > 0)
-    f->off += r;
-  iunlock(f->ip);
-  return r;
+  return inode_read(f, addr, n);
 }
 
 // Write n bytes at the user address addr to the inode of f, at most
@@ -172,6 +211,7 @@ inode_write(struct file *f, uint64 addr, int n)
     chunk = n - done;
     if(chunk > MAXWRITE)
       chunk = MAXWRITE;
+    uvm_prefault(addr + done, chunk, 0);   // before the lock: see inode_read
     begin_op();
     ilock(f->ip);
     r = writei(f->ip, 1, addr + done, f->off, chunk);

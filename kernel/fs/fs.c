@@ -23,8 +23,6 @@
 #include "stat.h"
 #include "defs.h"
 
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-
 // Where the superblock lives on disk (block 0 is left for a boot loader).
 #define SUPERBLOCK_BNO 1
 
@@ -306,6 +304,8 @@ iput(struct inode *ip)
     releasesleep(&ip->lock);
     acquire(&itable.lock);
   }
+  if(ip->ref == 1)
+    filemap_release(ip);         // its cached pages go with it
   ip->ref--;
   release(&itable.lock);
 }
@@ -393,6 +393,7 @@ itrunc(struct inode *ip)
   }
   ip->size = 0;
   iupdate(ip);
+  filemap_truncate(ip);
 }
 
 // Fill *st from the locked inode ip. Every byte, padding included, is
@@ -479,6 +480,7 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
       brelse(b);
       break;
     }
+    filemap_written(ip, off, b->data + off % BSIZE, m);
     log_write(b);
     brelse(b);
   }
@@ -603,6 +605,19 @@ skipelem(char *path, char *name)
   while(*path == '/')
     path++;
   return path;
+}
+
+// Copy the last element of path to name (DIRSIZ+1 bytes), NUL-terminated:
+// "" if path has none. ("a/bb/c" gives "c".)
+void
+last_element(char *path, char *name)
+{
+  char elem[DIRSIZ];
+  name[0] = 0;
+  while((path = skipelem(path, elem)) != 0){
+    memmove(name, elem, DIRSIZ);
+    name[DIRSIZ] = 0;
+  }
 }
 
 // Walk path from the root ("/...") or the current directory and return a

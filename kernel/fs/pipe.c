@@ -20,8 +20,6 @@
 
 #define PIPESIZE 512
 
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-
 struct pipe {
   struct spinlock lock;   // guards everything below
   char data[PIPESIZE];
@@ -123,6 +121,7 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
 
   if(n < 0)
     return -1;
+  uvm_prefault(addr, n, 0);      // so that copyin never sleeps under pi->lock
   acquire(&pi->lock);
   done = 0;
   bad = 0;
@@ -163,6 +162,7 @@ piperead(struct pipe *pi, uint64 addr, int n)
 
   if(n < 0)
     return -1;
+  uvm_prefault(addr, MIN(n, PIPESIZE), 1);   // so that copyout never sleeps under pi->lock
   acquire(&pi->lock);
   while(pi->nread == pi->nwrite && pi->writeopen){
     if(killed(p)){

@@ -22,7 +22,7 @@
 
 // Fetch argument n as a file descriptor. Returns 0 and sets *pfd and *pf
 // (each if not 0), or -1 if it is not an open descriptor of the caller.
-static int
+int
 argfd(int n, int *pfd, struct file **pf)
 {
   int fd;
@@ -399,6 +399,7 @@ sys_open(void)
     f->off = 0;
   }
   f->ip = ip;
+  last_element(path, f->name);
   f->readable = !(omode & O_WRONLY);
   f->writable = (omode & O_WRONLY) || (omode & O_RDWR);
   if((omode & O_TRUNC) && ip->type == T_FILE)

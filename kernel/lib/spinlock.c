@@ -53,6 +53,17 @@ holding(struct spinlock *lk)
   return lk->locked && lk->cpu == mycpu();
 }
 
+// Does this hart hold any spin lock (or have interrupts pushed off)?
+// Then it must not sleep.
+int
+holding_spinlocks(void)
+{
+  push_off();
+  int held = mycpu()->noff > 1;
+  pop_off();
+  return held;
+}
+
 // push_off/pop_off are intr_off/intr_on that nest: interrupts come back
 // on only after the outermost pop_off, and only if they were on before
 // the outermost push_off.

@@ -3,10 +3,14 @@
 // mode and equally for the kernel's own accesses to user memory
 // (copyin/copyout, mm/usercopy.c):
 //   trap -> the region of the address (vma_find) -> may the region be
-//   accessed so? -> one walk to the address, making the tables on the
-//   way private and creating missing ones -> the region's fault
+//   accessed so? -> for a region that maps a file or shared memory, its
+//   prepare operation finds the page (reading the file sleeps, so this
+//   comes before the lock) -> one walk to the address, making the tables
+//   on the way private and creating missing ones -> the region's fault
 //   operation (for anonymous memory, mm/anon.c: a zeroed page on first
-//   touch, a copy on a store to a copy-on-write page).
+//   touch, a copy on a store to a copy-on-write page; for files and
+//   shared memory, mm/filemap.c: the read, copy-on-write and shared
+//   faults).
 // An address in no region (below the stack's guard page, past the heap,
 // the trampoline or trapframe, at or above MAXVA) or an access the
 // region does not allow (a store to text, a jump into the heap, any
@@ -27,22 +31,36 @@
 // be made at all. FAULT_OK when the page is now mapped with the needed
 // permission, FAULT_BAD for an access the process may not make,
 // FAULT_OOM when it may but no memory is left.
+//
+// The lock is let go while the prepare operation sleeps. That is safe
+// because only the process itself changes its regions, and it is here;
+// others only read them.
 enum fault_result
 uvm_fault(struct proc *p, uint64 va, enum fault_access access)
 {
   struct mm *mm = p->mm;
   if(va >= MAXVA)
     return FAULT_BAD;
+  struct vm_fault vmf = { p, mm, 0, PGROUNDDOWN(va), access };
   acquire(&mm->lock);
-  struct vm_fault vmf = { p, mm, vma_find(mm, va), PGROUNDDOWN(va), access };
+  vmf.vma = vma_find(mm, va);
   enum fault_result r = FAULT_BAD;
   if(vmf.vma && vma_allows(vmf.vma, access) && vmf.vma->ops->fault){
-    if(pt_lookup(mm->pagetable, va, PT_LEVEL0, 1, unshare_entry, &vmf.path) != 0)
+    r = FAULT_OK;
+    if(vmf.vma->ops->prepare){
+      release(&mm->lock);
+      r = vmf.vma->ops->prepare(&vmf);
+      acquire(&mm->lock);
+    }
+    if(r == FAULT_OK &&
+       pt_lookup(mm->pagetable, va, PT_LEVEL0, 1, unshare_entry, &vmf.path) != 0)
       r = FAULT_OOM;
-    else
+    if(r == FAULT_OK)
       r = vmf.vma->ops->fault(&vmf);
   }
   release(&mm->lock);
+  if(vmf.page)
+    kfree((void *)vmf.page);
   return r;
 }
 

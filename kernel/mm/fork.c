@@ -221,12 +221,23 @@ copy_leaf_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
   return copy_or_share(c, e, level, va, ce);
 }
 
+// Does fork copy region v's entries? Not a shared region's: the child's
+// faults map the object's pages, the same ones the parent maps. (A table
+// fork shares whole may still hold a shared region's leaves, made
+// read-only by write_protect; a store there is a shared fault, which
+// makes it writable again without copying, mm/filemap.c.)
+static int
+copied(struct vma *v)
+{
+  return !(v->flags & VMA_SHARED);
+}
+
 // Give the child's address space `new` (holding only the kernel's pages
 // at the top) the parent's memory in its regions, in the current fork
-// mode: one walk over each run of adjacent regions, so that the holes
-// between (below the mappings, say) cost nothing. 0, or -1 when memory
-// runs out (the caller frees `new`; the parent is intact, if perhaps
-// with more pages copy-on-write).
+// mode: one walk over each run of adjacent regions it copies, so that
+// the holes between (below the mappings, say) cost nothing. 0, or -1
+// when memory runs out (the caller frees `new`; the parent is intact, if
+// perhaps with more pages copy-on-write).
 int
 fork_copy(struct mm *old, struct mm *new)
 {
@@ -240,8 +251,12 @@ fork_copy(struct mm *old, struct mm *new)
     c.copy_megapages = 1;
   static const struct pt_walk_ops ops = { .leaf = copy_leaf_entry, .table = copy_table };
   for(struct vma *v = old->first; v; ){
+    if(!copied(v)){
+      v = v->next;
+      continue;
+    }
     uint64 start = v->start, end = v->end;
-    for(v = v->next; v && v->start == end; v = v->next)
+    for(v = v->next; v && v->start == end && copied(v); v = v->next)
       end = v->end;
     if(end > USERTOP)
       end = USERTOP;           // the USYSCALL page is the child's own

@@ -73,12 +73,6 @@ note_accessed(void *arg, pte_t *e, int level, uint64 va, uint64 end)
   return WALK_CONTINUE;
 }
 
-static int
-unshare_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
-{
-  return unshare_entry(e, level, va) == 0 ? WALK_CONTINUE : WALK_STOP;
-}
-
 // pgaccess(base, npages, bitmask): for each of npages (at most
 // PGACCESS_MAX) pages from base, set bit i of the bitmask if the hardware
 // marked page i accessed (PTE A) since the last call, and clear the mark.
@@ -143,8 +137,11 @@ sys_memstat(void)
     .p_cow_faults = p->vm_events[VM_COW_FAULT],
     .p_cow_copies = p->vm_events[VM_COW_COPY],
     .p_promotions = p->vm_events[VM_PROMOTION],
+    .file_faults = vm_events(VM_FILE_FAULT),
+    .p_file_faults = p->vm_events[VM_FILE_FAULT],
     .p_fork_copy_ns = p->fork_copy_ns,
   };
+  pcache_counts(&st.file_pages, &st.file_mapped, &st.file_dirty);
   pagetable_census(p->mm->pagetable, 0, MAXVA, &st.p_pt_pages, &st.p_resident, &largest);
   return copyout(p->mm->pagetable, addr, (char *)&st, sizeof(st));
 }
@@ -159,6 +156,8 @@ describe(struct mm *mm, struct vma *v, struct vmregion *r)
   r->start = v->start;
   r->end = v->end;
   r->prot = v->prot;
+  if(v->file)
+    r->offset = v->pgoff * PGSIZE;
   r->flags = v->flags;
   safestrcpy(r->name, v->name, sizeof(r->name));
   safestrcpy(r->kind, v->ops->kind, sizeof(r->kind));

@@ -38,6 +38,7 @@ uint64          kkernelpages(void);
 uint64          kreservedpages(void);
 uint64          ktotalpages(void);
 uint64          ksharedpages(void);
+void            kalloc_shrinker(int (*)(void));
 void            kframes_get(uint64 pa, uint64 n);
 void            kframes_put(uint64 pa, uint64 n);
 int             kframes_private(uint64 pa, uint64 n);
@@ -105,6 +106,8 @@ void            entry_put(pte_t, int level);
 int             copy_leaf(pte_t from, int level, pte_t *to);
 int             unshare_entry(pte_t *e, int level, uint64 va);
 int             unshare(pagetable_t, uint64 va);
+int             unshare_table(void *arg, pte_t *e, int level, uint64 va, uint64 end);
+int             make_private(pagetable_t, uint64 start, uint64 end);
 enum unmap_how { UNMAP_CLEAR, UNMAP_PAGES, UNMAP_ALL };
 int             unmap_range(pagetable_t, uint64 start, uint64 end, enum unmap_how);
 void            pagetable_release(pagetable_t);
@@ -117,6 +120,7 @@ int             reserve_fill(struct pt_path *, uint64 va, uint64 start, uint64 e
 void            vma_init(void);
 struct vma *    vma_alloc(uint64 start, uint64 end, int prot, int flags,
                           const struct vma_ops *, char *name);
+struct vma *    vma_dup(struct vma *);
 void            vma_free(struct vma *);
 void            vma_insert(struct mm *, struct vma *);
 void            vma_remove(struct mm *, struct vma *);
@@ -133,9 +137,28 @@ struct vm_fault {
   uint64 va;                  // the faulting address, page-aligned
   enum fault_access access;
   struct pt_path path;        // the one walk to va
+  uint64 page;                // the object's page for va (a reference), or 0
 };
 extern const struct vma_ops anon_ops;
 int             anon_populate(struct mm *, struct vma *, uint64 start, uint64 end, int super);
+
+// ---- pagecache.c: the pages of files and shared memory
+struct vm_object *obj_create(struct inode *);
+void            obj_get(struct vm_object *);
+void            obj_put(struct vm_object *);
+void            obj_truncate(struct vm_object *);
+uint64          pcache_lookup(struct vm_object *, uint64 index);
+uint64          pcache_add(struct vm_object *, uint64 index, uint64 pa);
+void            pcache_set_dirty(struct vm_object *, uint64 index, uint64 pa);
+int             pcache_take_dirty(struct vm_object *, uint64 lo, uint64 hi,
+                                  uint64 *index, uint64 *pa, int max);
+void            pcache_counts(uint64 *cached, uint64 *mapped, uint64 *dirty);
+
+// ---- filemap.c: regions that map files and shared memory
+extern const struct vma_ops file_ops, shm_ops;
+struct vm_object *file_object(struct inode *);
+uint64          vma_index(struct vma *, uint64 va);
+void            mapping_sync(struct mm *, struct vma *, uint64 start, uint64 end);
 
 // ---- fork.c: fork's copy of the page tables, in the three fork modes
 int             fork_copy(struct mm *old, struct mm *new);

@@ -260,6 +260,17 @@ injected_failure(void)
   return failpoint && failpoint();
 }
 
+// Asked, when user memory runs out, to give back pages it can do without
+// (the page cache's clean, unmapped pages); returns how many it freed.
+static int (*shrinker)(void);
+
+// Let fn give memory back when user memory runs out.
+void
+kalloc_shrinker(int (*fn)(void))
+{
+  shrinker = fn;
+}
+
 // Frame pa, free or reserved, is handed out now, with one reference.
 static void
 frame_use(uint64 pa)
@@ -339,11 +350,15 @@ kalloc(void)
   return alloc_page(0);
 }
 
-// A page to back user memory (see alloc_page).
+// A page to back user memory (see alloc_page). When none is left, the
+// shrinker is asked for pages and the allocation tried once more.
 void *
 kalloc_user(void)
 {
-  return alloc_page(1);
+  void *pa = alloc_page(1);
+  if(pa == 0 && shrinker && shrinker() > 0)
+    pa = alloc_page(1);
+  return pa;
 }
 
 // Take a whole block off the whole list, as a block of kind kind; its

@@ -76,19 +76,25 @@ mm_get(struct mm *mm)
   __atomic_fetch_add(&mm->refs, 1, __ATOMIC_RELAXED);
 }
 
-// Drop a reference to mm; the last frees its regions, its page table and
-// every page only it maps.
+// Drop a reference to mm; the last writes back what its shared file
+// mappings stored, then frees its regions, its page table and every page
+// only it maps. May write the disk: the caller holds no spin lock.
 void
 mm_put(struct mm *mm)
 {
   if(__atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL) > 0)
     return;
+  for(struct vma *v = mm->first; v; v = v->next)
+    mapping_sync(mm, v, v->start, v->end);
   if(mm->pagetable){
     unmap_range(mm->pagetable, USERTOP, MAXVA, UNMAP_CLEAR);
     pagetable_release(mm->pagetable);
   }
-  while(mm->first)
-    vma_remove(mm, mm->first);
+  while(mm->first){
+    struct vma *v = mm->first;
+    vma_remove(mm, v);
+    vma_free(v);
+  }
   slab_free(&mm_cache, mm);
 }
 
@@ -194,7 +200,7 @@ mm_copy(struct mm *old, struct mm *new, uint64 *ns)
   for(struct vma *v = old->first; v; v = v->next){
     if(v->flags & VMA_SPECIAL)
       continue;
-    struct vma *c = vma_alloc(v->start, v->end, v->prot, v->flags, v->ops, v->name);
+    struct vma *c = vma_dup(v);
     if(c == 0)
       return -1;
     vma_insert(new, c);

@@ -1,26 +1,49 @@
-// mmap() and munmap(): regions a program adds to its address space and
-// takes away again. So far anonymous private memory only (MAP_PRIVATE |
-// MAP_ANONYMOUS): zeroed on first touch, copy-on-write after fork, like
-// the heap, and with megapages by reservation where a region holds a
-// whole 2 MiB. File-backed and shared mappings fail with -1 until the
-// page cache exists.
+// mmap(), munmap(), mprotect() and msync(): the regions a program adds to
+// its address space, changes and takes away again, with Linux's meaning
+// and flag values (kernel/fcntl.h):
+//  - MAP_PRIVATE | MAP_ANONYMOUS: zeroed memory, copy-on-write after
+//    fork, like the heap, with megapages by reservation where a region
+//    holds a whole 2 MiB (mm/anon.c);
+//  - MAP_SHARED | MAP_ANONYMOUS: zeroed memory that fork's children
+//    share: every store is seen by all (mm/filemap.c);
+//  - a file, MAP_PRIVATE: the file's pages, copied on the first store;
+//    nothing reaches the file;
+//  - a file, MAP_SHARED: the file's pages themselves, shared with every
+//    process that maps them and with read() and write(); stores reach the
+//    file at msync, munmap, exit and exec.
 //
 // Without MAP_FIXED the kernel picks the range, top-down: the highest
 // free range below mm->mmap_low (which starts at USERTOP and follows the
 // lowest region placed so far), or failing that the highest free range
 // anywhere above the heap. So the heap and the mappings grow towards
 // each other, as in Linux. With MAP_FIXED the range is addr's, and the
-// mappings already there go first; a fixed range may not cover the
-// program's own regions (text, data, stack, heap), nor may munmap.
+// mappings already there go first. Only mappings made by mmap may be
+// replaced, unmapped or protected: never the program's own regions
+// (text, data, stack, heap) nor the kernel's pages at the top.
+//
+// munmap and mprotect over part of a region split it; neighbours left
+// with equal properties (and, for an object, adjoining offsets) merge.
+// Every call either does all it was asked or, when out of memory,
+// returns -1 having changed nothing the process can see.
+//
+// Regions taken out are freed only after mm->lock is let go: freeing one
+// may close its file, which writes the disk.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
 #include "spinlock.h"
+#include "sleeplock.h"
 #include "riscv.h"
+#include "fs.h"
+#include "file.h"
+#include "stat.h"
 #include "proc.h"
 #include "defs.h"
 #include "fcntl.h"
 #include "mm/internal.h"
+
+#define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS)
+#define PROT_KNOWN (PROT_READ | PROT_WRITE | PROT_EXEC)
 
 // Does [start, end) hold nothing but regions made by mmap (or nothing)?
 static int
@@ -30,6 +53,19 @@ only_mappings(struct mm *mm, uint64 start, uint64 end)
     if(!(v->flags & VMA_MMAP))
       return 0;
   return 1;
+}
+
+// Is every page of [start, end) in a region made by mmap?
+static int
+all_mapped(struct mm *mm, uint64 start, uint64 end)
+{
+  uint64 va = start;
+  for(struct vma *v = vma_from(mm, start); v && v->start <= va && va < end; v = v->next){
+    if(!(v->flags & VMA_MMAP))
+      return 0;
+    va = v->end;
+  }
+  return va >= end;
 }
 
 // The highest free range of len bytes in [low, high), or 0 if none: try
@@ -65,67 +101,198 @@ place(struct mm *mm, uint64 len)
   return va;
 }
 
+// Free the regions on the list dead (chained through next), taken out of
+// an mm. Called with no spin lock held.
+static void
+free_dead(struct vma *dead)
+{
+  while(dead){
+    struct vma *next = dead->next;
+    vma_free(dead);
+    dead = next;
+  }
+}
+
+// Take region v out of mm and put it on *dead, to be freed later.
+static void
+bury(struct mm *mm, struct vma *v, struct vma **dead)
+{
+  vma_remove(mm, v);
+  v->next = *dead;
+  *dead = v;
+}
+
+// May regions a and b (a just below b) be one region?
+static int
+mergeable(struct vma *a, struct vma *b)
+{
+  return a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
+         a->ops == b->ops && a->obj == b->obj && a->file == b->file &&
+         strncmp(a->name, b->name, VMA_NAME) == 0 &&
+         (a->obj == 0 || a->pgoff + (a->end - a->start) / PGSIZE == b->pgoff);
+}
+
+// Merge the regions in [start, end) and those just outside it with their
+// neighbours where they are alike; what is left over goes on *dead.
+static void
+merge_range(struct mm *mm, uint64 start, uint64 end, struct vma **dead)
+{
+  struct vma *v = vma_from(mm, start ? start - 1 : 0);
+  while(v && v->start <= end){
+    struct vma *next = v->next;
+    if(next && mergeable(v, next)){
+      bury(mm, next, dead);
+      v->end = next->end;       // keeps its place in the tree: nothing lies between
+    } else {
+      v = next;
+    }
+  }
+}
+
+// If a region strictly contains va, cut it in two there. 0, or -1 when
+// out of memory.
+static int
+split_at(struct mm *mm, uint64 va)
+{
+  struct vma *v = vma_find(mm, va);
+  if(v == 0 || v->start == va)
+    return 0;
+  struct vma *tail = vma_dup(v);
+  if(tail == 0)
+    return -1;
+  tail->start = va;
+  if(tail->obj)
+    tail->pgoff += (va - v->start) / PGSIZE;
+  v->end = va;
+  vma_insert(mm, tail);
+  return 0;
+}
+
+// Make [start, end) begin and end on region boundaries. 0, or -1 when out
+// of memory (the regions as they were).
+static int
+split_range(struct mm *mm, uint64 start, uint64 end, struct vma **dead)
+{
+  if(split_at(mm, start) != 0)
+    return -1;
+  if(split_at(mm, end) == 0)
+    return 0;
+  merge_range(mm, start, start, dead);
+  return -1;
+}
+
 // Remove [start, end) (page-aligned, holding only mappings) from mm: its
 // pages, then the regions, which are cut where the range ends inside
 // them. Caller holds mm->lock. 0, or -1 when out of memory (nothing
 // changed).
 static int
-unmap_regions(struct mm *mm, uint64 start, uint64 end)
+unmap_regions(struct mm *mm, uint64 start, uint64 end, struct vma **dead)
 {
-  struct vma *v = vma_from(mm, start), *tail = 0;
-  if(v && v->start < start && v->end > end &&
-     (tail = vma_alloc(end, v->end, v->prot, v->flags, v->ops, v->name)) == 0)
+  if(split_range(mm, start, end, dead) != 0)
     return -1;
   if(unmap_range(mm->pagetable, start, end, UNMAP_ALL) != 0){
-    if(tail)
-      vma_free(tail);
+    merge_range(mm, start, end, dead);
     return -1;
   }
-  while(v && v->start < end){
-    struct vma *next = v->next;
-    if(v->start >= start && v->end <= end)
-      vma_remove(mm, v);
-    else if(v->start < start)
-      v->end = start;          // tail, if any, keeps what lay past end
-    else
-      v->start = end;          // keeps its place in the tree: nothing lies between
-    v = next;
+  for(struct vma *v = vma_from(mm, start), *next; v && v->start < end; v = next){
+    next = v->next;
+    bury(mm, v, dead);
   }
-  if(tail)
-    vma_insert(mm, tail);
   if(start <= mm->mmap_low && mm->mmap_low < end)
     mm->mmap_low = end;        // place the next mapping where this one was
   return 0;
 }
 
+// Write back what the shared file regions of the caller's mm hold in
+// [start, end). The owner may read its own regions without the lock.
+static void
+sync_range(struct mm *mm, uint64 start, uint64 end)
+{
+  for(struct vma *v = vma_from(mm, start); v && v->start < end; v = v->next)
+    mapping_sync(mm, v, start > v->start ? start : v->start, end < v->end ? end : v->end);
+}
+
+// The file behind mmap's fd, checked against prot and flags: a file open
+// for reading (and, for a shared mapping that may be written, for
+// writing). 0 if it may not be mapped so.
+static struct file *
+mappable_file(int prot, int flags)
+{
+  struct file *f;
+  if(argfd(4, 0, &f) < 0 || f->type != FD_INODE || f->ip->type != T_FILE || !f->readable)
+    return 0;
+  if((flags & MAP_SHARED) && (prot & PROT_WRITE) && !f->writable)
+    return 0;
+  return f;
+}
+
+// A new region, not yet placed, for mmap's prot, flags and file f (0 for
+// anonymous memory) at page offset pgoff; 0 if out of memory.
+static struct vma *
+new_mapping(int prot, int flags, struct file *f, uint64 pgoff)
+{
+  int kind = (flags & MAP_SHARED) ? VMA_SHARED : VMA_PRIVATE;
+  if(f == 0 && kind == VMA_PRIVATE)
+    return vma_alloc(0, 0, prot, kind | VMA_MMAP, &anon_ops, "anon");
+  struct vm_object *obj;
+  if(f){
+    ilock(f->ip);
+    obj = file_object(f->ip);
+    iunlock(f->ip);
+  } else {
+    obj = obj_create(0);
+  }
+  if(obj == 0)
+    return 0;
+  struct vma *v = vma_alloc(0, 0, prot, kind | VMA_MMAP, f ? &file_ops : &shm_ops,
+                            f ? f->name : "shm");
+  if(v == 0){
+    obj_put(obj);
+    return 0;
+  }
+  v->obj = obj;
+  v->pgoff = pgoff;
+  v->file = f ? filedup(f) : 0;
+  return v;
+}
+
 // mmap(addr, length, prot, flags, fd, offset): map length bytes (rounded
-// up to pages) of zeroed memory with permissions prot; flags must be
-// MAP_PRIVATE | MAP_ANONYMOUS, with MAP_FIXED if addr (page-aligned) is
-// where it must go; fd and offset are ignored. Returns the address, or
-// -1 (as a pointer: MAP_FAILED).
+// up to pages) with permissions prot: of the file open as fd from offset
+// (page-aligned) on, or with MAP_ANONYMOUS zeroed memory (fd and offset
+// ignored). Exactly one of MAP_SHARED and MAP_PRIVATE; with MAP_FIXED,
+// addr (page-aligned) is where it must go, else a hint not taken.
+// Returns the address, or -1 (as a pointer: MAP_FAILED).
 uint64
 sys_mmap(void)
 {
   uint64 addr, len, off;
-  int prot, flags, fd;
+  int prot, flags;
   argaddr(0, &addr);
   argaddr(1, &len);
   argint(2, &prot);
   argint(3, &flags);
-  argint(4, &fd);
   argaddr(5, &off);
-  if((flags & ~MAP_FIXED) != (MAP_PRIVATE | MAP_ANONYMOUS) ||
-     (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) || len == 0 || len > USERTOP)
+  int sharing = flags & (MAP_SHARED | MAP_PRIVATE);
+  if((flags & ~MAP_KNOWN) || (sharing != MAP_SHARED && sharing != MAP_PRIVATE) ||
+     (prot & ~PROT_KNOWN) || len == 0 || len > USERTOP ||
+     ((flags & MAP_FIXED) && (addr % PGSIZE || !range_below(addr, PGROUNDUP(len), USERTOP))))
     return -1;
   len = PGROUNDUP(len);
-  struct mm *mm = myproc()->mm;
-  struct vma *v = vma_alloc(0, 0, prot, VMA_PRIVATE | VMA_MMAP, &anon_ops, "anon");
+  struct file *f = 0;
+  if(!(flags & MAP_ANONYMOUS)){
+    if(off % PGSIZE || !range_below(off, len, MAXVA) || (f = mappable_file(prot, flags)) == 0)
+      return -1;
+  }
+  struct vma *v = new_mapping(prot, flags, f, f ? off / PGSIZE : 0);
   if(v == 0)
     return -1;
+  struct mm *mm = myproc()->mm;
+  struct vma *dead = 0;
+  if((flags & MAP_FIXED) && only_mappings(mm, addr, addr + len))
+    sync_range(mm, addr, addr + len);
   acquire(&mm->lock);
   if(flags & MAP_FIXED){
-    if(addr % PGSIZE || !range_below(addr, len, USERTOP) || !only_mappings(mm, addr, addr + len) ||
-       unmap_regions(mm, addr, addr + len) != 0)
+    if(!only_mappings(mm, addr, addr + len) || unmap_regions(mm, addr, addr + len, &dead) != 0)
       addr = 0;
   } else {
     addr = place(mm, len);
@@ -134,20 +301,20 @@ sys_mmap(void)
     v->start = addr;
     v->end = addr + len;
     vma_insert(mm, v);
+    merge_range(mm, v->start, v->end, &dead);
   }
   release(&mm->lock);
-  if(addr == 0){
+  if(addr == 0)
     vma_free(v);
-    return -1;
-  }
-  return addr;
+  free_dead(dead);
+  return addr ? addr : -1;
 }
 
-// munmap(addr, length): remove the mappings in [addr, addr + length)
-// (length rounded up to pages; addr page-aligned), cutting regions it
-// ends inside. Only mappings made by mmap may be removed. 0 or -1.
-uint64
-sys_munmap(void)
+// The page-aligned range [*start, *end) a call names by addr and length
+// (rounded up to pages): 0, or -1 if addr is not page-aligned, length is
+// 0 or the range reaches past USERTOP.
+static int
+arg_range(uint64 *start, uint64 *end)
 {
   uint64 addr, len;
   argaddr(0, &addr);
@@ -157,9 +324,110 @@ sys_munmap(void)
   len = PGROUNDUP(len);
   if(!range_below(addr, len, USERTOP))
     return -1;
+  *start = addr;
+  *end = addr + len;
+  return 0;
+}
+
+// munmap(addr, length): remove the mappings in [addr, addr + length)
+// (length rounded up to pages; addr page-aligned), writing back what
+// shared file mappings stored, and cutting regions it ends inside. Only
+// mappings made by mmap may be removed. 0 or -1.
+uint64
+sys_munmap(void)
+{
+  uint64 start, end;
+  if(arg_range(&start, &end) != 0)
+    return -1;
   struct mm *mm = myproc()->mm;
+  if(!only_mappings(mm, start, end))
+    return -1;
+  sync_range(mm, start, end);
+  struct vma *dead = 0;
   acquire(&mm->lock);
-  int r = only_mappings(mm, addr, addr + len) ? unmap_regions(mm, addr, addr + len) : -1;
+  int r = unmap_regions(mm, start, end, &dead);
   release(&mm->lock);
+  free_dead(dead);
   return r;
+}
+
+// The leaf *e of region v, with the permissions v has now. A page that
+// was not writable does not become so here: in a private region it is
+// marked copy-on-write, so that a store copies it unless it is the
+// process's own (mm/anon.c), and in a shared region a store faults, so
+// that a file's page is known to be dirty (mm/filemap.c).
+static pte_t
+reprotect(struct vma *v, pte_t e)
+{
+  pte_t n = pte_make_leaf(pte_pa(e), vma_pte_perm(v)) | (e & (PTE_A | PTE_D | PTE_COW));
+  if(!pte_writable(n) || pte_writable(e))
+    return n;
+  n &= ~PTE_W;
+  return (v->flags & VMA_PRIVATE) ? n | PTE_COW : n;
+}
+
+// Walker callback for mprotect: a leaf takes its region's permissions.
+static int
+protect_leaf(void *arg, pte_t *e, int level, uint64 va, uint64 end)
+{
+  *e = reprotect(arg, *e);
+  return WALK_CONTINUE;
+}
+
+// mprotect(addr, length, prot): give the mappings in [addr, addr +
+// length) the permissions prot, splitting regions it ends inside. Every
+// page must be in a mapping made by mmap; PROT_WRITE on a shared mapping
+// needs its file open for writing. 0 or -1.
+uint64
+sys_mprotect(void)
+{
+  uint64 start, end;
+  int prot;
+  argint(2, &prot);
+  if(arg_range(&start, &end) != 0 || (prot & ~PROT_KNOWN))
+    return -1;
+  struct mm *mm = myproc()->mm;
+  struct vma *dead = 0;
+  int r = -1;
+  acquire(&mm->lock);
+  if(!all_mapped(mm, start, end))
+    goto out;
+  for(struct vma *v = vma_from(mm, start); v && v->start < end; v = v->next)
+    if((v->flags & VMA_SHARED) && v->file && (prot & PROT_WRITE) && !v->file->writable)
+      goto out;
+  if(make_private(mm->pagetable, start, end) != 0 || split_range(mm, start, end, &dead) != 0)
+    goto out;
+  static const struct pt_walk_ops ops = { .leaf = protect_leaf };
+  for(struct vma *v = vma_from(mm, start); v && v->start < end; v = v->next){
+    v->prot = prot;
+    walk_range(mm->pagetable, v->start, v->end, &ops, v);
+  }
+  merge_range(mm, start, end, &dead);
+  r = 0;
+out:
+  release(&mm->lock);
+  free_dead(dead);
+  return r;
+}
+
+// msync(addr, length, flags): write back to their files the pages of the
+// shared file mappings in [addr, addr + length) that were stored to.
+// MS_SYNC and MS_ASYNC both write before returning (there is no
+// background writer); MS_INVALIDATE has nothing to do, since every
+// mapping of a file page maps the one cached page. Every page must be in
+// a mapping made by mmap. 0 or -1.
+uint64
+sys_msync(void)
+{
+  uint64 start, end;
+  int flags;
+  argint(2, &flags);
+  if(arg_range(&start, &end) != 0 || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
+     (flags & (MS_ASYNC | MS_SYNC)) == (MS_ASYNC | MS_SYNC))
+    return -1;
+  struct mm *mm = myproc()->mm;
+  if(!all_mapped(mm, start, end))
+    return -1;
+  sync_range(mm, start, end);
+  return 0;
 }

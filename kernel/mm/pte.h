@@ -57,6 +57,7 @@ static inline int pte_writable(pte_t pte) { return (pte & PTE_W) != 0; }
 static inline int pte_cow(pte_t pte)      { return (pte & PTE_COW) != 0; }
 static inline int pte_wprot(pte_t pte)    { return (pte & PTE_WPROT) != 0; }
 static inline int pte_accessed(pte_t pte) { return (pte & PTE_A) != 0; }
+static inline int pte_dirty(pte_t pte)    { return (pte & PTE_D) != 0; }
 static inline uint64 pte_pa(pte_t pte)    { return PTE2PA(pte); }
 static inline int pte_flags(pte_t pte)    { return PTE_FLAGS(pte); }
 
@@ -115,6 +116,7 @@ pte_copy_perm(pte_t pte)
 // The same leaf or table entry pointing at pa instead.
 static inline pte_t pte_move(pte_t pte, uint64 pa) { return PA2PTE(pa) | PTE_FLAGS(pte); }
 static inline pte_t pte_mkold(pte_t pte)      { return pte & ~PTE_A; }
+static inline pte_t pte_mkclean(pte_t pte)    { return pte & ~PTE_D; }
 static inline pte_t pte_mkwprot(pte_t pte)    { return pte | PTE_WPROT; }
 static inline pte_t pte_clear_wprot(pte_t pte) { return pte & ~PTE_WPROT; }
 

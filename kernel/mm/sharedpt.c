@@ -165,6 +165,27 @@ unmap_prepare(pagetable_t pt, uint64 start, uint64 end)
   return 0;
 }
 
+// Walker callback: make the table entry e points to this address
+// space's own (the walk then goes down into it).
+int
+unshare_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
+{
+  return unshare_entry(e, level, va) == 0 ? WALK_CONTINUE : WALK_STOP;
+}
+
+// Get the entries that map [start, end) (page-aligned) ready to be
+// changed in place (mprotect): every table over the range made private
+// and a megapage the range cuts split. 0, or -1 when out of memory
+// (nothing the process can see has changed).
+int
+make_private(pagetable_t pt, uint64 start, uint64 end)
+{
+  static const struct pt_walk_ops ops = { .table = unshare_table };
+  if(unmap_prepare(pt, start, end) != 0 || walk_range(pt, start, end, &ops, 0) != 0)
+    return -1;
+  return 0;
+}
+
 // Walker callback: a table entry met by an unmap. One whose span the
 // range covers goes whole if it is shared, or if the unmap frees tables
 // (UNMAP_ALL); any other table was made private by unmap_prepare, and

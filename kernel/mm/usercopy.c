@@ -40,6 +40,38 @@ user_page(pagetable_t pt, uint64 va, int write)
   return pa;
 }
 
+// Fault in the pages of [va, va + len) of the current process that a
+// copy could only fault in by sleeping (those of regions with a prepare
+// operation: files, whose pages may have to be read from the disk), for
+// a read or (write set) a write. A caller about to copy while holding a
+// lock calls this first, so that the copy never has to wait for a file's
+// page (which may need the very lock held: read() into a mapping of the
+// file read). Anonymous pages are left to the copy, which faults them in
+// without sleeping only if it really copies. It stops at the first page
+// that cannot be accessed so, or at a kill: the copy itself then decides
+// what happens there (it fails at that page, having copied what came
+// before). The process's own regions are read without its mm's lock:
+// only the process itself changes them, and it is here.
+void
+uvm_prefault(uint64 va, uint64 len, int write)
+{
+  struct proc *p = myproc();
+  if(va >= MAXVA || len > MAXVA - va)
+    return;
+  for(uint64 a = PGROUNDDOWN(va); a < va + len; ){
+    struct vma *v = vma_find(p->mm, a);
+    if(v == 0 || killed(p))
+      return;
+    if(v->ops->prepare == 0){
+      a = v->end;                // nothing here needs it
+      continue;
+    }
+    if(user_page(p->mm->pagetable, a, write) == 0)
+      return;
+    a += PGSIZE;
+  }
+}
+
 // Copy len bytes between the kernel buffer kbuf and user address uva:
 // to user memory when to_user is set, else from it. A page at a time,
 // each one checked. Returns 0, or -1 at the first page the user could

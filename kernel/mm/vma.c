@@ -45,10 +45,29 @@ vma_alloc(uint64 start, uint64 end, int prot, int flags, const struct vma_ops *o
   return v;
 }
 
-// Free region v, which is in no mm.
+// A copy of region v, not in any mm, holding what v holds (its object
+// and file: the region kind's open operation); 0 if out of memory.
+struct vma *
+vma_dup(struct vma *v)
+{
+  struct vma *c = vma_alloc(v->start, v->end, v->prot, v->flags, v->ops, v->name);
+  if(c == 0)
+    return 0;
+  c->obj = v->obj;
+  c->pgoff = v->pgoff;
+  c->file = v->file;
+  if(c->ops->open)
+    c->ops->open(c);
+  return c;
+}
+
+// Free region v, which is in no mm, letting go of what it holds. That may
+// close a file, which writes the disk: the caller holds no spin lock.
 void
 vma_free(struct vma *v)
 {
+  if(v->ops->close)
+    v->ops->close(v);
   slab_free(&vma_cache, v);
 }
 
@@ -181,7 +200,8 @@ vma_insert(struct mm *mm, struct vma *v)
   mm->nvmas++;
 }
 
-// Take region v out of mm and free it.
+// Take region v out of mm (the caller frees it, with vma_free, once it
+// holds no spin lock).
 void
 vma_remove(struct mm *mm, struct vma *v)
 {
@@ -190,7 +210,6 @@ vma_remove(struct mm *mm, struct vma *v)
   if(v->next)
     v->next->prev = v->prev;
   mm->nvmas--;
-  vma_free(v);
 }
 
 // The region of mm that holds va, or 0: the last region starting at or

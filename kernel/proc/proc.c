@@ -200,8 +200,11 @@ fork(void)
   int copied = mm_copy(p->mm, np->mm, &ns);
   p->fork_copy_ns += ns;               // what the fork mode costs (memstat)
   if(copied < 0){
+    struct mm *mm = np->mm;
+    np->mm = 0;
     freeproc(np);
     release(&np->lock);
+    mm_put(mm);                   // may close files: no spin lock held
     return -1;
   }
   *np->trapframe = *p->trapframe;
@@ -237,14 +240,17 @@ reparent(struct proc *p)
   }
 }
 
-// End the current process with the given status. It stays a zombie,
-// holding its memory, until its parent's wait() collects it.
+// End the current process with the given status. Its memory goes now
+// (writing back what its shared file mappings stored); it stays a
+// zombie, holding its slot, until its parent's wait() collects it.
 void
 exit(int status)
 {
   struct proc *p = myproc();
   if(p == initproc)
     panic("init exiting");
+
+  mm_put(proc_switch_mm(p, 0));
 
   for(int fd = 0; fd < NOFILE; fd++){
     if(p->ofile[fd]){
@@ -276,6 +282,8 @@ int
 wait(uint64 addr)
 {
   struct proc *p = myproc();
+  if(addr)
+    uvm_prefault(addr, sizeof(int), 1);   // the copyout below holds locks
   acquire(&wait_lock);
   for(;;){
     int havekids = 0;
@@ -505,7 +513,8 @@ proc_mm(int pid)
   return 0;
 }
 
-// Put a new address space in p's place, returning the old one (exec).
+// Put a new address space in p's place, returning the old one (exec,
+// exit).
 struct mm *
 proc_switch_mm(struct proc *p, struct mm *mm)
 {

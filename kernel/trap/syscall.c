@@ -104,6 +104,8 @@ extern uint64 sys_superpages(void);
 extern uint64 sys_maps(void);
 extern uint64 sys_mmap(void);
 extern uint64 sys_munmap(void);
+extern uint64 sys_mprotect(void);
+extern uint64 sys_msync(void);
 
 static uint64 (*syscalls[])(void) = {
   [SYS_fork]    sys_fork,
@@ -141,6 +143,8 @@ static uint64 (*syscalls[])(void) = {
   [SYS_maps]    sys_maps,
   [SYS_mmap]    sys_mmap,
   [SYS_munmap]  sys_munmap,
+  [SYS_mprotect] sys_mprotect,
+  [SYS_msync]   sys_msync,
 };
 
 // Run the system call the current process asked for.

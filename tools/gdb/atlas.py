@@ -202,8 +202,10 @@ def read_region(v):
     kind = ""
     if int(vma["ops"]):
         kind = read_string("a region's kind", read_struct("struct vma_ops", vma["ops"])["kind"])
+    offset = int(vma["pgoff"]) * sv39.PGSIZE if int(vma["file"]) else -1
     return regions.Region(int(vma["start"]), int(vma["end"]), int(vma["prot"]),
-                          int(vma["flags"]), vma["name"].string(), kind, int(v)), vma["next"]
+                          int(vma["flags"]), vma["name"].string(), kind, int(v),
+                          offset), vma["next"]
 
 
 def read_address_space(proc):

@@ -20,15 +20,17 @@ import sv39
 PERMISSIONS = (("VM_READ", 1, "r"), ("VM_WRITE", 2, "w"), ("VM_EXEC", 4, "x"))
 
 # A region's kind flags: (kernel/vm.h's name, its value, the word vmmap
-# shows). VMA_PRIVATE is shown as the `p` after the permissions, as in
-# Linux's /proc/PID/maps, and not among the words.
+# shows). VMA_PRIVATE and VMA_SHARED are shown as the `p` or `s` after the
+# permissions, as in Linux's /proc/PID/maps, and not among the words.
 REGION_FLAGS = (("VMA_PRIVATE", 1 << 0, "private"),
                 ("VMA_GROWSUP", 1 << 1, "growsup"),
                 ("VMA_STACK", 1 << 2, "stack"),
                 ("VMA_GUARD", 1 << 3, "guard"),
                 ("VMA_SPECIAL", 1 << 4, "special"),
-                ("VMA_MMAP", 1 << 5, "mmap"))
+                ("VMA_MMAP", 1 << 5, "mmap"),
+                ("VMA_SHARED", 1 << 6, "shared"))
 VMA_PRIVATE = REGION_FLAGS[0][1]
+VMA_SHARED = REGION_FLAGS[6][1]
 
 # ops->kind of anonymous memory (kernel/mm/anon.c): a page fault the
 # region allows maps a zeroed page.
@@ -45,6 +47,7 @@ class Region:
     name: str
     kind: str            # its ops->kind; '' if it has no ops
     addr: int = 0        # where the struct vma is, for messages
+    offset: int = -1     # a file mapping: the file offset at start; else -1
 
 
 @dataclass
@@ -84,9 +87,15 @@ def range_resident(rng):
 # --- decoding ---------------------------------------------------------------
 
 def perm_string(prot, flags):
-    """'rw-p': the permissions, then p for a private region, else -."""
+    """'rw-p': the permissions, then p for a private region, s for a
+    shared one, else -."""
     rwx = "".join(letter if prot & bit else "-" for _, bit, letter in PERMISSIONS)
-    return rwx + ("p" if flags & VMA_PRIVATE else "-")
+    return rwx + ("p" if flags & VMA_PRIVATE else "s" if flags & VMA_SHARED else "-")
+
+
+def region_name(r):
+    """The region's name; a file mapping's with its offset: 'data+0x2000'."""
+    return r.name if r.offset < 0 else f"{r.name}+0x{r.offset:x}"
 
 
 def flag_words(flags):
@@ -96,7 +105,7 @@ def flag_words(flags):
     words = []
     for _, bit, word in REGION_FLAGS:
         known |= bit
-        if flags & bit and bit != VMA_PRIVATE:
+        if flags & bit and bit not in (VMA_PRIVATE, VMA_SHARED):
             words.append(word)
     if flags & ~known:
         words.append(f"0x{flags & ~known:x}")
@@ -110,7 +119,7 @@ def region_of(regions, va):
 
 def region_title(r):
     """'heap 0x...5000-0x...8000 rw-p anon growsup'."""
-    return (f"{r.name} 0x{r.start:016x}-0x{r.end:016x} "
+    return (f"{region_name(r)} 0x{r.start:016x}-0x{r.end:016x} "
             f"{perm_string(r.prot, r.flags)} {r.kind or '-'} {flag_words(r.flags)}")
 
 
@@ -206,7 +215,7 @@ REGION_HEADER = (f"{'start-end':<37} {'perm'} {'size':>10}  {'name':<11} {'kind'
 def region_line(r, res):
     """One region and what the page table holds in it."""
     return (f"0x{r.start:016x}-0x{r.end:016x} {perm_string(r.prot, r.flags)} "
-            f"{sv39.human_size(r.end - r.start):>10}  {r.name:<11} {r.kind or '-':<6} "
+            f"{sv39.human_size(r.end - r.start):>10}  {region_name(r):<11} {r.kind or '-':<6} "
             f"{flag_words(r.flags):<14} {resident_text(res)}")
 
 

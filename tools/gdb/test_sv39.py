@@ -315,7 +315,7 @@ def test_dot_summarises_many_leaves():
 
 VM_H = os.path.join(HERE, "..", "..", "kernel", "vm.h")
 R, W, X = 1, 2, 4                       # VM_READ, VM_WRITE, VM_EXEC
-PRIVATE, GROWSUP, STACK, GUARD, SPECIAL = (1 << i for i in range(5))
+PRIVATE, GROWSUP, STACK, GUARD, SPECIAL, MMAP = (1 << i for i in range(6))
 TOP_MID, TOP_LOW = 0x80006000, 0x80007000
 USER_RW = PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D
 
@@ -389,6 +389,9 @@ def test_region_permissions_and_flags():
     assert regions.perm_string(R | X, PRIVATE) == "r-xp"
     assert regions.perm_string(R, SPECIAL) == "r---"
     assert regions.perm_string(0, PRIVATE | GUARD) == "---p"
+    assert regions.perm_string(R | W, regions.VMA_SHARED | MMAP) == "rw-s"
+    assert regions.flag_words(regions.VMA_SHARED | MMAP) == "mmap"
+    assert regions.region_name(regions.Region(0, 4096, R, MMAP, "f", "file", 0, 0x3000)) == "f+0x3000"
     assert regions.flag_words(PRIVATE) == "-"
     assert regions.flag_words(PRIVATE | GROWSUP) == "growsup"
     assert regions.flag_words(STACK | GUARD | SPECIAL) == "stack,guard,special"

@@ -1,0 +1,377 @@
+// Regions that map a memory object's pages (mm/pagecache.c): a file,
+// mapped private or shared, or shared anonymous memory. And the file's
+// side of the unified page cache: the pages read() copies from, and the
+// write-back of what shared mappings stored.
+//
+// A fault in such a region is one of three (Linux's do_read_fault,
+// do_cow_fault and do_shared_fault):
+//  - a read fault (a load, or a jump) maps the object's page. In a
+//    private region that may be written it is mapped read-only and
+//    copy-on-write; in a shared file region read-only too, so that the
+//    first store faults and the page is known to be dirty;
+//  - a copy-on-write fault (a store to a private region) maps a copy of
+//    the object's page, so nothing the process stores reaches the file or
+//    the other processes;
+//  - a shared fault (a store to a shared region) maps the object's page
+//    writable and marks it dirty: every process mapping the page sees the
+//    store at once, and read() on the file too.
+// Before any of them, with no lock held, the region's prepare operation
+// finds the page: in the cache, or read from the file into a new page
+// (zeros past the end of the file; a page wholly past it is a bad
+// access), or for shared memory a zeroed page.
+//
+// Write-back (mapping_sync, at msync, munmap, exit and exec): the D bits
+// in the caller's table entries are gathered into the pages' dirty marks
+// and cleared, then every dirty page of the range is written through the
+// file system's log. A page stays marked dirty after its write while a
+// store to it could go unseen: when some other table entry (another
+// process's, or one in a table fork shares) maps it.
+//
+// Files stay on 4 KiB pages; megapages are for anonymous memory.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "spinlock.h"
+#include "sleeplock.h"
+#include "riscv.h"
+#include "fs.h"
+#include "file.h"
+#include "proc.h"
+#include "defs.h"
+#include "vm.h"
+#include "mm/internal.h"
+
+// The object page index that address va of region v maps.
+uint64
+vma_index(struct vma *v, uint64 va)
+{
+  return v->pgoff + (va - v->start) / PGSIZE;
+}
+
+// The object holding the pages of the locked inode ip, made on first
+// use (the inode keeps a reference until it leaves the inode table);
+// 0 if out of memory.
+static struct vm_object *
+inode_object(struct inode *ip)
+{
+  if(ip->obj == 0)
+    ip->obj = obj_create(ip);
+  return ip->obj;
+}
+
+// The object of the locked inode ip, with a reference for a region to
+// keep; 0 if out of memory.
+struct vm_object *
+file_object(struct inode *ip)
+{
+  struct vm_object *obj = inode_object(ip);
+  if(obj)
+    obj_get(obj);
+  return obj;
+}
+
+// Page index of the locked file ip: from the cache, or read from the disk
+// into a new page, with zeros past the end of the file. FAULT_OK with the
+// frame in *pa (a reference for the caller), FAULT_BAD for a page wholly
+// past the end of the file, FAULT_OOM.
+static int
+file_page(struct inode *ip, uint64 index, uint64 *pa)
+{
+  struct vm_object *obj = inode_object(ip);
+  if(obj == 0)
+    return FAULT_OOM;
+  if((*pa = pcache_lookup(obj, index)) != 0)
+    return FAULT_OK;
+  if(index >= PGROUNDUP((uint64)ip->size) / PGSIZE)
+    return FAULT_BAD;
+  char *mem = kalloc_user();
+  if(mem == 0)
+    return FAULT_OOM;
+  int n = readi(ip, 0, (uint64)mem, index * PGSIZE, PGSIZE);
+  if(n < 0)
+    n = 0;
+  memset(mem + n, 0, PGSIZE - n);
+  *pa = pcache_add(obj, index, (uint64)mem);
+  return *pa ? FAULT_OK : FAULT_OOM;
+}
+
+// For read(): the frame holding page index of the locked file ip, with a
+// reference for the caller (kfree), or 0 if out of memory.
+uint64
+filemap_page(struct inode *ip, uint64 index)
+{
+  uint64 pa;
+  return file_page(ip, index, &pa) == FAULT_OK ? pa : 0;
+}
+
+// write() put n bytes from src at offset off of the locked file ip (not
+// across a block): keep the cached page, if any, the same.
+void
+filemap_written(struct inode *ip, uint off, void *src, uint n)
+{
+  if(ip->obj == 0)
+    return;
+  uint64 pa = pcache_lookup(ip->obj, off / PGSIZE);
+  if(pa == 0)
+    return;
+  memmove((char *)pa + off % PGSIZE, src, n);
+  kfree((void *)pa);
+}
+
+// The locked file ip was truncated: its cached pages are stale.
+void
+filemap_truncate(struct inode *ip)
+{
+  if(ip->obj)
+    obj_truncate(ip->obj);
+}
+
+// ip leaves the inode table (its last reference is going; the caller
+// holds the table's lock): drop its object.
+void
+filemap_release(struct inode *ip)
+{
+  if(ip->obj){
+    obj_put(ip->obj);
+    ip->obj = 0;
+  }
+}
+
+// A region's prepare operation for a file: find the page for vmf->va.
+// The page is read here, before the fault takes the address space's
+// lock, because reading sleeps. A caller that holds the file's lock or
+// a spin lock (the kernel copying to user memory) cannot wait for the
+// disk: the copy fails instead. The callers that copy so make sure the
+// pages are there first (uvm_prefault).
+static int
+file_prepare(struct vm_fault *vmf)
+{
+  struct inode *ip = vmf->vma->obj->ip;
+  uint64 index = vma_index(vmf->vma, vmf->va);
+  if((vmf->page = pcache_lookup(vmf->vma->obj, index)) != 0)
+    return FAULT_OK;
+  if(holdingsleep(&ip->lock) || holding_spinlocks())
+    return FAULT_BAD;
+  ilock(ip);
+  int r = file_page(ip, index, &vmf->page);
+  iunlock(ip);
+  return r;
+}
+
+// A region's prepare operation for shared memory: its page for vmf->va,
+// zeroed on first use.
+static int
+shm_prepare(struct vm_fault *vmf)
+{
+  uint64 index = vma_index(vmf->vma, vmf->va);
+  if((vmf->page = pcache_lookup(vmf->vma->obj, index)) != 0)
+    return FAULT_OK;
+  char *mem = kalloc_user();
+  if(mem == 0)
+    return FAULT_OOM;
+  memset(mem, 0, PGSIZE);
+  vmf->page = pcache_add(vmf->vma->obj, index, (uint64)mem);
+  return vmf->page ? FAULT_OK : FAULT_OOM;
+}
+
+// Read and shared faults in a shared region: map the object's page at
+// vmf->va, writable for a store (marking a file's page dirty), else
+// writable only for shared memory, which is never written back. An entry
+// left mapping a page the object no longer has (its file was truncated)
+// is replaced.
+static int
+shared_fault(struct vm_fault *vmf)
+{
+  struct vma *v = vmf->vma;
+  pte_t *e = vmf->path.e[PT_LEVEL0];
+  int store = vmf->access == ACCESS_STORE;
+  if(pte_leaf(*e) && pte_pa(*e) != vmf->page){
+    entry_put(*e, PT_LEVEL0);
+    *e = 0;
+  }
+  int perm = vma_pte_perm(v);
+  if(v->obj->ip && !store && !(pte_leaf(*e) && pte_writable(*e)))
+    perm &= ~PTE_W;
+  if(!pte_leaf(*e))
+    kpage_get(vmf->page);
+  *e = pte_make_leaf(vmf->page, perm) | (*e & (PTE_A | PTE_D));
+  if(store && v->obj->ip)
+    pcache_set_dirty(v->obj, vma_index(v, vmf->va), vmf->page);
+  vm_count(vmf->p, VM_FILE_FAULT);
+  return FAULT_OK;
+}
+
+// Faults in a private file region: a first touch maps the file's page
+// (read-only and copy-on-write if the region may be written), or for a
+// store a copy of it; a store to a page mapped so is a copy-on-write
+// fault like anonymous memory's.
+static int
+private_fault(struct vm_fault *vmf)
+{
+  pte_t *e = vmf->path.e[PT_LEVEL0];
+  if(pte_leaf(*e))
+    return anon_ops.fault(vmf);
+  pte_t leaf = pte_make_leaf(vmf->page, vma_pte_perm(vmf->vma));
+  vm_count(vmf->p, VM_FILE_FAULT);
+  if(vmf->access != ACCESS_STORE){
+    kpage_get(vmf->page);
+    *e = pte_mkcow(leaf);
+    return FAULT_OK;
+  }
+  if(copy_leaf(leaf, PT_LEVEL0, e) != 0)
+    return FAULT_OOM;
+  vm_count(vmf->p, VM_COW_COPY);
+  return FAULT_OK;
+}
+
+// The fault operation of file regions.
+static int
+file_fault(struct vm_fault *vmf)
+{
+  return vmf->vma->flags & VMA_SHARED ? shared_fault(vmf) : private_fault(vmf);
+}
+
+// A copy of region v was made: it holds the object and the file too.
+static void
+mapping_open(struct vma *v)
+{
+  obj_get(v->obj);
+  if(v->file)
+    filedup(v->file);
+}
+
+// Region v goes: let go of its object and file (closing the file may
+// write the disk, so no spin lock may be held).
+static void
+mapping_close(struct vma *v)
+{
+  obj_put(v->obj);
+  if(v->file)
+    fileclose(v->file);
+}
+
+const struct vma_ops file_ops = {
+  .kind = "file",
+  .prepare = file_prepare,
+  .fault = file_fault,
+  .open = mapping_open,
+  .close = mapping_close,
+};
+
+const struct vma_ops shm_ops = {
+  .kind = "shm",
+  .prepare = shm_prepare,
+  .fault = shared_fault,
+  .open = mapping_open,
+  .close = mapping_close,
+};
+
+// ---- Write-back ---------------------------------------------------------
+
+struct harvest {
+  struct vma *v;
+  int shared_level;           // the level of the shared table the walk is in, or -1
+};
+
+// Walker callbacks: note when the walk enters and leaves a table fork
+// shares (whose entries nobody may change).
+static int
+harvest_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
+{
+  struct harvest *h = arg;
+  if(h->shared_level < 0 && kpage_refs(pte_pa(*e)) > 1)
+    h->shared_level = level;
+  return WALK_CONTINUE;
+}
+
+static int
+harvest_table_done(void *arg, pte_t *e, int level, uint64 va, uint64 end)
+{
+  struct harvest *h = arg;
+  if(h->shared_level == level)
+    h->shared_level = -1;
+  return WALK_CONTINUE;
+}
+
+// Walker callback: a leaf the hardware marked dirty: mark its page so,
+// and clear the D bit (in a table of this process's own), so that the
+// hardware sets it again at the next store.
+static int
+harvest_leaf(void *arg, pte_t *e, int level, uint64 va, uint64 end)
+{
+  struct harvest *h = arg;
+  if(!pte_dirty(*e))
+    return WALK_CONTINUE;
+  pcache_set_dirty(h->v->obj, vma_index(h->v, va), pte_pa(*e));
+  if(h->shared_level < 0)
+    *e = pte_mkclean(*e);
+  return WALK_CONTINUE;
+}
+
+// Does mm map frame pa at va, through tables of its own? Then, once the
+// D bit there is clear, the hardware will show any store to it.
+static int
+maps_privately(struct mm *mm, uint64 va, uint64 pa)
+{
+  struct pt_path path;
+  int mine = 0;
+  acquire(&mm->lock);
+  if(pt_lookup(mm->pagetable, va, PT_LEVEL0, 0, 0, &path) == 0 && path.level == PT_LEVEL0 &&
+     pte_leaf(*path.e[PT_LEVEL0]) && pte_pa(*path.e[PT_LEVEL0]) == pa){
+    mine = 1;
+    for(int l = PT_LEVEL0; l < PT_ROOT_LEVEL; l++)
+      if(kpage_refs(PGROUNDDOWN((uint64)path.e[l])) > 1)
+        mine = 0;
+  }
+  release(&mm->lock);
+  return mine;
+}
+
+// Write page index of file ip, the frame pa, through the log: the part
+// of it inside the file (the file never grows here).
+static void
+write_page(struct inode *ip, uint64 index, uint64 pa)
+{
+  begin_op();
+  ilock(ip);
+  uint64 off = index * PGSIZE;
+  if(off < ip->size)
+    writei(ip, 0, pa, off, MIN(PGSIZE, ip->size - off));
+  iunlock(ip);
+  end_op();
+}
+
+#define SYNC_BATCH 64
+
+// Write back what the shared file region v of mm holds in [start, end)
+// and the file does not: every dirty page of the range, including the
+// stores of other processes that map it. Takes mm->lock itself; the
+// caller holds no spin lock (writing sleeps).
+void
+mapping_sync(struct mm *mm, struct vma *v, uint64 start, uint64 end)
+{
+  if(!(v->flags & VMA_SHARED) || v->obj->ip == 0 || start >= end)
+    return;
+  struct harvest h = { v, -1 };
+  static const struct pt_walk_ops ops = {
+    .leaf = harvest_leaf, .table = harvest_table, .table_done = harvest_table_done,
+  };
+  acquire(&mm->lock);
+  walk_range(mm->pagetable, start, end, &ops, &h);
+  release(&mm->lock);
+
+  uint64 index[SYNC_BATCH], pa[SYNC_BATCH];
+  uint64 lo = vma_index(v, start), hi = vma_index(v, end);
+  for(uint64 w = lo; w < hi; w += SYNC_BATCH){
+    int n = pcache_take_dirty(v->obj, w, MIN(w + SYNC_BATCH, hi), index, pa, SYNC_BATCH);
+    for(int i = 0; i < n; i++){
+      write_page(v->obj->ip, index[i], pa[i]);
+      // References now: the cache's, this loop's, and the mappings'.
+      uint64 refs = kpage_refs(pa[i]);
+      uint64 va = v->start + (index[i] - v->pgoff) * PGSIZE;
+      if(refs > 3 || (refs == 3 && !maps_privately(mm, va, pa[i])))
+        pcache_set_dirty(v->obj, index[i], pa[i]);
+      kfree((void *)pa[i]);
+    }
+  }
+}
