@@ -4,6 +4,7 @@
 //   membench          every measurement below
 //   membench super    only the megapage ones (the last part)
 //   membench regions  only the fault cost against the number of regions
+//   membench files    only read() against mmap of a file
 //
 // For heaps of 0, 1, 8, 32 and 64 MiB (bytes added with sbrk on top of
 // the program's own few pages, every page written first) it forks in
@@ -27,6 +28,14 @@
 // time per lazy fault in a fresh mmap region while 1, 100 and 10,000
 // regions exist (membench regions runs only this).
 //
+// Then files (membench files runs only these): reading a 16 MiB file
+// into a buffer with read() against mapping it and loading a word of
+// every page, each cold (the file's pages read from the disk) and warm
+// (in the page cache); then 16 processes at once each mapping it shared,
+// or each reading it into a buffer of its own: the time until all have
+// every page, and the pages they hold then (the read half needs more
+// than 256 MiB of memory, or it is skipped).
+//
 // Last, with 2 MiB megapages off and on: the time to touch every page of
 // a fresh 64 MiB heap (lazy faults), the time of random loads all over
 // it (TLB-heavy), and the page-table pages it takes; then a sparse heap,
@@ -44,6 +53,9 @@
 //   (m is eager, cow or sharedpt)
 //   fault kind=<lazy|cow> us=<int>.<digit> pages=<n> reps=<n>
 //   regions n=<1|100|10000> fault_us=<int>.<digit> over_one=<int>.<digit>
+//   files what=<read|map> mib=16 cold_us=<int> warm_us=<int>
+//   files what=ratio read_over_map cold=<int>.<digit> warm=<int>.<digit>
+//   files what=procs n=16 how=<map|read> us=<int> pages=<n>   (or skipped free_pages=<n>)
 //   ratio heap=<MiB>MiB of=<call|copy|cycle> <a>_over_<b>=<int>.<digit>
 //        (repeated forks: eager_over_cow, cow_over_sharedpt, and of the
 //        call and the copy, <m>_over_empty: against the same mode's 0 MiB
@@ -508,6 +520,158 @@ fault_line(const char *kind, uint64 (*measure)(void))
   return ns;
 }
 
+// ---- Files: read() against mmap -------------------------------------------
+
+#define FILE_MIB 16              // the file read and mapped
+#define FILE_PROCS 16            // processes reading or mapping it at once
+#define FILE_NAME "/membench.file"
+
+static char *file_buf;           // FILE_MIB of heap: what read() fills
+
+// Create FILE_NAME, FILE_MIB long, written from file_buf.
+static void
+make_bench_file(void)
+{
+  int fd = open(FILE_NAME, O_CREATE | O_WRONLY | O_TRUNC);
+  if(fd < 0)
+    fail("cannot create " FILE_NAME);
+  for(int i = 0; i < FILE_MIB * MIB; i += PGSIZE)
+    *(int *)(file_buf + i) = i;
+  if(write(fd, file_buf, FILE_MIB * MIB) != FILE_MIB * MIB)
+    fail("cannot write " FILE_NAME " (is the disk big enough?)");
+  close(fd);
+}
+
+// Read all of FILE_NAME into file_buf with read(); the time in ns.
+static uint64
+time_read(void)
+{
+  uint64 t0 = nsec();
+  int fd = open(FILE_NAME, O_RDONLY);
+  if(fd < 0 || read(fd, file_buf, FILE_MIB * MIB) != FILE_MIB * MIB)
+    fail("read of " FILE_NAME " failed");
+  close(fd);
+  return nsec() - t0;
+}
+
+// Map all of FILE_NAME shared, load one word of every page, unmap; the
+// time in ns.
+static uint64
+time_map(void)
+{
+  uint64 t0 = nsec();
+  int fd = open(FILE_NAME, O_RDONLY);
+  char *p = mmap(0, FILE_MIB * MIB, PROT_READ, MAP_SHARED, fd, 0);
+  if(fd < 0 || p == (char *)-1)
+    fail("mmap of " FILE_NAME " failed");
+  close(fd);
+  for(int i = 0; i < FILE_MIB * MIB; i += PGSIZE)
+    load_sink += *(volatile int *)(p + i);
+  munmap(p, FILE_MIB * MIB);
+  return nsec() - t0;
+}
+
+// One of FILE_PROCS processes: read the file into a buffer of its own
+// (read set) or map it, touching every page; say so down the pipe, and
+// wait until the parent closes it.
+static void
+file_proc(int read_it, int *ready)
+{
+  if(read_it){
+    if(sbrk(FILE_MIB * MIB) == SBRK_ERROR)
+      fail("sbrk failed");
+    file_buf = sbrk(0) - FILE_MIB * MIB;
+    time_read();
+  } else {
+    int fd = open(FILE_NAME, O_RDONLY);
+    char *p = mmap(0, FILE_MIB * MIB, PROT_READ, MAP_SHARED, fd, 0);
+    if(fd < 0 || p == (char *)-1)
+      fail("mmap of " FILE_NAME " failed");
+    close(fd);
+    for(int i = 0; i < FILE_MIB * MIB; i += PGSIZE)
+      load_sink += *(volatile int *)(p + i);
+  }
+  char c = 'r';
+  write(ready[1], &c, 1);
+  close(ready[1]);
+  read(ready[0], &c, 1);
+  exit(0);
+}
+
+// FILE_PROCS processes each reading or mapping the file at once: the
+// time until all have touched every page, and the pages they hold then
+// (more than free memory: skipped).
+static void
+procs_line(int read_it)
+{
+  const char *how = read_it ? "read" : "map";
+  uint64 need = read_it ? (uint64)FILE_PROCS * FILE_MIB * MIB / PGSIZE : 0;
+  if(kpages() < need + 2 * FILE_MIB * MIB / PGSIZE + MARGIN_PAGES){
+    printf("files what=procs n=%d how=%s skipped free_pages=%d\n", FILE_PROCS, how, kpages());
+    return;
+  }
+  int ready[2];
+  if(pipe(ready) < 0)
+    fail("pipe failed");
+  int before = kpages();
+  uint64 t0 = nsec();
+  for(int i = 0; i < FILE_PROCS; i++){
+    int pid = fork();
+    if(pid < 0)
+      fail("fork failed");
+    if(pid == 0)
+      file_proc(read_it, ready);
+  }
+  char c;
+  for(int i = 0; i < FILE_PROCS; i++)
+    if(read(ready[0], &c, 1) != 1)
+      fail("a reader or mapper died");
+  uint64 ns = nsec() - t0;
+  int held = before - kpages();
+  close(ready[0]);
+  close(ready[1]);
+  for(int i = 0; i < FILE_PROCS; i++)
+    wait(0);
+  printf("files what=procs n=%d how=%s us=%d pages=%d\n", FILE_PROCS, how, (int)us(ns), held);
+}
+
+// read() of the whole file into a buffer against mapping it and touching
+// every page: the first time after the file was opened last (its pages
+// read from the disk) and with its pages in the page cache (an open
+// descriptor keeps them there). Then FILE_PROCS processes at once.
+static void
+file_lines(void)
+{
+  if(kpages() < 3 * FILE_MIB * MIB / PGSIZE + MARGIN_PAGES){
+    printf("files skipped free_pages=%d\n", kpages());
+    return;
+  }
+  set_heap(FILE_MIB * MIB / PGSIZE);
+  file_buf = heap_base;
+  make_bench_file();
+  char a[32];
+  uint64 cold[2], warm[2];
+  uint64 (*measure[2])(void) = { time_read, time_map };
+  const char *names[2] = { "read", "map" };
+  for(int k = 0; k < 2; k++){
+    uint64 t[FAULT_REPS];
+    cold[k] = measure[k]();        // the cache dropped its pages at the last close
+    int keep = open(FILE_NAME, O_RDONLY);
+    for(int r = 0; r < FAULT_REPS; r++)
+      t[r] = measure[k]();
+    close(keep);
+    warm[k] = median(t, FAULT_REPS);
+    printf("files what=%s mib=%d cold_us=%d warm_us=%d\n", names[k], FILE_MIB,
+           (int)us(cold[k]), (int)us(warm[k]));
+  }
+  printf("files what=ratio read_over_map cold=%s", ratio1(a, cold[0], cold[1]));
+  printf(" warm=%s\n", ratio1(a, warm[0], warm[1]));
+  set_heap(0);
+  procs_line(0);
+  procs_line(1);
+  unlink(FILE_NAME);
+}
+
 // One superpage measurement with megapages on or off: grow the heap to a
 // 2 MiB boundary and by SUPER_MIB lazily, time touching every page, count
 // the process's page-table pages then, time RANDOM_LOADS loads at random
@@ -735,12 +899,18 @@ main(int argc, char *argv[])
     printf("membench: done\n");
     return 0;
   }
+  if(argc == 2 && strcmp(argv[1], "files") == 0){
+    file_lines();
+    printf("membench: done\n");
+    return 0;
+  }
   for(int s = 0; s < NSIZES; s++)
     fork_row(s);
   set_heap(0);
   uint64 lazy_ns = fault_line("lazy", time_lazy_faults);
   uint64 cow_ns = fault_line("cow", time_cow_faults);
   region_lines();
+  file_lines();
   ratio_lines();
   super_lines();
   table(lazy_ns, cow_ns);

@@ -362,6 +362,9 @@ mapping_sync(struct mm *mm, struct vma *v, uint64 start, uint64 end)
 
   uint64 index[SYNC_BATCH], pa[SYNC_BATCH];
   uint64 lo = vma_index(v, start), hi = vma_index(v, end);
+  uint64 filepages = PGROUNDUP((uint64)v->obj->ip->size) / PGSIZE;   // (a hint: no lock)
+  if(hi > filepages)
+    hi = filepages;              // no page past the file's end is written
   for(uint64 w = lo; w < hi; w += SYNC_BATCH){
     int n = pcache_take_dirty(v->obj, w, MIN(w + SYNC_BATCH, hi), index, pa, SYNC_BATCH);
     for(int i = 0; i < n; i++){

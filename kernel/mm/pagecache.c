@@ -234,10 +234,11 @@ pcache_take_dirty(struct vm_object *obj, uint64 lo, uint64 hi,
   return n;
 }
 
-// Allocator callback, when memory runs out: drop the cached pages nobody
-// maps and nobody needs to write back. Returns how many were freed. Does
-// nothing if this hart is inside the cache already (the allocation came
-// from here).
+// Allocator callback, when memory runs out: drop the cached file pages
+// nobody maps and nobody needs to write back (the file has them; shared
+// memory's pages are its only copy, and stay). Returns how many were
+// freed. Does nothing if this hart is inside the cache already (the
+// allocation came from here).
 static int
 pcache_shrink(void)
 {
@@ -248,7 +249,7 @@ pcache_shrink(void)
   for(int b = 0; b < PCACHE_BUCKETS; b++){
     for(struct cpage *cp = pcache.bucket[b], *next; cp; cp = next){
       next = cp->hnext;
-      if(!cp->dirty && kpage_refs(cp->pa) == 1){
+      if(cp->obj->ip && !cp->dirty && kpage_refs(cp->pa) == 1){
         cpage_remove(cp);
         n++;
       }
