@@ -3337,6 +3337,68 @@ t_mmap_kcopy(void)
     fail("munmap failed");
 }
 
+// An anonymous private mapping that holds whole 2 MiB blocks uses
+// megapages, as the heap does (a reservation filled by faults, then
+// promoted); munmap inside one splits it. Shared memory and files stay
+// on 4 KiB pages.
+static void
+t_mmap_megapages(void)
+{
+  struct vmregion r[MAXREGIONS];
+  superpages(SUPER_ON);
+  char *p = map_anon(0, 3 * MEGAPAGE / PGSIZE, MAP_RW, ANON);
+  char *q = map_anon(0, MEGAPAGE / PGSIZE * 2, MAP_RW, SHARED_ANON);
+  fill(p, 3 * MEGAPAGE, 11);
+  memset(q, 1, 2 * MEGAPAGE);
+  int n = get_regions(0, r);
+  if(region_at(r, n, (uint64)p)->pagesize != MEGAPAGE)
+    fail("a touched 6 MiB mapping has page size %d, not 2 MiB",
+         (int)region_at(r, n, (uint64)p)->pagesize);
+  if(region_at(r, n, (uint64)q)->pagesize != PGSIZE)
+    fail("shared memory has page size %d, not 4 KiB", (int)region_at(r, n, (uint64)q)->pagesize);
+  char *mid = (char *)next_megapage((uint64)p) + 5 * PGSIZE;
+  if(munmap(mid, PGSIZE) != 0)
+    fail("munmap of a page inside a megapage failed");
+  check_fill(p, 0, mid - p, 11, "below a page unmapped from a megapage");
+  for(int i = mid - p + PGSIZE; i < 3 * MEGAPAGE; i += 997)
+    if(p[i] != (char)(11 + i % 251))
+      fail("above a page unmapped from a megapage: byte %d is %d", i, p[i]);
+  expect_killed(access_at, (uint64)mid, "a store to a page unmapped from a megapage");
+  if(munmap(p, 3 * MEGAPAGE) != 0 || munmap(q, 2 * MEGAPAGE) != 0)
+    fail("munmap failed");
+  superpages(SUPER_OFF);
+}
+
+// A process may hold VMA_MAX regions: mmap fails past that, changing
+// nothing, and so does a munmap that would split a region.
+static void
+t_mmap_many(void)
+{
+  struct vmregion r[MAXREGIONS];
+  int n0 = maps(0, r, MAXREGIONS);
+  char *low = 0, *p;
+  int made = 0;
+  for(; (p = mmap(0, PGSIZE, made % 2 ? PROT_READ : MAP_RW, ANON, -1, 0)) != MMAP_FAILED; made++){
+    if(low && p != low - PGSIZE)
+      fail("mapping %d went to %p, not below the last at %p", made, p, low);
+    low = p;
+    if(made > VMA_MAX)
+      fail("more than VMA_MAX (%d) regions", VMA_MAX);
+  }
+  int n = maps(0, r, MAXREGIONS);   // (it leaves out the heap while it is empty)
+  if(n < VMA_MAX - 1 || n0 + made != n)
+    fail("mmap failed with %d regions (%d made), not at VMA_MAX %d", n, made, VMA_MAX);
+  char *top = low + (uint64)made * PGSIZE;
+  if(munmap(top - 2 * PGSIZE, PGSIZE) != 0 || maps(0, r, MAXREGIONS) != n - 1)
+    fail("munmap of a whole region failed at VMA_MAX");
+  if(mmap(top - 2 * PGSIZE, PGSIZE, MAP_RW, ANON | MAP_FIXED, -1, 0) != MMAP_FAILED)
+    fail("MAP_FIXED succeeded without room for its splits");
+  check_bytes(low, PGSIZE, 0, "the lowest of many regions");
+  low[0] = 1;
+  if(munmap(low, (uint64)made * PGSIZE) != 0 || maps(0, r, MAXREGIONS) != n0)
+    fail("munmap of all the regions failed");
+}
+
 static char *inject_map;          // a page of file "f" for op_mapfile to map over
 
 // Map file "f" shared over inject_map, store to both pages, msync and
@@ -3496,6 +3558,8 @@ static struct test tests[] = {
   { "mmap-merge", t_mmap_merge, "mmap", "alike neighbours merge; maps shows file, name, offset" },
   { "mmap-bad", t_mmap_bad, "mmap", "what mmap refuses for files and shared memory" },
   { "mmap-kcopy", t_mmap_kcopy, "mmap", "read, write, pipe and wait copy into untouched file mappings" },
+  { "mmap-megapages", t_mmap_megapages, "mmap", "anonymous mappings of whole 2 MiB blocks use megapages; shared memory does not" },
+  { "mmap-many", t_mmap_many, "mmap", "VMA_MAX regions: mmap fails past them, changing nothing" },
   { "mmap-inject", t_mmap_inject, "mmap", "file and shared mappings with each allocation failing" },
   { "mmap-harts", t_mmap_harts, "mmap", "processes on several harts store to one shared file page" },
 };

@@ -150,13 +150,15 @@ merge_range(struct mm *mm, uint64 start, uint64 end, struct vma **dead)
 }
 
 // If a region strictly contains va, cut it in two there. 0, or -1 when
-// out of memory.
+// out of memory or regions (VMA_MAX).
 static int
 split_at(struct mm *mm, uint64 va)
 {
   struct vma *v = vma_find(mm, va);
   if(v == 0 || v->start == va)
     return 0;
+  if(mm->nvmas >= VMA_MAX)
+    return -1;
   struct vma *tail = vma_dup(v);
   if(tail == 0)
     return -1;
@@ -291,7 +293,9 @@ sys_mmap(void)
   if((flags & MAP_FIXED) && only_mappings(mm, addr, addr + len))
     sync_range(mm, addr, addr + len);
   acquire(&mm->lock);
-  if(flags & MAP_FIXED){
+  if(mm->nvmas + ((flags & MAP_FIXED) ? 3 : 1) > VMA_MAX){
+    addr = 0;                  // room for the region, and for two splits of MAP_FIXED
+  } else if(flags & MAP_FIXED){
     if(!only_mappings(mm, addr, addr + len) || unmap_regions(mm, addr, addr + len, &dead) != 0)
       addr = 0;
   } else {
