@@ -2818,6 +2818,18 @@ map_file(int fd, int npages, int prot, int flags, int pgoff)
   return p;
 }
 
+// Create file name, nbytes of make_filled(seed), and map its first npages
+// pages read-write with flags; the file is closed again.
+static char *
+map_fresh(const char *name, int nbytes, int seed, int npages, int flags)
+{
+  make_filled(name, nbytes, seed);
+  int fd = xopen(name, O_RDWR);
+  char *p = map_file(fd, npages, MAP_RW, flags, 0);
+  close(fd);
+  return p;
+}
+
 // Check that file name holds n bytes, byte i being fill(seed)'s, except
 // that the bytes in [at, at + len) are c.
 static void
@@ -2911,12 +2923,9 @@ t_mmap_private(void)
 static void
 t_mmap_shared(void)
 {
-  make_filled("f", PGSIZE + 100, 7);
-  int fd = xopen("f", O_RDWR);
-  char *p = map_file(fd, 2, MAP_RW, MAP_SHARED, 0);
-  close(fd);
+  char *p = map_fresh("f", PGSIZE + 100, 7, 2, MAP_SHARED);
   memset(p + 10, 'm', 20);
-  fd = xopen("f", O_RDWR);
+  int fd = xopen("f", O_RDWR);
   char b[40];
   read_all(fd, b, 40);
   if(b[9] != (char)(7 + 9) || b[10] != 'm' || b[29] != 'm' || b[30] != (char)(7 + 30))
@@ -2979,10 +2988,7 @@ procs_child(uint64 slot)
 static void
 t_mmap_procs(void)
 {
-  make_filled("f", PGSIZE, 0);
-  int fd = xopen("f", O_RDWR);
-  int *p = (int *)map_file(fd, 1, MAP_RW, MAP_SHARED, 0);
-  close(fd);
+  int *p = (int *)map_fresh("f", PGSIZE, 0, 1, MAP_SHARED);
   p[0] = 1;
   gate_make(procs_gate);
   if(pipe(procs_pa) != 0)
@@ -3070,10 +3076,7 @@ t_mmap_fork(void)
 static void
 t_mmap_msync(void)
 {
-  make_filled("f", 3 * PGSIZE, 1);
-  int fd = xopen("f", O_RDWR);
-  char *p = map_file(fd, 3, MAP_RW, MAP_SHARED, 0);
-  close(fd);
+  char *p = map_fresh("f", 3 * PGSIZE, 1, 3, MAP_SHARED);
   p[PGSIZE] = 'x';
   if(file_dirty() != 1)
     fail("%d dirty pages after a store to one", (int)file_dirty());
@@ -3106,10 +3109,7 @@ t_mmap_msync(void)
 static void
 t_mmap_unlink(void)
 {
-  make_filled("f", 2 * PGSIZE, 9);
-  int fd = xopen("f", O_RDWR);
-  char *p = map_file(fd, 2, MAP_RW, MAP_SHARED, 0);
-  close(fd);
+  char *p = map_fresh("f", 2 * PGSIZE, 9, 2, MAP_SHARED);
   if(unlink("f") != 0)
     fail("unlink failed");
   make_filled("f", PGSIZE, 2);      // a new file of the same name
