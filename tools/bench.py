@@ -58,6 +58,10 @@ SUPER_RE = re.compile(r"^super what=(touch|random) mib=(\d+) off_us=(\d+) "
                       r"on_us=(\d+) off_over_on=(\d+\.\d)$", re.MULTILINE)
 SUPER_PT_RE = re.compile(r"^super what=pt_pages mib=(\d+) off=(\d+) on=(\d+)$",
                          re.MULTILINE)
+FILES_RE = re.compile(r"^files what=(read|map) mib=(\d+) cold_us=(\d+) warm_us=(\d+)$",
+                      re.MULTILINE)
+FILE_PROCS_RE = re.compile(r"^files what=procs n=(\d+) how=(map|read) "
+                           r"(?:us=(\d+) pages=(\d+)|skipped free_pages=\d+)$", re.MULTILINE)
 Fork = collections.namedtuple("Fork", "call_first call copy_first copy cycle_first "
                                       "cycle reps")
 DONE_RE = re.compile(r"^membench: done$", re.MULTILINE)
@@ -69,7 +73,9 @@ ERROR_RE = re.compile(r"^membench: error: (.*)$", re.MULTILINE)
 # exit + wait, in us, and reps), writes[(mib, mode, pct)] = us,
 # ptpages[mode] = (heap MiB, children, pages or None), skipped[(mib,
 # mode)] = (free, need), faults[kind] = us, regions[n] = us per lazy
-# fault with n regions, supers[what] = (mib, off, on,
+# fault with n regions, files[how] = (mib, cold us, warm us) for read()
+# against mmap of a file, file_procs[how] = (n, us, pages) or None when
+# skipped, supers[what] = (mib, off, on,
 # ratio) and super_pt = (mib, off, on) for the 4 KiB-pages-only vs
 # megapage heap.
 def parse(out):
@@ -85,6 +91,9 @@ def parse(out):
                     for m in SKIP_RE.findall(out)},
         "faults": {m[0]: float(m[1]) for m in FAULT_RE.findall(out)},
         "regions": {int(m[0]): float(m[1]) for m in REGIONS_RE.findall(out)},
+        "files": {m[0]: (int(m[1]), int(m[2]), int(m[3])) for m in FILES_RE.findall(out)},
+        "file_procs": {m[1]: (int(m[0]), int(m[2]), int(m[3])) if m[2] else None
+                       for m in FILE_PROCS_RE.findall(out)},
         "supers": {m[0]: (int(m[1]), int(m[2]), int(m[3]), float(m[4]))
                    for m in SUPER_RE.findall(out)},
         "super_pt": next(((int(m[0]), int(m[1]), int(m[2]))
@@ -220,6 +229,19 @@ def print_tables(res):
         print("one lazy fault with n regions: " + ", ".join(
             "n=%d %.1f us (%s)" % (n, us, "%.2fx" % (us / one) if one else "-")
             for n, us in sorted(res["regions"].items())))
+    if res["files"]:
+        print("\na file read with read() or mapped and touched, microseconds")
+        print("%-34s %10s %10s" % ("", "cold", "warm"))
+        for how in ("read", "map"):
+            if how in res["files"]:
+                mib, cold, warm = res["files"][how]
+                print("%-34s %10d %10d" % ("%s %d MiB" % (how, mib), cold, warm))
+    for how in ("map", "read"):
+        if how in res["file_procs"]:
+            got = res["file_procs"][how]
+            print("processes that %s the file at once: %s" % (
+                how, "skipped (boot with more --mem)" if got is None else
+                "%d in %d us, holding %d pages" % got))
     if res["supers"]:
         print("\n2 MiB megapages, median microseconds")
         print("%-34s %10s %10s %8s" % ("", "4 KiB", "megapages", "ratio"))

@@ -267,6 +267,7 @@ ilock(struct inode *ip)
   if(ip == 0 || ip->ref < 1)
     panic("ilock: inode not referenced");
   acquiresleep(&ip->lock);
+  myproc()->ilocks++;
   if(!ip->valid){
     iload(ip);
     if(ip->type == 0)
@@ -280,6 +281,7 @@ iunlock(struct inode *ip)
 {
   if(ip == 0 || !holdingsleep(&ip->lock) || ip->ref < 1)
     panic("iunlock: inode not locked");
+  myproc()->ilocks--;
   releasesleep(&ip->lock);
 }
 

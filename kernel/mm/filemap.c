@@ -139,10 +139,13 @@ filemap_release(struct inode *ip)
 
 // A region's prepare operation for a file: find the page for vmf->va.
 // The page is read here, before the fault takes the address space's
-// lock, because reading sleeps. A caller that holds the file's lock or
-// a spin lock (the kernel copying to user memory) cannot wait for the
-// disk: the copy fails instead. The callers that copy so make sure the
-// pages are there first (uvm_prefault).
+// lock, because reading sleeps. A process that holds an inode's lock (the
+// kernel copying to or from user memory inside read() or write()) may
+// not wait for this file's lock: it could be that very inode, or another
+// process could hold this one while it waits for the first. Nor may one
+// holding a spin lock sleep. The copy fails instead; the callers that
+// copy so fault the pages in first (uvm_prefault), so this only happens
+// for a page that could not be had anyway.
 static int
 file_prepare(struct vm_fault *vmf)
 {
@@ -150,7 +153,7 @@ file_prepare(struct vm_fault *vmf)
   uint64 index = vma_index(vmf->vma, vmf->va);
   if((vmf->page = pcache_lookup(vmf->vma->obj, index)) != 0)
     return FAULT_OK;
-  if(holdingsleep(&ip->lock) || holding_spinlocks())
+  if(myproc()->ilocks > 0 || holding_spinlocks())
     return FAULT_BAD;
   ilock(ip);
   int r = file_page(ip, index, &vmf->page);
