@@ -30,7 +30,7 @@ struct inode {
   short minor;
   short nlink;
   uint size;
-  uint addrs[NDIRECT+1];
+  uint addrs[NADDRS];
 };
 
 // Maps a major device number to the device's read and write functions.
