@@ -29,6 +29,7 @@
 #define NINODEBLOCKS ((uint)(NINODES / IPB + 1))
 #define NLOG (LOGBLOCKS + 1)                   // log blocks plus its header
 #define MAXBYTES ((size_t)MAXFILE * BSIZE)     // largest possible file
+#define MAXFSSIZE (0xffffffffUL / BSIZE)       // blocks of the largest image
 #define MAXENTRIES (NINODES + 2)               // root entries, . and .. too
 
 static uint fssize = FSSIZE;         // blocks in the image
@@ -290,18 +291,19 @@ save_image(const char *path)
 }
 
 // The number of blocks that the -s argument arg names; the image may be
-// at most 4 GiB, the largest size a uint counts in bytes.
+// at most 4 GiB (MAXFSSIZE blocks), the largest size a uint counts in bytes.
 static uint
 parse_size(const char *arg)
 {
   char *end;
   unsigned long n = strtoul(arg, &end, 10);
-  if(*arg == 0 || *end != 0 || n == 0 || n > 0xffffffffUL / BSIZE)
-    die("-s %s: not a number of blocks", arg);
+  if(*arg == 0 || *end != 0 || n == 0 || n > MAXFSSIZE)
+    die("-s %s: not a number of blocks from 1 to %lu", arg, MAXFSSIZE);
   return n;
 }
 
-// Build the image named by argv[1] from the files argv[2..].
+// Build the image named by the first argument (after -s and its number)
+// from the files named by the others.
 int
 main(int argc, char *argv[])
 {
