@@ -361,7 +361,8 @@ def _(m):
 def _(m):
     """A file of MAXFILE blocks (64 MiB) on the default disk reads back
     block by block, a write past it fails, and it can be removed. On one
-    hart only: writing 64 MiB through the log takes about 100 s."""
+    hart only: writing 64 MiB through the log and reading it back takes
+    two to three minutes."""
     test_program(m, "systest", "maxfile", 900)
 
 
