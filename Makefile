@@ -102,19 +102,28 @@ $(B)/fs/%: $(B)/%
 mkfs/mkfs: mkfs/mkfs.c kernel/fs.h kernel/param.h kernel/types.h kernel/stat.h
 	$(HOSTCC) -Wall -Werror -O2 -I. -o $@ mkfs/mkfs.c
 
-# The list of programs is a file, rewritten only when it changes, so that
-# fs.img is rebuilt when UEXTRA changes.
+# `make FSSIZE=N` makes a disk of N blocks instead of the default, FSSIZE
+# in kernel/param.h. The disk's size and its list of programs are a file,
+# rewritten only when they change, so that fs.img is rebuilt when FSSIZE
+# or UEXTRA changes.
 FSFILES := $(B)/README $(patsubst $(B)/%,$(B)/fs/%,$(UPROGS) $(UEXTRA_PROGS))
+MKFSFLAGS := $(if $(FSSIZE),-s $(FSSIZE))
 $(B)/fsfiles: FORCE
 	@mkdir -p $(B)
-	@echo "$(FSFILES)" | cmp -s - $@ || echo "$(FSFILES)" > $@
+	@echo "$(MKFSFLAGS) $(FSFILES)" | cmp -s - $@ || echo "$(MKFSFLAGS) $(FSFILES)" > $@
 
 $(B)/README: README.md
 	@mkdir -p $(B)
 	cp $< $@
 
 fs.img: mkfs/mkfs $(FSFILES) $(B)/fsfiles
-	mkfs/mkfs $@ $(FSFILES)
+	mkfs/mkfs $(MKFSFLAGS) $@ $(FSFILES)
+
+# build/fs-N.img: a disk of N blocks with the programs of user/ alone, for
+# the grader's tests of a full disk (fs/diskfull), which fill a small one
+# in seconds whatever FSSIZE and UEXTRA say.
+$(B)/fs-%.img: mkfs/mkfs $(patsubst $(B)/%,$(B)/fs/%,$(UPROGS))
+	mkfs/mkfs -s $* $@ $(filter-out mkfs/mkfs,$^)
 
 # Keep every intermediate file (objects, unstripped programs for GDB).
 .SECONDARY:

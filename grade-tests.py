@@ -255,6 +255,9 @@ def _(m):
 # ---- systest: every system call, good and bad arguments ---------------------
 
 CRASH_AFTER = 1.5          # seconds of fsstress before the power goes
+SMALL_DISK = 3000          # blocks of the disk the full-disk tests fill
+BIGCRASH_AFTER = 1.0       # seconds of writing into the doubly-indirect
+                           # blocks before the power goes
 
 
 @test("syscalls", "systest", points=10, timeout=600)
@@ -352,6 +355,55 @@ def _(m):
     m.boot()
     m.run("cat kept", expect=r"^written before the crash$")
     test_program(m, "systest", "fs fsstress", 300)
+
+
+@test("fs", "maxfile", points=3, timeout=900, cpus=1)
+def _(m):
+    """A file of MAXFILE blocks (64 MiB) on the default disk reads back
+    block by block, a write past it fails, and it can be removed. On one
+    hart only: writing 64 MiB through the log and reading it back takes
+    two to three minutes."""
+    test_program(m, "systest", "maxfile", 900)
+
+
+@test("fs", "diskfull", points=3, timeout=300, disk=SMALL_DISK)
+def _(m):
+    """Filling a small disk twice with a file that reaches into the
+    doubly-indirect blocks: what needs a block fails with -1, also when
+    only an index block could be had, and every block comes back."""
+    test_program(m, "systest", "diskfull", 300)
+
+
+def disk_blocks(out):
+    """The blocks that systest diskfull's files took, from its output."""
+    found = re.search(r"^diskfull: the files took (\d+) blocks$", out, re.MULTILINE)
+    if not found:
+        raise TestFailure("systest diskfull did not say how many blocks it took")
+    return int(found.group(1))
+
+
+@test("fs", "bigcrash", points=5, timeout=300, disk=SMALL_DISK)
+def _(m):
+    """Power lost while a file grows into its doubly-indirect blocks and
+    is removed, again and again: after the reboot the file is gone or a
+    prefix of whole blocks, files written before are intact, a new big
+    file can be written, and the disk holds as many blocks as before (no
+    block leaked or lost)."""
+    m.run("echo written before the crash > kept")
+    before = disk_blocks(test_program(m, "systest", "diskfull", 300))
+    m.send("systest --crash-writer\n")
+    m.expect(r"^crash-writer: in the doubly-indirect blocks$", timeout=60,
+             what="the writer reaching the doubly-indirect blocks")
+    time.sleep(BIGCRASH_AFTER)
+    m.crash()
+    m.boot()
+    m.run("cat kept", expect=r"^written before the crash$")
+    out = test_program(m, "systest", "crashcheck diskfull", 300)
+    after = disk_blocks(out)
+    if after != before:
+        raise TestFailure("the disk held %d blocks before the power cut, %d "
+                          "after" % (before, after))
+    return re.search(r"^crashcheck: (.*)$", out, re.MULTILINE).group(1)
 
 
 # ---- gdb: the Sv39 commands of tools/gdb/ against the kernel's own view -----

@@ -31,7 +31,7 @@ struct inode {
   short minor;
   short nlink;
   uint size;
-  uint addrs[NDIRECT+1];
+  uint addrs[NADDRS];
   struct vm_object *obj; // its pages in the page cache, or 0 (mm/filemap.c)
 };
 

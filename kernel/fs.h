@@ -22,9 +22,17 @@ struct superblock {
   uint bmapstart;    // block number of the first free-map block
 };
 
-#define NDIRECT 12
+// A file's block numbers: the inode's addrs[] holds NDIRECT of them, then
+// the number of an indirect block (NINDIRECT numbers of data blocks), then
+// the number of a doubly-indirect block (NINDIRECT numbers of indirect
+// blocks, NDINDIRECT data blocks in all).
+#define NDIRECT 11
 #define NINDIRECT (BSIZE / sizeof(uint))
-#define MAXFILE (NDIRECT + NINDIRECT)
+#define NDINDIRECT (NINDIRECT * NINDIRECT)
+#define INDIRECT NDIRECT            // addrs[] slot of the indirect block
+#define DINDIRECT (NDIRECT + 1)     // addrs[] slot of the doubly-indirect block
+#define NADDRS (NDIRECT + 2)        // entries of addrs[]
+#define MAXFILE (NDIRECT + NINDIRECT + NDINDIRECT)   // blocks of the largest file
 
 // Most names one inode may have: nlink is a short. A count that wrapped
 // around would let the inode be freed while names still lead to it.
@@ -37,8 +45,10 @@ struct dinode {
   short minor;          // minor device number (T_DEVICE only)
   short nlink;          // number of directory entries naming this inode
   uint size;            // size of file (bytes)
-  uint addrs[NDIRECT+1];   // data block addresses; the last is indirect
+  uint addrs[NADDRS];   // block numbers: direct, indirect, doubly-indirect
 };
+_Static_assert(BSIZE % sizeof(struct dinode) == 0,
+               "a block must hold a whole number of inodes");
 
 // Inodes per block.
 #define IPB           (BSIZE / sizeof(struct dinode))

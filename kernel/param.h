@@ -15,7 +15,7 @@
 #define LOGSIZE      LOGBLOCKS        // older xv6 name of LOGBLOCKS
 #define NBUF         (MAXOPBLOCKS*4)  // size of disk block cache: more than
                                       // the log can pin, so reads always find one
-#define FSSIZE       2000  // size of file system in blocks
+#define FSSIZE     200000  // blocks of the default disk (make FSSIZE=N for another)
 #define MAXPATH      128   // maximum file path name
 #define USERSTACK    1     // user stack pages
 #define TICKS_PER_SEC 10   // timer interrupts per second (as on xv6)

@@ -1,21 +1,24 @@
 // mkfs: build an Atlas file system image on the host.
 //
-//   mkfs/mkfs fs.img file...
+//   mkfs/mkfs [-s blocks] fs.img file...
 //
-// The image is FSSIZE blocks laid out as
+// The image is FSSIZE blocks (or the -s number) laid out as
 //   [ unused | superblock | log | inodes | free bitmap | data ... ]
 // and holds a root directory containing each named file under its last
 // path component, minus one leading '_' (build/user/_sh becomes "sh").
 //
 // The whole image is assembled in memory and written out at the end.
 // Every integer stored in it goes through the little-endian helpers below,
-// so the result does not depend on the byte order of the host.
+// so the result does not depend on the byte order of the host. The image
+// file is sparse: only the blocks in use are written, the free data
+// blocks after them are a hole that reads as zeros.
 
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kernel/types.h"
 #include "kernel/fs.h"
@@ -25,15 +28,16 @@
 #define NINODES 200                            // inodes in the file system
 #define NINODEBLOCKS ((uint)(NINODES / IPB + 1))
 #define NLOG (LOGBLOCKS + 1)                   // log blocks plus its header
-#define NBITMAP (FSSIZE / BPB + 1)
-#define NMETA (2 + NLOG + NINODEBLOCKS + NBITMAP)
 #define MAXBYTES ((size_t)MAXFILE * BSIZE)     // largest possible file
+#define MAXFSSIZE (0xffffffffUL / BSIZE)       // blocks of the largest image
 #define MAXENTRIES (NINODES + 2)               // root entries, . and .. too
 
-static uchar *image;                 // the file system, FSSIZE blocks
+static uint fssize = FSSIZE;         // blocks in the image
+static uint nmeta;                   // blocks before the first data block
+static uchar *image;                 // the file system, fssize blocks
 static struct superblock sb;
 static uint next_inum = ROOTINO;     // next inode number to hand out
-static uint next_block = NMETA;      // next data block to hand out
+static uint next_block;              // next data block to hand out
 
 // Root directory contents, gathered as files are added.
 static uchar rootdir[MAXENTRIES * sizeof(struct dirent)];
@@ -68,6 +72,13 @@ put32(uchar *p, uint v)
   put16(p + 2, v >> 16);
 }
 
+// The 32-bit little-endian integer at p.
+static uint
+get32(const uchar *p)
+{
+  return p[0] | p[1] << 8 | p[2] << 16 | (uint)p[3] << 24;
+}
+
 // Address in the image of block b.
 static uchar*
 block(uint b)
@@ -89,13 +100,26 @@ addr_slot(uchar *di, int i)
   return di + offsetof(struct dinode, addrs) + i * sizeof(uint);
 }
 
-// Fill in the superblock for the fixed layout and store it in block 1.
+// Address of entry i of the index block at ib (an indirect block).
+static uchar*
+index_slot(uchar *ib, size_t i)
+{
+  return ib + i * sizeof(uint);
+}
+
+// Fill in the superblock for the layout of fssize blocks and store it in
+// block 1. Sets nmeta.
 static void
 write_superblock(void)
 {
+  uint nbitmap = fssize / BPB + 1;
+
+  nmeta = 2 + NLOG + NINODEBLOCKS + nbitmap;
+  if(fssize <= nmeta)
+    die("%u blocks leave no room for data (the metadata takes %u)", fssize, nmeta);
   sb.magic = FSMAGIC;
-  sb.size = FSSIZE;
-  sb.nblocks = FSSIZE - NMETA;
+  sb.size = fssize;
+  sb.nblocks = fssize - nmeta;
   sb.ninodes = NINODES;
   sb.nlog = NLOG;
   sb.logstart = 2;
@@ -117,8 +141,8 @@ write_superblock(void)
 static uint
 alloc_block(void)
 {
-  if(next_block >= FSSIZE)
-    die("file system full (%d blocks)", FSSIZE);
+  if(next_block >= fssize)
+    die("file system full (%u blocks)", fssize);
   return next_block++;
 }
 
@@ -136,30 +160,45 @@ alloc_inode(int type)
   return inum;
 }
 
-// Store len bytes of data as the contents of inode inum, using direct
-// block pointers first and then the indirect block.
+// The index block whose number is stored at slot, allocated first if
+// slot holds zero.
+static uchar*
+index_block(uchar *slot)
+{
+  if(get32(slot) == 0)
+    put32(slot, alloc_block());
+  return block(get32(slot));
+}
+
+// Where the number of block i of the file whose dinode is at di goes: a
+// slot of addrs[], of the indirect block or of an indirect block under the
+// doubly-indirect one. Allocates the index blocks on the way.
+static uchar*
+block_slot(uchar *di, size_t i)
+{
+  if(i < NDIRECT)
+    return addr_slot(di, i);
+  i -= NDIRECT;
+  if(i < NINDIRECT)
+    return index_slot(index_block(addr_slot(di, INDIRECT)), i);
+  i -= NINDIRECT;
+  uchar *top = index_block(addr_slot(di, DINDIRECT));
+  return index_slot(index_block(index_slot(top, i / NINDIRECT)), i % NINDIRECT);
+}
+
+// Store len bytes of data as the contents of inode inum.
 static void
 write_contents(uint inum, const uchar *data, size_t len)
 {
   if(len > MAXBYTES)
     die("file too big (%zu bytes, at most %zu)", len, MAXBYTES);
   uchar *di = dinode_at(inum);
-  uchar *indirect = 0;
 
   for(size_t i = 0; i * BSIZE < len; i++){
     uint b = alloc_block();
     size_t n = len - i * BSIZE < BSIZE ? len - i * BSIZE : BSIZE;
     memcpy(block(b), data + i * BSIZE, n);
-    if(i < NDIRECT){
-      put32(addr_slot(di, i), b);
-      continue;
-    }
-    if(indirect == 0){
-      uint ib = alloc_block();
-      put32(addr_slot(di, NDIRECT), ib);
-      indirect = block(ib);
-    }
-    put32(indirect + (i - NDIRECT) * sizeof(uint), b);
+    put32(block_slot(di, i), b);
   }
   put32(di + offsetof(struct dinode, size), len);
 }
@@ -238,32 +277,53 @@ write_bitmap(void)
     block(BBLOCK(b, sb))[(b % BPB) / 8] |= 1 << (b % 8);
 }
 
-// Write the finished image to the host file path.
+// Write the finished image to the host file path: the blocks in use
+// (all below next_block), then a hole up to fssize blocks.
 static void
 save_image(const char *path)
 {
   FILE *f = fopen(path, "wb");
   if(f == 0)
     die("cannot create %s", path);
-  if(fwrite(image, BSIZE, FSSIZE, f) != FSSIZE || fclose(f) != 0)
+  if(fwrite(image, BSIZE, next_block, f) != next_block || fflush(f) != 0 ||
+     ftruncate(fileno(f), (off_t)fssize * BSIZE) != 0 || fclose(f) != 0)
     die("cannot write %s", path);
 }
 
-// Build the image named by argv[1] from the files argv[2..].
+// The number of blocks that the -s argument arg names; the image may be
+// at most 4 GiB (MAXFSSIZE blocks), the largest size a uint counts in bytes.
+static uint
+parse_size(const char *arg)
+{
+  char *end;
+  unsigned long n = strtoul(arg, &end, 10);
+  if(*arg == 0 || *end != 0 || n == 0 || n > MAXFSSIZE)
+    die("-s %s: not a number of blocks from 1 to %lu", arg, MAXFSSIZE);
+  return n;
+}
+
+// Build the image named by the first argument (after -s and its number)
+// from the files named by the others.
 int
 main(int argc, char *argv[])
 {
+  if(argc >= 3 && strcmp(argv[1], "-s") == 0){
+    fssize = parse_size(argv[2]);
+    argc -= 2;
+    argv += 2;
+  }
   if(argc < 2){
-    fprintf(stderr, "usage: mkfs fs.img file...\n");
+    fprintf(stderr, "usage: mkfs [-s blocks] fs.img file...\n");
     return 1;
   }
-  if(BSIZE % sizeof(struct dinode) != 0 || sizeof(uint) != 4)
+  if(sizeof(uint) != 4)
     die("unexpected on-disk structure sizes");
 
-  image = calloc(FSSIZE, BSIZE);
+  image = calloc(fssize, BSIZE);
   if(image == 0)
     die("out of memory");
   write_superblock();
+  next_block = nmeta;
 
   uint root = alloc_inode(T_DIR);
   if(root != ROOTINO)
@@ -276,7 +336,7 @@ main(int argc, char *argv[])
   write_bitmap();
   save_image(argv[1]);
 
-  printf("mkfs: %s: %d blocks (%u metadata, %u data used), %u inodes used\n",
-         argv[1], FSSIZE, NMETA, next_block - NMETA, next_inum - 1);
+  printf("mkfs: %s: %u blocks (%u metadata, %u data used), %u inodes used\n",
+         argv[1], fssize, nmeta, next_block - nmeta, next_inum - 1);
   return 0;
 }

@@ -34,6 +34,7 @@ main() is the command line; see grade-tests.py --help.
 
 import argparse
 import concurrent.futures
+import errno
 import glob
 import importlib.util
 import json
@@ -50,6 +51,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOGDIR = os.path.join(ROOT, "grade-logs")
+BUILD_DIR = "build"        # the Makefile's $(B), relative to ROOT
 QEMU = "qemu-system-riscv64"
 PROMPT = r"\$ "
 BOOT_TIMEOUT = 90          # seconds from QEMU start to the first prompt
@@ -88,7 +90,7 @@ class TestCase:
     """One registered test; see test()."""
 
     def __init__(self, suite, name, fn, points, timeout, boot, qemu_args,
-                 shared, qemu, cpus, mem):
+                 shared, qemu, cpus, mem, disk):
         self.suite = suite
         self.name = name
         self.fn = fn
@@ -100,6 +102,7 @@ class TestCase:
         self.qemu = qemu
         self.cpus = cpus
         self.mem = mem
+        self.disk = disk
 
     @property
     def full_name(self):
@@ -113,7 +116,7 @@ OPTIONAL_SUITES = set()
 
 
 def test(suite, name, points=1, timeout=60, boot=True, qemu_args=(),
-         shared=False, qemu=True, cpus=None, mem=None):
+         shared=False, qemu=True, cpus=None, mem=None, disk=None):
     """Register fn(machine) as test NAME of SUITE, worth points.
 
     timeout: the test's time limit in seconds, not counting the boot.
@@ -123,8 +126,9 @@ def test(suite, name, points=1, timeout=60, boot=True, qemu_args=(),
     shared=True: run in one boot with the suite's other shared tests.
     qemu=False: a test of the host side that needs no machine; fn gets a
     Host. cpus=N: boot with N harts, once, whatever --cpus says; mem="2G":
-    with that much RAM, whatever --mem says. A test may return a short
-    note, shown after OK.
+    with that much RAM, whatever --mem says. disk=N: boot on a disk of N
+    blocks holding the programs of user/ (make build/fs-N.img) instead of
+    fs.img. A test may return a short note, shown after OK.
     """
     def register(fn):
         if any(t.suite == suite and t.name == name for t in TESTS):
@@ -133,7 +137,8 @@ def test(suite, name, points=1, timeout=60, boot=True, qemu_args=(),
             raise ValueError("%s/%s: a shared test needs boot=True"
                              % (suite, name))
         TESTS.append(TestCase(suite, name, fn, points, timeout, boot,
-                              list(qemu_args), shared and qemu, qemu, cpus, mem))
+                              list(qemu_args), shared and qemu, qemu, cpus, mem,
+                              disk))
         return fn
     return register
 
@@ -179,6 +184,49 @@ def _as_list(x):
     return [x]
 
 
+# ---- Disk images ----------------------------------------------------------
+
+COPY_CHUNK = 1 << 20       # bytes copied per read when copying an image
+
+
+def copy_sparse(src, dst):
+    """Copy file src to dst keeping its holes: mkfs writes only the blocks
+    in use, and a copy that filled the rest of a 200 MB disk with zeros
+    would cost every test. Where the system cannot find holes (no
+    SEEK_DATA), copy everything."""
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        size = os.fstat(fin.fileno()).st_size
+        fout.truncate(size)
+        for start, end in _data_extents(fin.fileno(), size):
+            fin.seek(start)
+            fout.seek(start)
+            while start < end:
+                chunk = fin.read(min(COPY_CHUNK, end - start))
+                if not chunk:
+                    break
+                fout.write(chunk)
+                start += len(chunk)
+
+
+def _data_extents(fd, size):
+    """The (start, end) byte ranges of file fd that hold data, not holes."""
+    if not hasattr(os, "SEEK_DATA"):
+        return [(0, size)]
+    extents = []
+    pos = 0
+    while pos < size:
+        try:
+            start = os.lseek(fd, pos, os.SEEK_DATA)
+        except OSError as e:
+            if e.errno == errno.ENXIO:       # nothing but a hole after pos
+                break
+            return [(0, size)]               # holes not supported here
+        end = os.lseek(fd, start, os.SEEK_HOLE)
+        extents.append((start, end))
+        pos = end
+    return extents
+
+
 # ---- One QEMU instance -----------------------------------------------------
 
 LIVE = set()               # running QEMU processes, killed on Ctrl-C
@@ -208,7 +256,7 @@ class Machine:
         self.proc = None
         self.tmpdir = tempfile.mkdtemp(prefix="atlas-grade-")
         self.image = os.path.join(self.tmpdir, "fs.img")
-        shutil.copyfile(image, self.image)
+        copy_sparse(image, self.image)
         self.port = free_port() if any("{port}" in a for a in qemu_cmd) else None
         self.cmd = [re.sub(r"file=[^,]*", "file=" + self.image, a)
                     if a.startswith("file=") else a.replace("{port}", str(self.port))
@@ -457,7 +505,7 @@ def test_program(m, program, args, timeout, console=()):
     test passed with no leak. console: regexes that its output (which
     includes the kernel's messages) must also match. A hang, a panic or
     QEMU gone names the test that was running, after the tests that had
-    failed before it."""
+    failed before it. Returns the output."""
     mark = m.mark()
     try:
         out = m.run(("%s %s" % (program, args)).strip(), timeout=timeout)
@@ -484,6 +532,7 @@ def test_program(m, program, args, timeout, console=()):
         raise TestFailure("%s did not print ALL TESTS PASSED" % program)
     for pattern in console:
         match(out, expect=pattern, what="the console")
+    return out
 
 
 def free_port():
@@ -569,15 +618,22 @@ class Result:
 
 class Build:
     """A built kernel and disk, copied aside so that a rebuild in the tree
-    cannot change them under a running test."""
+    cannot change them under a running test; with disks, also a disk of
+    each of those sizes (in blocks), images[N]. images[None] is image."""
 
-    def __init__(self, extra):
-        _make(["UEXTRA=%s" % extra] if extra else [])
+    def __init__(self, extra, disks=()):
+        sized = ["%s/fs-%d.img" % (BUILD_DIR, n) for n in sorted(set(disks))]
+        _make((["UEXTRA=%s" % extra] if extra else []) +
+              (["all"] + sized if sized else []))
         self.dir = tempfile.mkdtemp(prefix="atlas-build-")
         self.kernel = os.path.join(self.dir, "kernel")
         self.image = os.path.join(self.dir, "fs.img")
         shutil.copyfile(os.path.join(ROOT, "kernel", "kernel"), self.kernel)
-        shutil.copyfile(os.path.join(ROOT, "fs.img"), self.image)
+        copy_sparse(os.path.join(ROOT, "fs.img"), self.image)
+        self.images = {None: self.image}
+        for n, path in zip(sorted(set(disks)), sized):
+            self.images[n] = os.path.join(self.dir, os.path.basename(path))
+            copy_sparse(os.path.join(ROOT, path), self.images[n])
 
     def qemu_cmd(self, cpus, mem):
         """QEMU's command line from `make print-qemu-opts`, on this build."""
@@ -632,6 +688,7 @@ class Job:
         self.unit = unit
         self.cpus = first.cpus or int(cpus_value)
         self.mem = first.mem or default_mem
+        self.disk = first.disk
         if not first.qemu or first.cpus:
             suffix = ""       # run once, whatever --cpus says
         self.labels = [t.full_name + suffix for t in unit]
@@ -703,7 +760,7 @@ class Stopper:
 
 def units_of(cases):
     """Group the tests into units that share a machine: each suite's shared
-    tests with the same QEMU arguments, harts and memory form one unit,
+    tests with the same QEMU arguments, harts, memory and disk form one unit,
     placed where the first of them is; every other test is a unit of its
     own."""
     units = []
@@ -712,7 +769,7 @@ def units_of(cases):
         if not t.shared:
             units.append([t])
             continue
-        key = (t.suite, tuple(t.qemu_args), t.cpus, t.mem)
+        key = (t.suite, tuple(t.qemu_args), t.cpus, t.mem, t.disk)
         if key not in shared:
             shared[key] = []
             units.append(shared[key])
@@ -771,7 +828,8 @@ def list_tests(cases):
     for t in cases:
         how = "shared boot" if t.shared else ("no QEMU" if not t.qemu else "own boot")
         machine = ", ".join(filter(None, (t.cpus and "%d harts" % t.cpus,
-                                          t.mem and t.mem + " RAM")))
+                                          t.mem and t.mem + " RAM",
+                                          t.disk and "%d-block disk" % t.disk)))
         print("%-32s %3s pt  %4ds  %s%s%s" % (
             t.full_name, _num(t.points), t.timeout, how,
             " (%s)" % machine if machine else "",
@@ -837,7 +895,7 @@ def main(argv=None, description=None):
     t0 = time.monotonic()
     build = None
     try:
-        build = Build(args.extra)
+        build = Build(args.extra, [t.disk for t in chosen if t.disk])
         commands = {}
         for job in jobs:
             if (job.cpus, job.mem) not in commands:
@@ -851,7 +909,8 @@ def main(argv=None, description=None):
     results = []
     try:
         with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
-            futures = [pool.submit(run_unit, job, build.image, args.verbose, stop)
+            futures = [pool.submit(run_unit, job, build.images[job.disk],
+                                   args.verbose, stop)
                        for job in jobs]
             for f in futures:   # report in order, as soon as each is known
                 for r in f.result():

@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 
-from gradelib import OPTIONAL_SUITES, ROOT, TestFailure, test
+from gradelib import OPTIONAL_SUITES, ROOT, TestFailure, copy_sparse, test
 
 MUTANTS = os.path.join(ROOT, "tests", "mutants")
 NOT_COPIED = (".git", "grade-logs", "bench", "__pycache__")
@@ -44,11 +44,19 @@ def private_tree():
     top = tempfile.mkdtemp(prefix="atlas-self-")
     try:
         dst = os.path.join(top, "atlas")
-        shutil.copytree(ROOT, dst, symlinks=True,
+        shutil.copytree(ROOT, dst, symlinks=True, copy_function=_copy2_sparse,
                         ignore=shutil.ignore_patterns(*NOT_COPIED))
         yield dst
     finally:
         shutil.rmtree(top, ignore_errors=True)
+
+
+def _copy2_sparse(src, dst):
+    """shutil.copy2 (contents, times, permissions) keeping the holes of a
+    sparse file such as fs.img."""
+    copy_sparse(src, dst)
+    shutil.copystat(src, dst)
+    return dst
 
 
 def run_grader(tree, args, logpath, timeout, env=None):

@@ -69,6 +69,8 @@ bzero(int dev, uint bno)
 
 // Find a zero bit in the bitmap block b, whose bit 0 stands for disk
 // block base; set it and return the block number, or 0 if none is free.
+// Steps over full bytes whole: a big file's next block lies past tens of
+// thousands of used ones.
 static uint
 claim_bit(struct buf *b, uint base)
 {
@@ -76,6 +78,10 @@ claim_bit(struct buf *b, uint base)
   uchar mask;
 
   for(i = 0; i < BPB && base + i < sb.size; i++){
+    if(i % 8 == 0 && b->data[i / 8] == 0xff){
+      i += 7;
+      continue;
+    }
     mask = 1 << (i % 8);
     if((b->data[i / 8] & mask) == 0){
       b->data[i / 8] |= mask;
@@ -322,8 +328,10 @@ iunlockput(struct inode *ip)
 
 // ---- File data ---------------------------------------------------------
 //
-// A file's blocks: addrs[0..NDIRECT-1] name the first NDIRECT blocks, and
-// addrs[NDIRECT] names an indirect block holding NINDIRECT more numbers.
+// A file's blocks: addrs[0..NDIRECT-1] name the first NDIRECT blocks;
+// addrs[INDIRECT] names an indirect block holding the numbers of the next
+// NINDIRECT; addrs[DINDIRECT] names a doubly-indirect block holding the
+// numbers of NINDIRECT indirect blocks, which name the last NDINDIRECT.
 // A zero number means "no block yet".
 
 // Return the number in *slot, first allocating a block for it if it is
@@ -336,48 +344,74 @@ slot_block(uint dev, uint *slot)
   return *slot;
 }
 
-// Disk block holding block bn of the locked file ip, allocated if needed.
+// Return the block number in entry i of the index block bno, first
+// allocating a block for it if it is zero (logging bno, which changed).
 // Returns 0 when the disk is full.
+static uint
+index_block(uint dev, uint bno, uint i)
+{
+  struct buf *b;
+  uint *entry, old, got;
+
+  b = bread(dev, bno);
+  entry = (uint*)b->data + i;
+  old = *entry;
+  got = slot_block(dev, entry);
+  if(got != old)
+    log_write(b);
+  brelse(b);
+  return got;
+}
+
+// Disk block holding block bn of the locked file ip, allocated (with the
+// index blocks that lead to it) if needed. Returns 0 when the disk is full.
 static uint
 bmap(struct inode *ip, uint bn)
 {
-  struct buf *b;
-  uint *entry, old, bno;
+  uint ind;
 
   if(bn < NDIRECT)
     return slot_block(ip->dev, &ip->addrs[bn]);
   bn -= NDIRECT;
-  if(bn >= NINDIRECT)
+  if(bn < NINDIRECT){
+    if((ind = slot_block(ip->dev, &ip->addrs[INDIRECT])) == 0)
+      return 0;
+    return index_block(ip->dev, ind, bn);
+  }
+  bn -= NINDIRECT;
+  if(bn >= NDINDIRECT)
     panic("bmap: block number beyond MAXFILE");
-
-  if(slot_block(ip->dev, &ip->addrs[NDIRECT]) == 0)
+  if((ind = slot_block(ip->dev, &ip->addrs[DINDIRECT])) == 0)
     return 0;
-  b = bread(ip->dev, ip->addrs[NDIRECT]);
-  entry = (uint*)b->data + bn;
-  old = *entry;
-  bno = slot_block(ip->dev, entry);
-  if(bno != old)
-    log_write(b);
-  brelse(b);
-  return bno;
+  if((ind = index_block(ip->dev, ind, bn / NINDIRECT)) == 0)
+    return 0;
+  return index_block(ip->dev, ind, bn % NINDIRECT);
 }
 
-// Free every block named in the indirect block bno, then bno itself.
+// Free the index block bno and every block below it: levels is 1 for an
+// indirect block (its entries name data blocks), 2 for a doubly-indirect
+// one (its entries name indirect blocks).
 static void
-free_indirect(uint dev, uint bno)
+free_index(uint dev, uint bno, int levels)
 {
   struct buf *b;
   uint *entry;
 
   b = bread(dev, bno);
-  for(entry = (uint*)b->data; entry < (uint*)b->data + NINDIRECT; entry++)
-    if(*entry != 0)
+  for(entry = (uint*)b->data; entry < (uint*)b->data + NINDIRECT; entry++){
+    if(*entry == 0)
+      continue;
+    if(levels > 1)
+      free_index(dev, *entry, levels - 1);
+    else
       bfree(dev, *entry);
+  }
   brelse(b);
   bfree(dev, bno);
 }
 
-// Free all blocks of the locked inode ip and set its size to zero.
+// Free all blocks of the locked inode ip, index blocks included, and set
+// its size to zero.
 void
 itrunc(struct inode *ip)
 {
@@ -389,9 +423,13 @@ itrunc(struct inode *ip)
       ip->addrs[i] = 0;
     }
   }
-  if(ip->addrs[NDIRECT] != 0){
-    free_indirect(ip->dev, ip->addrs[NDIRECT]);
-    ip->addrs[NDIRECT] = 0;
+  if(ip->addrs[INDIRECT] != 0){
+    free_index(ip->dev, ip->addrs[INDIRECT], 1);
+    ip->addrs[INDIRECT] = 0;
+  }
+  if(ip->addrs[DINDIRECT] != 0){
+    free_index(ip->dev, ip->addrs[DINDIRECT], 2);
+    ip->addrs[DINDIRECT] = 0;
   }
   ip->size = 0;
   iupdate(ip);
