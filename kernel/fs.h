@@ -59,6 +59,10 @@ _Static_assert(BSIZE % sizeof(struct dinode) == 0,
 // Bitmap bits per block.
 #define BPB           (BSIZE*8)
 
+// The largest disk, in blocks: one whose free bitmap a truncate can log
+// whole, with the inode, in one operation (MAXOPBLOCKS, param.h). 240 MiB.
+#define FSMAXBLOCKS   ((MAXOPBLOCKS - 2) * BPB)
+
 // Bitmap block holding the bit for block b.
 #define BBLOCK(b, sb) ((b)/BPB + sb.bmapstart)
 

@@ -10,7 +10,10 @@
 #define NDEV         10    // maximum major device number
 #define ROOTDEV       1    // device number of file system root disk
 #define MAXARG       32    // max exec arguments
-#define MAXOPBLOCKS  10    // max # of blocks any FS op writes
+#define MAXOPBLOCKS  32    // max # of blocks any FS op writes: freeing a
+                           // file's blocks logs one block per bitmap block
+                           // of the disk, and the inode (mkfs keeps the
+                           // disk small enough, FSMAXBLOCKS in fs.h)
 #define LOGBLOCKS    (MAXOPBLOCKS*3)  // max data blocks in on-disk log
 #define LOGSIZE      LOGBLOCKS        // older xv6 name of LOGBLOCKS
 #define NBUF         (MAXOPBLOCKS*4)  // size of disk block cache: more than

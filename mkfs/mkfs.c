@@ -29,7 +29,6 @@
 #define NINODEBLOCKS ((uint)(NINODES / IPB + 1))
 #define NLOG (LOGBLOCKS + 1)                   // log blocks plus its header
 #define MAXBYTES ((size_t)MAXFILE * BSIZE)     // largest possible file
-#define MAXFSSIZE (0xffffffffUL / BSIZE)       // blocks of the largest image
 #define MAXENTRIES (NINODES + 2)               // root entries, . and .. too
 
 static uint fssize = FSSIZE;         // blocks in the image
@@ -291,14 +290,15 @@ save_image(const char *path)
 }
 
 // The number of blocks that the -s argument arg names; the image may be
-// at most 4 GiB (MAXFSSIZE blocks), the largest size a uint counts in bytes.
+// at most FSMAXBLOCKS (kernel/fs.h: a truncate must be able to log every
+// bitmap block in one operation).
 static uint
 parse_size(const char *arg)
 {
   char *end;
   unsigned long n = strtoul(arg, &end, 10);
-  if(*arg == 0 || *end != 0 || n == 0 || n > MAXFSSIZE)
-    die("-s %s: not a number of blocks from 1 to %lu", arg, MAXFSSIZE);
+  if(*arg == 0 || *end != 0 || n == 0 || n > FSMAXBLOCKS)
+    die("-s %s: not a number of blocks from 1 to %lu", arg, (unsigned long)FSMAXBLOCKS);
   return n;
 }
 

@@ -579,10 +579,10 @@ time_map(void)
 }
 
 // One of FILE_PROCS processes: read the file into a buffer of its own
-// (read set) or map it, touching every page; say so down the pipe, and
-// wait until the parent closes it.
+// (read set) or map it, touching every page; say so down the ready pipe,
+// and wait until the parent closes the gate pipe's write end.
 static void
-file_proc(int read_it, int *ready)
+file_proc(int read_it, int *ready, int *gate)
 {
   if(read_it){
     if(sbrk(FILE_MIB * MIB) == SBRK_ERROR)
@@ -594,8 +594,8 @@ file_proc(int read_it, int *ready)
   }
   char c = 'r';
   write(ready[1], &c, 1);
-  close(ready[1]);
-  read(ready[0], &c, 1);
+  close(gate[1]);
+  read(gate[0], &c, 1);
   exit(0);
 }
 
@@ -611,8 +611,8 @@ procs_line(int read_it)
     printf("files what=procs n=%d how=%s skipped free_pages=%d\n", FILE_PROCS, how, kpages());
     return;
   }
-  int ready[2];
-  if(pipe(ready) < 0)
+  int ready[2], gate[2];
+  if(pipe(ready) < 0 || pipe(gate) < 0)
     fail("pipe failed");
   int before = kpages();
   uint64 t0 = nsec();
@@ -621,7 +621,7 @@ procs_line(int read_it)
     if(pid < 0)
       fail("fork failed");
     if(pid == 0)
-      file_proc(read_it, ready);
+      file_proc(read_it, ready, gate);
   }
   char c;
   for(int i = 0; i < FILE_PROCS; i++)
@@ -631,6 +631,8 @@ procs_line(int read_it)
   int held = before - kpages();
   close(ready[0]);
   close(ready[1]);
+  close(gate[0]);
+  close(gate[1]);
   for(int i = 0; i < FILE_PROCS; i++)
     wait(0);
   printf("files what=procs n=%d how=%s us=%d pages=%d\n", FILE_PROCS, how, (int)us(ns), held);

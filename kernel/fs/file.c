@@ -20,11 +20,12 @@
 #include "defs.h"
 
 // Largest write to an inode done in one log operation. Of the
-// MAXOPBLOCKS blocks an operation may log, one is the inode, one the
-// indirect block and two are slack for a write that starts and ends
-// part-way into a block; each data block in the rest may also need a
-// bitmap block, hence the halving.
-#define MAXWRITE (((MAXOPBLOCKS - 1 - 1 - 2) / 2) * BSIZE)
+// MAXOPBLOCKS blocks an operation may log, one is the inode, three are
+// index blocks (the doubly-indirect block and the two indirect blocks a
+// write may cross between) and two are slack for a write that starts and
+// ends part-way into a block; each data block in the rest may also need
+// a bitmap block, hence the halving.
+#define MAXWRITE (((MAXOPBLOCKS - 1 - 3 - 2) / 2) * BSIZE)
 
 // Read and write functions of each major device number; a driver fills
 // in its own entry at boot.

@@ -15,7 +15,10 @@
 //  - a shared fault (a store to a shared region) maps the object's page
 //    writable and marks it dirty: every process mapping the page sees the
 //    store at once, and read() on the file too.
-// Before any of them, with no lock held, the region's prepare operation
+// A read fault also maps the pages around it that the cache holds
+// (fault-around), so that reading a cached file through a mapping costs
+// one trap per 16 pages. Before any of them, with no lock held, the
+// region's prepare operation
 // finds the page: in the cache, or read from the file into a new page
 // (zeros past the end of the file; a page wholly past it is a bad
 // access), or for shared memory a zeroed page.
@@ -177,11 +180,56 @@ shm_prepare(struct vm_fault *vmf)
   return vmf->page ? FAULT_OK : FAULT_OOM;
 }
 
+#define FAULT_AROUND 16        // pages: the aligned window a read fault maps
+
+// The leaf a read fault (a load or a jump) in region v maps page pa with:
+// the region's permissions, except that a store must fault first where
+// it has work to do: in a private region (marked copy-on-write: the
+// store copies the page) and in a file's shared region (the store marks
+// the page dirty).
+static pte_t
+read_leaf(struct vma *v, uint64 pa)
+{
+  pte_t leaf = pte_make_leaf(pa, vma_pte_perm(v));
+  if(v->flags & VMA_PRIVATE)
+    return pte_mkcow(leaf);
+  return v->obj->ip ? pte_mkreadonly(leaf) : leaf;
+}
+
+// After a read fault, map the pages around vmf->va (the aligned window
+// of FAULT_AROUND pages, inside the region) that the cache holds and the
+// level-0 table does not map yet, as read faults would: a trap costs far
+// more than a lookup, so a process reading a cached file through a
+// mapping takes one fault per window, not one per page (Linux's
+// fault-around). Pages not cached are left to their own faults: nothing
+// here reads the disk. The table is this address space's own (the
+// fault's walk made it so).
+static void
+map_around(struct vm_fault *vmf)
+{
+  struct vma *v = vmf->vma;
+  pte_t *table = vmf->path.e[PT_LEVEL0] - PX(PT_LEVEL0, vmf->va);
+  uint64 lo = vmf->va & ~((uint64)FAULT_AROUND * PGSIZE - 1);
+  uint64 hi = lo + FAULT_AROUND * PGSIZE;
+  if(lo < v->start)
+    lo = v->start;
+  if(hi > v->end)
+    hi = v->end;
+  for(uint64 va = lo; va < hi; va += PGSIZE){
+    pte_t *e = &table[PX(PT_LEVEL0, va)];
+    if(va == vmf->va || pte_valid(*e))
+      continue;
+    uint64 pa = pcache_lookup(v->obj, vma_index(v, va));
+    if(pa)
+      *e = read_leaf(v, pa);     // the lookup's reference is the entry's
+  }
+}
+
 // Read and shared faults in a shared region: map the object's page at
-// vmf->va, writable for a store (marking a file's page dirty), else
-// writable only for shared memory, which is never written back. An entry
-// left mapping a page the object no longer has (its file was truncated)
-// is replaced.
+// vmf->va, writable for a store (marking a file's page dirty); a load
+// maps it as read_leaf says, and the cached pages around it too. An
+// entry left mapping a page the object no longer has (its file was
+// truncated) is replaced.
 static int
 shared_fault(struct vm_fault *vmf)
 {
@@ -192,12 +240,16 @@ shared_fault(struct vm_fault *vmf)
     entry_put(*e, PT_LEVEL0);
     *e = 0;
   }
-  int perm = vma_pte_perm(v);
-  if(v->obj->ip && !store && !(pte_leaf(*e) && pte_writable(*e)))
-    perm &= ~PTE_W;
-  if(!pte_leaf(*e))
+  pte_t leaf = read_leaf(v, vmf->page);
+  if(store || (pte_leaf(*e) && pte_writable(*e)))
+    leaf = pte_make_leaf(vmf->page, vma_pte_perm(v));
+  int first = !pte_leaf(*e);
+  *e = leaf | (*e & (PTE_A | PTE_D));
+  if(first){
     kpage_get(vmf->page);
-  *e = pte_make_leaf(vmf->page, perm) | (*e & (PTE_A | PTE_D));
+    if(!store)
+      map_around(vmf);
+  }
   if(store && v->obj->ip)
     pcache_set_dirty(v->obj, vma_index(v, vmf->va), vmf->page);
   vm_count(vmf->p, VM_FILE_FAULT);
@@ -205,23 +257,23 @@ shared_fault(struct vm_fault *vmf)
 }
 
 // Faults in a private file region: a first touch maps the file's page
-// (read-only and copy-on-write if the region may be written), or for a
-// store a copy of it; a store to a page mapped so is a copy-on-write
-// fault like anonymous memory's.
+// (read_leaf: copy-on-write if the region may be written) and the cached
+// pages around it, or for a store a copy of it; a store to a page mapped
+// so is a copy-on-write fault like anonymous memory's.
 static int
 private_fault(struct vm_fault *vmf)
 {
   pte_t *e = vmf->path.e[PT_LEVEL0];
   if(pte_leaf(*e))
     return anon_ops.fault(vmf);
-  pte_t leaf = pte_make_leaf(vmf->page, vma_pte_perm(vmf->vma));
   vm_count(vmf->p, VM_FILE_FAULT);
   if(vmf->access != ACCESS_STORE){
     kpage_get(vmf->page);
-    *e = pte_mkcow(leaf);
+    *e = read_leaf(vmf->vma, vmf->page);
+    map_around(vmf);
     return FAULT_OK;
   }
-  if(copy_leaf(leaf, PT_LEVEL0, e) != 0)
+  if(copy_leaf(pte_make_leaf(vmf->page, vma_pte_perm(vmf->vma)), PT_LEVEL0, e) != 0)
     return FAULT_OOM;
   vm_count(vmf->p, VM_COW_COPY);
   return FAULT_OK;

@@ -117,6 +117,7 @@ pte_copy_perm(pte_t pte)
 static inline pte_t pte_move(pte_t pte, uint64 pa) { return PA2PTE(pa) | PTE_FLAGS(pte); }
 static inline pte_t pte_mkold(pte_t pte)      { return pte & ~PTE_A; }
 static inline pte_t pte_mkclean(pte_t pte)    { return pte & ~PTE_D; }
+static inline pte_t pte_mkreadonly(pte_t pte) { return pte & ~PTE_W; }
 static inline pte_t pte_mkwprot(pte_t pte)    { return pte | PTE_WPROT; }
 static inline pte_t pte_clear_wprot(pte_t pte) { return pte & ~PTE_WPROT; }
 
