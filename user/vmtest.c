@@ -2891,7 +2891,10 @@ t_mmap_private(void)
   make_filled("f", 2 * PGSIZE + PGSIZE / 2, 5);
   int fd = xopen("f", O_RDONLY);
   char *p = map_file(fd, 4, MAP_RW, MAP_PRIVATE, 0);
+  char *q = map_file(fd, 2, MAP_RW, MAP_PRIVATE, 0);
   close(fd);
+  q[PGSIZE + 1] = 'S';               // a store as the first touch: a copy at once
+  check_file_bytes(q, 0, PGSIZE + 1, 5, "a private mapping around a first store");
   check_fill(p, 0, 2 * PGSIZE + PGSIZE / 2, 5, "a private mapping of a file");
   check_bytes(p + 2 * PGSIZE + PGSIZE / 2, PGSIZE / 2, 0, "bytes past the end of the file");
   expect_killed(access_at, (uint64)p + 3 * PGSIZE + 1, "a load from a page past the end of the file");
@@ -2912,7 +2915,7 @@ t_mmap_private(void)
   reap(1);
   check_bytes(p, PGSIZE, 'p', "the parent's private page after the child's stores");
   check_fill(p, PGSIZE, 2 * PGSIZE, 5, "the parent's file page after the child's stores");
-  if(munmap(p, 4 * PGSIZE) != 0)
+  if(munmap(p, 4 * PGSIZE) != 0 || munmap(q, 2 * PGSIZE) != 0)
     fail("munmap failed");
   check_file("f", 2 * PGSIZE + PGSIZE / 2, 5, 0, 0, 0);
 }
