@@ -938,11 +938,11 @@ def _(m):
 # ---- memstat: the counters as a table ---------------------------------------
 
 MEMSTAT_ROWS = ["system", "  free", "    kernel's share", r"    reserved \(2 MiB\)",
-                "  total", "  shared", "  page tables",
-                "events since boot", "  lazy faults", "  cow faults",
-                "  cow copies", "  promotions", r"process \d+ \(memstat\)", "  size",
-                "  resident", "  page tables", "  lazy faults", "  cow faults",
-                "  cow copies"]
+                "  total", "  shared", "  page tables", "  page cache", "    mapped",
+                "    dirty", "events since boot", "  lazy faults", "  cow faults",
+                "  cow copies", "  promotions", "  file faults", r"process \d+ \(memstat\)",
+                "  size", "  resident", "  page tables", "  lazy faults", "  cow faults",
+                "  cow copies", "  file faults"]
 
 
 @test("acct", "memstat", points=2)

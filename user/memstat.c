@@ -120,11 +120,15 @@ print_table(struct memstat *st)
   row("  total", st->total_pages, 1);
   row("  shared", st->shared_pages, 1);
   row("  page tables", st->pt_pages, 1);
+  row("  page cache", st->file_pages, 1);
+  row("    mapped", st->file_mapped, 1);
+  row("    dirty", st->file_dirty, 1);
   heading("events since boot", "count", 0, 0);
   row("  lazy faults", st->lazy_faults, 0);
   row("  cow faults", st->cow_faults, 0);
   row("  cow copies", st->cow_copies, 0);
   row("  promotions", st->promotions, 0);
+  row("  file faults", st->file_faults, 0);
   strcpy(title, "process ");
   strcpy(title + strlen(title), num(pid, getpid(), 0));
   strcpy(title + strlen(title), " (memstat)");
@@ -135,6 +139,7 @@ print_table(struct memstat *st)
   row("  lazy faults", st->p_lazy_faults, 0);
   row("  cow faults", st->p_cow_faults, 0);
   row("  cow copies", st->p_cow_copies, 0);
+  row("  file faults", st->p_file_faults, 0);
 }
 
 // A row of the before/after table.
@@ -190,6 +195,8 @@ cost_of(char *argv[])
   change_row("  lazy faults", a.lazy_faults, b.lazy_faults);
   change_row("  cow faults", a.cow_faults, b.cow_faults);
   change_row("  cow copies", a.cow_copies, b.cow_copies);
+  change_row("  file faults", a.file_faults, b.file_faults);
+  change_row("  page-cache pages", a.file_pages, b.file_pages);
 }
 
 int
