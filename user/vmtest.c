@@ -3074,6 +3074,39 @@ t_mmap_fork(void)
   check_file_bytes(b + 1, 1, PGSIZE - 1, 3, "the file's bytes no mapping stored to");
 }
 
+// Exit and exec write a shared file mapping's stores back, though the
+// process never called munmap or msync.
+static void
+exit_storing(uint64 how)
+{
+  char *p = map_fresh("f", 2 * PGSIZE, 0, 2, MAP_SHARED);
+  p[5] = 'e';
+  p[PGSIZE + 5] = 'E';
+  if(how == 1){
+    char *argv[] = { SELF, ECHO_ARGS, 0 };
+    exec(SELF, argv);
+    fail("exec failed");
+  }
+  exit(0);
+}
+
+static void
+t_mmap_exit(void)
+{
+  for(int how = 0; how < 2; how++){
+    if(child_status(exit_storing, how) != 0)
+      fail("the child that stored and %s failed", how ? "exec'd" : "exited");
+    int fd = xopen("f", O_RDONLY);
+    static char b[2 * PGSIZE];
+    read_all(fd, b, 2 * PGSIZE);
+    close(fd);
+    if(b[5] != 'e' || b[PGSIZE + 5] != 'E')
+      fail("a shared mapping's stores did not reach the file at %s", how ? "exec" : "exit");
+    if(file_dirty() != 0)
+      fail("%d pages dirty after %s", (int)file_dirty(), how ? "exec" : "exit");
+  }
+}
+
 // msync writes a shared mapping's stores back (memstat's dirty count goes
 // to 0), again after more stores; what it refuses.
 static void
@@ -3554,6 +3587,7 @@ static struct test tests[] = {
   { "mmap-shared", t_mmap_shared, "mmap", "a shared file mapping is the file: read() and write() agree" },
   { "mmap-procs", t_mmap_procs, "mmap", "processes mapping one file share its physical page" },
   { "mmap-fork", t_mmap_fork, "mmap", "every fork mode: shared mappings stay shared, private ones copy" },
+  { "mmap-exit", t_mmap_exit, "mmap", "exit and exec write a shared mapping's stores back" },
   { "mmap-msync", t_mmap_msync, "mmap", "msync writes dirty pages back; bad ranges and flags" },
   { "mmap-unlink", t_mmap_unlink, "mmap", "a mapping keeps an unlinked file" },
   { "mmap-mprotect", t_mmap_mprotect, "mmap", "mprotect splits and merges regions; PROT_NONE; bad calls" },
