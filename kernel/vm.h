@@ -29,7 +29,7 @@
 // The most regions one address space may hold (Linux's vm.max_map_count
 // is 65530): mmap, and a munmap or mprotect that would split a region,
 // fail with -1 beyond it. Each region costs the kernel about 128 bytes.
-#define VMA_MAX 65536
+#define MAX_MAP_COUNT 65536
 
 // What kind of region it is.
 #define VMA_PRIVATE (1 << 0)  // fork gives the child a copy (copy-on-write)

@@ -3128,8 +3128,10 @@ t_mmap_msync(void)
     fail("a second msync left %d dirty", (int)file_dirty());
   if(msync(p + 1, PGSIZE, MS_SYNC) == 0 || msync(p, PGSIZE, 8) == 0 ||
      msync(p, PGSIZE, MS_SYNC | MS_ASYNC) == 0 || msync(p, 4 * PGSIZE, MS_SYNC) == 0 ||
-     msync(p, 0, MS_SYNC) == 0 || msync((char *)t_mmap_msync, PGSIZE, MS_SYNC) == 0)
+     msync(p, 0, MS_SYNC) == 0 || msync((char *)USERTOP - PGSIZE, 2 * PGSIZE, MS_SYNC) == 0)
     fail("msync of a bad range or with bad flags did not fail");
+  if(msync((char *)PGROUNDDOWN((uint64)t_mmap_msync), PGSIZE, MS_SYNC) != 0)
+    fail("msync of the program's text (nothing to write) failed");
   if(munmap(p, 3 * PGSIZE) != 0)
     fail("munmap failed");
   int fd2 = xopen("f", O_RDONLY);
@@ -3405,7 +3407,7 @@ t_mmap_megapages(void)
   superpages(SUPER_OFF);
 }
 
-// A process may hold VMA_MAX regions: mmap fails past that, changing
+// A process may hold MAX_MAP_COUNT regions: mmap fails past that, changing
 // nothing, and so does a munmap that would split a region.
 static void
 t_mmap_many(void)
@@ -3418,15 +3420,15 @@ t_mmap_many(void)
     if(low && p != low - PGSIZE)
       fail("mapping %d went to %p, not below the last at %p", made, p, low);
     low = p;
-    if(made > VMA_MAX)
-      fail("more than VMA_MAX (%d) regions", VMA_MAX);
+    if(made > MAX_MAP_COUNT)
+      fail("more than MAX_MAP_COUNT (%d) regions", MAX_MAP_COUNT);
   }
   int n = maps(0, r, MAXREGIONS);   // (it leaves out the heap while it is empty)
-  if(n < VMA_MAX - 1 || n0 + made != n)
-    fail("mmap failed with %d regions (%d made), not at VMA_MAX %d", n, made, VMA_MAX);
+  if(n < MAX_MAP_COUNT - 1 || n0 + made != n)
+    fail("mmap failed with %d regions (%d made), not at MAX_MAP_COUNT %d", n, made, MAX_MAP_COUNT);
   char *top = low + (uint64)made * PGSIZE;
   if(munmap(top - 2 * PGSIZE, PGSIZE) != 0 || maps(0, r, MAXREGIONS) != n - 1)
-    fail("munmap of a whole region failed at VMA_MAX");
+    fail("munmap of a whole region failed at MAX_MAP_COUNT");
   if(mmap(top - 2 * PGSIZE, PGSIZE, MAP_RW, ANON | MAP_FIXED, -1, 0) != MMAP_FAILED)
     fail("MAP_FIXED succeeded without room for its splits");
   check_bytes(low, PGSIZE, 0, "the lowest of many regions");
@@ -3596,7 +3598,7 @@ static struct test tests[] = {
   { "mmap-bad", t_mmap_bad, "mmap", "what mmap refuses for files and shared memory" },
   { "mmap-kcopy", t_mmap_kcopy, "mmap", "read, write, pipe and wait copy into untouched file mappings" },
   { "mmap-megapages", t_mmap_megapages, "mmap", "anonymous mappings of whole 2 MiB blocks use megapages; shared memory does not" },
-  { "mmap-many", t_mmap_many, "mmap", "VMA_MAX regions: mmap fails past them, changing nothing" },
+  { "mmap-many", t_mmap_many, "mmap", "MAX_MAP_COUNT regions: mmap fails past them, changing nothing" },
   { "mmap-inject", t_mmap_inject, "mmap", "file and shared mappings with each allocation failing" },
   { "mmap-harts", t_mmap_harts, "mmap", "processes on several harts store to one shared file page" },
 };

@@ -55,13 +55,14 @@ only_mappings(struct mm *mm, uint64 start, uint64 end)
   return 1;
 }
 
-// Is every page of [start, end) in a region made by mmap?
+// Is every page of [start, end) in a region (made by mmap, if
+// only_mmap)?
 static int
-all_mapped(struct mm *mm, uint64 start, uint64 end)
+all_mapped(struct mm *mm, uint64 start, uint64 end, int only_mmap)
 {
   uint64 va = start;
   for(struct vma *v = vma_from(mm, start); v && v->start <= va && va < end; v = v->next){
-    if(!(v->flags & VMA_MMAP))
+    if(only_mmap && !(v->flags & VMA_MMAP))
       return 0;
     va = v->end;
   }
@@ -150,14 +151,14 @@ merge_range(struct mm *mm, uint64 start, uint64 end, struct vma **dead)
 }
 
 // If a region strictly contains va, cut it in two there. 0, or -1 when
-// out of memory or regions (VMA_MAX).
+// out of memory or regions (MAX_MAP_COUNT).
 static int
 split_at(struct mm *mm, uint64 va)
 {
   struct vma *v = vma_find(mm, va);
   if(v == 0 || v->start == va)
     return 0;
-  if(mm->nvmas >= VMA_MAX)
+  if(mm->nvmas >= MAX_MAP_COUNT)
     return -1;
   struct vma *tail = vma_dup(v);
   if(tail == 0)
@@ -293,7 +294,7 @@ sys_mmap(void)
   if((flags & MAP_FIXED) && only_mappings(mm, addr, addr + len))
     sync_range(mm, addr, addr + len);
   acquire(&mm->lock);
-  if(mm->nvmas + ((flags & MAP_FIXED) ? 3 : 1) > VMA_MAX){
+  if(mm->nvmas + ((flags & MAP_FIXED) ? 3 : 1) > MAX_MAP_COUNT){
     addr = 0;                  // room for the region, and for two splits of MAP_FIXED
   } else if(flags & MAP_FIXED){
     if(!only_mappings(mm, addr, addr + len) || unmap_regions(mm, addr, addr + len, &dead) != 0)
@@ -394,7 +395,7 @@ sys_mprotect(void)
   struct vma *dead = 0;
   int r = -1;
   acquire(&mm->lock);
-  if(!all_mapped(mm, start, end))
+  if(!all_mapped(mm, start, end, 1))
     goto out;
   for(struct vma *v = vma_from(mm, start); v && v->start < end; v = v->next)
     if((v->flags & VMA_SHARED) && v->file && (prot & PROT_WRITE) && !v->file->writable)
@@ -419,7 +420,8 @@ out:
 // MS_SYNC and MS_ASYNC both write before returning (there is no
 // background writer); MS_INVALIDATE has nothing to do, since every
 // mapping of a file page maps the one cached page. Every page must be in
-// a mapping made by mmap. 0 or -1.
+// some region (for one that maps no file, there is nothing to do). 0 or
+// -1.
 uint64
 sys_msync(void)
 {
@@ -430,7 +432,7 @@ sys_msync(void)
      (flags & (MS_ASYNC | MS_SYNC)) == (MS_ASYNC | MS_SYNC))
     return -1;
   struct mm *mm = myproc()->mm;
-  if(!all_mapped(mm, start, end))
+  if(!all_mapped(mm, start, end, 0))
     return -1;
   sync_range(mm, start, end);
   return 0;
