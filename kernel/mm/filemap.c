@@ -17,11 +17,10 @@
 //    store at once, and read() on the file too.
 // A read fault also maps the pages around it that the cache holds
 // (fault-around), so that reading a cached file through a mapping costs
-// one trap per 16 pages. Before any of them, with no lock held, the
-// region's prepare operation
-// finds the page: in the cache, or read from the file into a new page
-// (zeros past the end of the file; a page wholly past it is a bad
-// access), or for shared memory a zeroed page.
+// one trap per 16 pages. Before any of the three, with no lock held, the
+// region's prepare operation finds the page: in the cache, or read from
+// the file into a new page (zeros past the end of the file; a page wholly
+// past it is a bad access), or for shared memory a zeroed page.
 //
 // Write-back (mapping_sync, at msync, munmap, exit and exec): the D bits
 // in the caller's table entries are gathered into the pages' dirty marks
