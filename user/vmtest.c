@@ -3437,6 +3437,51 @@ t_mmap_many(void)
     fail("munmap of all the regions failed");
 }
 
+static int reclaim_gate[2];
+
+// A child holding shared memory it has not touched: after the memory
+// ran out, its page must still hold what the parent stored.
+static void
+reclaim_child(uint64 s)
+{
+  gate_pass(reclaim_gate);
+  exit(*(char *)s == 'S' ? 0 : 1);
+}
+
+// When memory runs out, the page cache gives back the file pages nobody
+// maps (they are on the disk), but never shared memory's, whose pages
+// are their only copy, even when no process maps one just then.
+static void
+t_mmap_reclaim(void)
+{
+  struct memstat st;
+  make_filled("f", 64 * PGSIZE, 13);
+  int fd = xopen("f", O_RDONLY);     // keeps the file's pages cached
+  static char b[64 * PGSIZE];
+  read_all(fd, b, 64 * PGSIZE);
+  get_memstat(&st);
+  if(st.file_pages < 64)
+    fail("read() of 64 pages left %d in the page cache", (int)st.file_pages);
+  char *s = map_anon(0, 1, MAP_RW, SHARED_ANON);
+  s[0] = 'S';
+  gate_make(reclaim_gate);
+  int pid = fork_mode(FORK_COW);    // (the child maps no shared page yet)
+  if(pid == 0)
+    reclaim_child((uint64)s);
+  if(munmap(s, PGSIZE) != 0)
+    fail("munmap failed");
+  expect_killed(hog, st.total_pages + 1024, "touching more pages than the machine has");
+  get_memstat(&st);
+  if(st.file_pages >= 64)
+    fail("the page cache kept its %d file pages when memory ran out", (int)st.file_pages);
+  gate_open(reclaim_gate);
+  int status;
+  if(wait(&status) != pid || status != 0)
+    fail("shared memory lost its page when memory ran out");
+  close(fd);
+  check_file("f", 64 * PGSIZE, 13, 0, 0, 0);
+}
+
 static char *inject_map;          // a page of file "f" for op_mapfile to map over
 
 // Map file "f" shared over inject_map, store to both pages, msync and
@@ -3599,6 +3644,7 @@ static struct test tests[] = {
   { "mmap-kcopy", t_mmap_kcopy, "mmap", "read, write, pipe and wait copy into untouched file mappings" },
   { "mmap-megapages", t_mmap_megapages, "mmap", "anonymous mappings of whole 2 MiB blocks use megapages; shared memory does not" },
   { "mmap-many", t_mmap_many, "mmap", "MAX_MAP_COUNT regions: mmap fails past them, changing nothing" },
+  { "mmap-reclaim", t_mmap_reclaim, "mmap", "out of memory: unmapped file pages are dropped, shared memory's kept" },
   { "mmap-inject", t_mmap_inject, "mmap", "file and shared mappings with each allocation failing" },
   { "mmap-harts", t_mmap_harts, "mmap", "processes on several harts store to one shared file page" },
 };
