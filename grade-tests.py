@@ -873,7 +873,7 @@ def _(m):
 
 @test("eager", "vmtest", points=5, timeout=300)
 def _(m):
-    test_program(m, "vmtest", "-m eager cow lazy", 300,
+    test_program(m, "vmtest", "-m eager cow lazy mmap", 300,
                  console=[KILLED % "load", KILLED % "store", KILLED % "exec"])
 
 
