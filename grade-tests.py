@@ -675,11 +675,11 @@ def kernel_counts(leaves):
             sum(n for n, (_, _, pte) in zip(pages, leaves) if not pte & PTE_U))
 
 
-def expected_layout(heap, brk):
+def expected_layout(heap, brk, mapped):
     """pgdemo's regions as exec and sbrk lay them out, from facts outside
     the kernel: the ELF file's segments, then a guard page, USERSTACK
-    pages of stack, and the heap pgdemo printed. [(name, start, end,
-    perm, flags)]."""
+    pages of stack, the heap pgdemo printed, and the page of README it
+    mapped where it said. [(name, start, end, perm, flags)]."""
     layout = []
     for vaddr, memsz, perm in elf_segments(os.path.join(ROOT, "build", "user", "_pgdemo")):
         end = (vaddr + memsz + PGSIZE - 1) // PGSIZE * PGSIZE
@@ -688,7 +688,8 @@ def expected_layout(heap, brk):
     stack = guard + PGSIZE
     return layout + [("guard", guard, stack, "---p", "guard"),
                      ("stack", stack, stack + USERSTACK * PGSIZE, "rw-p", "stack"),
-                     ("heap", heap, brk, "rw-p", "growsup")]
+                     ("heap", heap, brk, "rw-p", "growsup"),
+                     ("README+0x1000", mapped, mapped + PGSIZE, "r--p", "mmap")]
 
 
 @test("gdb", "vmmap", points=5, timeout=120, qemu_args=["-gdb", "tcp::{port}"])
@@ -701,7 +702,10 @@ def _(m):
     shown = vmmap_regions(sections["vmmap"])
     match(sections["vmmap"], reject=[r"^warning:.*", r"!!.*"], what="vmmap")
     regions = [r for r in shown if r["name"] != "(no region)"]
-    want = expected_layout(heap, brk)
+    mapped = re.search(r"^pgdemo: README\+0x1000 mapped at 0x([0-9a-f]+): ", out, re.MULTILINE)
+    if not mapped:
+        raise TestFailure("pgdemo did not say where it mapped README")
+    want = expected_layout(heap, brk, int(mapped.group(1), 16))
     got = [(r["name"], r["start"], r["end"], r["perm"], r["flags"]) for r in regions]
     if got[:len(want)] != want or any(r["flags"] != "special" for r in regions[len(want):]):
         raise TestFailure("vmmap's regions %s, want %s (and the kernel's special ones)"
