@@ -61,7 +61,13 @@ PANIC_RE = re.compile(r"panic: ?([^\n]*)")
 
 
 class TestFailure(Exception):
-    """The test failed; str() is the one-line reason."""
+    """The test failed; str() is the one-line reason. credit is the share
+    of the test's points earned anyway (0 to 1): a test program's subtests
+    that passed (test_program)."""
+
+    def __init__(self, reason="", credit=0.0):
+        super().__init__(reason)
+        self.credit = credit
 
 
 class Panic(TestFailure):
@@ -485,6 +491,18 @@ class Machine:
 
 STARTED = r"^test (\S+): start$"
 FAILED = r"^test (\S+): FAILED \((.*)\)$"
+PASSED = r"^test (\S+): OK$"
+RUNNING = r"^\S+: running (\d+) tests$"
+
+
+def subtest_credit(text):
+    """The share of a test program's subtests that passed, from its output
+    text: OK lines over the tests it said it would run (a hang or a panic
+    part-way leaves the rest unpassed). 0 if it never said how many."""
+    running = re.search(RUNNING, text, re.MULTILINE)
+    total = int(running.group(1)) if running else 0
+    passed = len(set(re.findall(PASSED, text, re.MULTILINE)))
+    return min(passed, total) / total if total else 0.0
 
 
 def running_test(text):
@@ -505,7 +523,10 @@ def test_program(m, program, args, timeout, console=()):
     test passed with no leak. console: regexes that its output (which
     includes the kernel's messages) must also match. A hang, a panic or
     QEMU gone names the test that was running, after the tests that had
-    failed before it. Returns the output."""
+    failed before it. Returns the output. Scored subtest by subtest: a
+    failure earns the share of the points that the subtests which passed
+    stand for (one bug costs the points of the subtests it breaks), except
+    a leak or a missing console line, which cost them all."""
     mark = m.mark()
     try:
         out = m.run(("%s %s" % (program, args)).strip(), timeout=timeout)
@@ -518,10 +539,10 @@ def test_program(m, program, args, timeout, console=()):
         failed = re.findall(FAILED, text, re.MULTILINE)
         if failed:
             reason = "%s; then %s" % ("; ".join("%s: %s" % f for f in failed), reason)
-        raise type(e)(reason) from None
+        raise type(e)(reason, credit=subtest_credit(text)) from None
     failed = re.findall(FAILED, out, re.MULTILINE)
     if failed:
-        raise TestFailure("; ".join("%s: %s" % f for f in failed))
+        raise TestFailure("; ".join("%s: %s" % f for f in failed), credit=subtest_credit(out))
     pages = re.search(r"^free pages: (\d+) -> (\d+)$", out, re.MULTILINE)
     if not pages:
         raise TestFailure("%s printed no free-page line" % program)
@@ -594,10 +615,11 @@ class Host:
 
 class Result:
     def __init__(self, case, label, ok, seconds, reason="", tail=(), note="",
-                 tail_title="Last console lines"):
+                 tail_title="Last console lines", credit=0.0):
         self.case = case
         self.label = label
         self.ok = ok
+        self.credit = 1.0 if ok else credit
         self.seconds = seconds
         self.reason = reason
         self.tail = list(tail)
@@ -606,7 +628,8 @@ class Result:
 
     @property
     def score(self):
-        return self.case.points if self.ok else 0
+        """The points earned: all of them, or the share its subtests earned."""
+        return round(self.case.points * self.credit, 2)
 
     def line(self):
         """The one-line report: name: OK (1.2s) or name: FAIL (reason)."""
@@ -660,9 +683,10 @@ def _make(args):
 
 
 def run_case(case, label, m):
-    """Run one test; return (ok, reason, note, broken): broken says the
-    machine cannot go on (panic, hang, QEMU gone). m is the booted machine,
-    or None for a host test."""
+    """Run one test; return (credit, reason, note, broken): credit is the
+    share of its points earned (1: passed), broken says the machine cannot
+    go on (panic, hang, QEMU gone). m is the booted machine, or None for a
+    host test."""
     try:
         if not case.qemu:
             note = case.fn(Host(label))
@@ -670,13 +694,13 @@ def run_case(case, label, m):
             m.label = label
             m.begin_test(case.timeout)
             note = case.fn(m)
-        return True, "", note or "", False
+        return 1.0, "", note or "", False
     except (Panic, Timeout, QemuExited) as e:
-        return False, str(e), "", True
+        return e.credit, str(e), "", True
     except TestFailure as e:
-        return False, str(e), "", m is not None and not m.alive()
+        return e.credit, str(e), "", m is not None and not m.alive()
     except Exception as e:   # a bug in the test itself: report, go on
-        return False, "test error: %s: %s" % (type(e).__name__, e), "", False
+        return 0.0, "test error: %s: %s" % (type(e).__name__, e), "", False
 
 
 class Job:
@@ -712,6 +736,7 @@ def run_unit(job, image, verbose, stop):
             t0 = time.monotonic()
             tail = ()
             never = job.record.never_booted() if case.qemu else None
+            credit = 0.0
             if never:
                 ok, reason, note, broken = False, never, "", False
             else:
@@ -723,7 +748,8 @@ def run_unit(job, image, verbose, stop):
                         boots += 1
                         if case.boot:
                             m.wait_boot()
-                    ok, reason, note, broken = run_case(case, label, m)
+                    credit, reason, note, broken = run_case(case, label, m)
+                    ok = credit == 1.0
                 except TestFailure as e:
                     ok, reason, note, broken = False, str(e), "", True
                     job.record.boot_failed(label, reason)
@@ -733,7 +759,7 @@ def run_unit(job, image, verbose, stop):
                     m.close()
                     m = None
             results.append(Result(case, label, ok, time.monotonic() - t0,
-                                  reason, tail, note))
+                                  reason, tail, note, credit=credit))
             if not ok:
                 stop.failed()
     finally:

@@ -5,7 +5,8 @@
 // its arguments, to run_tests(). Every test runs in a child process of its
 // own, in a fresh directory, and reports why it failed with fail(). After
 // each test the runner checks that the free-page count is back where it
-// was. The output, which grade-tests.py reads:
+// was. The output, which grade-tests.py reads (and scores test by test):
+//   PROG: running N tests
 //   test NAME: start
 //   test NAME: OK
 //   test NAME: FAILED (reason)

@@ -478,6 +478,10 @@ run_tests(const char *prog, const char *dirprefix, struct test *tests,
   if(choose_tests(prog, tests, ntests, argc, argv, chosen) < 0)
     return 2;
 
+  int n = 0;
+  for(int i = 0; i < ntests; i++)
+    n += chosen[i];
+  printf("%s: running %d tests\n", prog, n);   // the grader scores each
   int start = kpages();
   int passed = 0, failed = 0;
   for(int i = 0; i < ntests; i++){
