@@ -34,7 +34,8 @@ import time
 TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools")
 sys.path[:0] = [TOOLS, os.path.join(TOOLS, "gdb")]   # gradelib; sv39 (no GDB in it)
 
-from gradelib import OPTIONAL_SUITES, QEMU, ROOT, TestFailure, check, main, match, test, test_program  # noqa: E402
+from gradelib import (OPTIONAL_SUITES, QEMU, ROOT, Result, TestFailure, check, main,  # noqa: E402
+                     match, subtest_credit, test, test_program)
 from selfcheck import (FAIL_LINE, nested_grade, path_without, private_tree,  # noqa: E402
                        register_mutants, run_grader)
 from sv39 import (PGSIZE, PTE_A, PTE_COW, PTE_D, PTE_RWX, PTE_U, ROOT_LEVEL,  # noqa: E402
@@ -1048,6 +1049,34 @@ def _(host):
     if (passed, failed) != (1, len(FAILURES) - 1):
         raise TestFailure("%d passed, %d failed" % (passed, failed))
     return "%d ways to fail" % failed
+
+
+PROGRAM_RUNS = {
+    # a test program's output: the share of its subtests that passed
+    "vmtest: running 4 tests\ntest a: start\ntest a: OK\ntest b: start\n"
+    "test b: FAILED (why)\ntest c: start\ntest c: OK\ntest d: start\ntest d: OK\n": 0.75,
+    # a hang in the second of three: the third never ran
+    "systest: running 3 tests\ntest a: start\ntest a: OK\ntest b: start\n": 1 / 3,
+    # no count: nothing to share out
+    "test a: start\ntest a: OK\n": 0.0,
+}
+
+
+@test("grader", "partial-credit", points=1, qemu=False)
+def _(host):
+    """A test program's failing run earns the share of the test's points
+    that its passing subtests stand for: the subtests it ran and the ones
+    a hang kept from running count, and the score is rounded to
+    hundredths."""
+    for text, want in PROGRAM_RUNS.items():
+        got = subtest_credit(text)
+        if abs(got - want) > 1e-9:
+            raise TestFailure("subtest_credit gave %.3f, not %.3f, for %r" % (got, want, text))
+    case = type("Case", (), {"points": 10})()
+    if Result(case, "x", False, 0.0, credit=16 / 17).score != 9.41:
+        raise TestFailure("16 of 17 subtests of a 10-point test scored %r, not 9.41"
+                          % Result(case, "x", False, 0.0, credit=16 / 17).score)
+    return "%d program runs" % len(PROGRAM_RUNS)
 
 
 BROKEN_LAB = "tests/grader-checks/broken-build"
