@@ -186,9 +186,14 @@ test: all
 grade:
 	python3 grade-tests.py $(if $(UEXTRA),--extra $(UEXTRA)) $(GRADEFLAGS)
 
+# A student's hand-in: the tree's source (committed or not, nothing git
+# ignores) in submission.zip.
+submission:
+	python3 tools/submission.py
+
 clean:
-	rm -rf $(B) kernel/kernel fs.img mkfs/mkfs grade-logs
+	rm -rf $(B) kernel/kernel fs.img mkfs/mkfs grade-logs submission.zip
 
 FORCE:
-.PHONY: all ensure-qemu qemu qemu-gdb gdb print-gdbport pgtable-png test grade clean print-qemu-opts FORCE
+.PHONY: all ensure-qemu qemu qemu-gdb gdb print-gdbport pgtable-png test grade submission clean print-qemu-opts FORCE
 .DEFAULT_GOAL := all

@@ -30,6 +30,7 @@ import struct
 import subprocess
 import sys
 import time
+import zipfile
 
 TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools")
 sys.path[:0] = [TOOLS, os.path.join(TOOLS, "gdb")]   # gradelib; sv39 (no GDB in it)
@@ -1077,6 +1078,39 @@ def _(host):
         raise TestFailure("16 of 17 subtests of a 10-point test scored %r, not 9.41"
                           % Result(case, "x", False, 0.0, credit=16 / 17).score)
     return "%d program runs" % len(PROGRAM_RUNS)
+
+
+def zip_names(tree, git):
+    """The files `make submission` packs in a private copy of the tree
+    (made a git checkout first if git), with a student's new file."""
+    if git:
+        for cmd in (["init", "-q"], ["add", "-A"],
+                    ["-c", "user.name=s", "-c", "user.email=s@x", "commit", "-qm", "start"]):
+            subprocess.run(["git", "-C", tree] + cmd, check=True, capture_output=True)
+    with open(os.path.join(tree, "kernel", "mine.c"), "w") as f:
+        f.write("// a student's new file, not committed\n")
+    out = subprocess.run(["make", "-s", "-C", tree, "submission"], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise TestFailure("make submission failed: %s" % out.stderr.strip())
+    with zipfile.ZipFile(os.path.join(tree, "submission.zip")) as z:
+        return set(z.namelist())
+
+
+@test("grader", "submission", points=1, timeout=120, qemu=False)
+def _(host):
+    """make submission packs the source, the student's new files included,
+    and no build product, log or git data, in a git checkout or not."""
+    for git in (True, False):
+        with private_tree() as tree:
+            names = zip_names(tree, git)
+        for must in ("kernel/mine.c", "kernel/mm/mmap.c", "Makefile", "user/user.h"):
+            if must not in names:
+                raise TestFailure("submission.zip%s lacks %s" % (" (git)" * git, must))
+        bad = sorted(n for n in names if n.split("/")[0] in ("build", "grade-logs", ".git")
+                     or n in ("fs.img", "kernel/kernel", "mkfs/mkfs", "submission.zip"))
+        if bad:
+            raise TestFailure("submission.zip%s holds %s" % (" (git)" * git, bad[:3]))
+    return "%d files" % len(names)
 
 
 BROKEN_LAB = "tests/grader-checks/broken-build"
