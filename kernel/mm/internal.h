@@ -129,7 +129,9 @@ struct vma *    vma_from(struct mm *, uint64 va);
 int             vma_allows(struct vma *, enum fault_access);
 int             vma_pte_perm(struct vma *);
 
-// ---- anon.c: anonymous memory, the one region kind so far
+// ---- anon.c: anonymous memory
+// What one page fault is about, filled in by the fault path (fault.c)
+// for the region's prepare and fault operations.
 struct vm_fault {
   struct proc *p;             // the process to count the fault for, or 0
   struct mm *mm;
@@ -163,7 +165,7 @@ void            mapping_sync(struct mm *, struct vma *, uint64 start, uint64 end
 // ---- fork.c: fork's copy of the page tables, in the three fork modes
 int             fork_copy(struct mm *old, struct mm *new);
 
-// ---- mmap.c: mmap and munmap (system calls only)
+// ---- mmap.c: mmap, munmap, mprotect and msync (system calls only)
 
 // ---- fault.c: the fault path
 enum fault_result uvm_fault(struct proc *, uint64 va, enum fault_access);
