@@ -33,8 +33,10 @@ VMA_PRIVATE = REGION_FLAGS[0][1]
 VMA_SHARED = REGION_FLAGS[6][1]
 
 # ops->kind of anonymous memory (kernel/mm/anon.c): a page fault the
-# region allows maps a zeroed page.
+# region allows maps a zeroed page. And of the regions that map an
+# object's pages (kernel/mm/filemap.c): a file's, or shared memory's.
 ANON = "anon"
+OBJECT_KINDS = ("file", "shm")
 
 
 @dataclass
@@ -135,11 +137,17 @@ def va_lines(regions, va, mapped):
                          "a bad access, which kills the process")
         return lines
     lines = [f"region: {region_title(r)}"]
-    if not mapped and r.kind == ANON:
+    if mapped or (r.kind != ANON and r.kind not in OBJECT_KINDS):
+        return lines
+    if not r.prot:
+        lines.append("note: the region allows no access: a user access kills the process")
+    elif r.kind == ANON:
         lines.append("note: a user access the region allows makes the kernel "
-                     "map a zeroed page here" if r.prot else
-                     "note: the region allows no access: a user access "
-                     "kills the process")
+                     "map a zeroed page here")
+    else:
+        lines.append("note: a user access the region allows makes the kernel map the "
+                     "object's page here (a file's from the page cache, read from the "
+                     "disk if it is not there; shared memory's zeroed on first use)")
     return lines
 
 

@@ -482,6 +482,11 @@ def test_pgwalk_region_notes():
         "region: none", "note: va is in no region: a user access there is a bad "
         "access, which kills the process"]
     assert regions.va_lines(space, 0x3ffffff000, True) == ["region: none"]
+    mapping = [regions.Region(0x10000, 0x12000, R, MMAP, "f", "file", 1, 0x2000)]
+    assert regions.va_lines(mapping, 0x11000, False)[1].startswith(
+        "note: a user access the region allows makes the kernel map the object's page")
+    assert regions.va_lines(mapping, 0x11000, True) == [
+        "region: f+0x2000 0x0000000000010000-0x0000000000012000 r--- file mmap"]
 
 
 def main():
