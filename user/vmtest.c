@@ -155,12 +155,19 @@ check_stamps(char *p, int from, int to, int tag, const char *who)
   }
 }
 
+// Byte i of the pattern fill(seed) writes (and make_filled puts in files).
+static char
+filled_byte(int seed, int i)
+{
+  return (char)(seed + i % 251);
+}
+
 // Fill n bytes with a pattern that depends on seed and on the position.
 static void
 fill(char *p, int n, int seed)
 {
   for(int i = 0; i < n; i++)
-    p[i] = (char)(seed + i % 251);
+    p[i] = filled_byte(seed, i);
 }
 
 // Check bytes from..n-1 of n bytes filled by fill(seed); what names them.
@@ -168,8 +175,8 @@ static void
 check_fill(char *p, int from, int n, int seed, const char *what)
 {
   for(int i = from; i < n; i++)
-    if(p[i] != (char)(seed + i % 251))
-      fail("%s: byte %d is %d, not %d", what, i, p[i], (char)(seed + i % 251));
+    if(p[i] != filled_byte(seed, i))
+      fail("%s: byte %d is %d, not %d", what, i, p[i], filled_byte(seed, i));
 }
 
 // Check that n bytes at p all hold c.
@@ -2780,7 +2787,7 @@ t_regions_random(void)
 #define MAP_RW (PROT_READ | PROT_WRITE)
 #define SHARED_ANON (MAP_SHARED | MAP_ANONYMOUS)
 
-// Create file name holding n bytes of fill(seed); returns nothing.
+// Create file name holding n bytes of the pattern fill(seed) writes.
 static void
 make_filled(const char *name, int n, int seed)
 {
@@ -2791,7 +2798,7 @@ make_filled(const char *name, int n, int seed)
   for(int off = 0; off < n; off += PGSIZE){
     int m = n - off < PGSIZE ? n - off : PGSIZE;
     for(int i = 0; i < m; i++)
-      chunk[i] = (char)(seed + (off + i) % 251);
+      chunk[i] = filled_byte(seed, off + i);
     if(write(fd, chunk, m) != m)
       fail("write to %s failed", name);
   }
@@ -2841,7 +2848,7 @@ check_file(const char *name, int n, int seed, int at, int len, char c)
     int m = n - off < PGSIZE ? n - off : PGSIZE;
     read_all(fd, chunk, m);
     for(int i = 0; i < m; i++){
-      char want = off + i >= at && off + i < at + len ? c : (char)(seed + (off + i) % 251);
+      char want = off + i >= at && off + i < at + len ? c : filled_byte(seed, off + i);
       if(chunk[i] != want)
         fail("%s: byte %d is %d, not %d", name, off + i, chunk[i], want);
     }
@@ -2868,8 +2875,8 @@ static void
 check_file_bytes(char *p, int off, int n, int seed, const char *what)
 {
   for(int i = 0; i < n; i++)
-    if(p[i] != (char)(seed + (off + i) % 251))
-      fail("%s: byte %d is %d, not %d", what, i, p[i], (char)(seed + (off + i) % 251));
+    if(p[i] != filled_byte(seed, off + i))
+      fail("%s: byte %d is %d, not %d", what, i, p[i], filled_byte(seed, off + i));
 }
 
 // The page cache's counts now.
@@ -2952,7 +2959,7 @@ t_mmap_shared(void)
   close(fd);
   static char want[PGSIZE + 100];
   for(int i = 0; i < PGSIZE + 100; i++)
-    want[i] = (char)(7 + i % 251);
+    want[i] = filled_byte(7, i);
   memset(want + 10, 'm', 20);
   want[40] = want[41] = 'W';
   memset(want + PGSIZE + 90, 'z', 10);
@@ -3399,7 +3406,7 @@ t_mmap_megapages(void)
     fail("munmap of a page inside a megapage failed");
   check_fill(p, 0, mid - p, 11, "below a page unmapped from a megapage");
   for(int i = mid - p + PGSIZE; i < 3 * MEGAPAGE; i += 997)
-    if(p[i] != (char)(11 + i % 251))
+    if(p[i] != filled_byte(11, i))
       fail("above a page unmapped from a megapage: byte %d is %d", i, p[i]);
   expect_killed(access_at, (uint64)mid, "a store to a page unmapped from a megapage");
   if(munmap(p, 3 * MEGAPAGE) != 0 || munmap(q, 2 * MEGAPAGE) != 0)
@@ -3703,7 +3710,7 @@ map_check(const char *name)
   }
   close(fd);
   for(int i = 0; i < SYNC_PAGES * PGSIZE; i++){
-    char want = (char)(40 + i / PGSIZE + i % PGSIZE % 251);
+    char want = filled_byte(40 + i / PGSIZE, i % PGSIZE);
     if(got[i] != want){
       printf("map-check: byte %d is %d, not %d\n", i, got[i], want);
       return 1;

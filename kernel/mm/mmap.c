@@ -281,23 +281,26 @@ sys_mmap(void)
      ((flags & MAP_FIXED) && (addr % PGSIZE || !range_below(addr, PGROUNDUP(len), USERTOP))))
     return -1;
   len = PGROUNDUP(len);
+  struct mm *mm = myproc()->mm;
   struct file *f = 0;
   if(!(flags & MAP_ANONYMOUS)){
     if(off % PGSIZE || !range_below(off, len, MAXVA) || (f = mappable_file(prot, flags)) == 0)
       return -1;
   }
+  // The owner may read its own regions without the lock (only it changes them).
+  if((flags & MAP_FIXED) && !only_mappings(mm, addr, addr + len))
+    return -1;
   struct vma *v = new_mapping(prot, flags, f, f ? off / PGSIZE : 0);
   if(v == 0)
     return -1;
-  struct mm *mm = myproc()->mm;
   struct vma *dead = 0;
-  if((flags & MAP_FIXED) && only_mappings(mm, addr, addr + len))
+  if(flags & MAP_FIXED)
     sync_range(mm, addr, addr + len);
   acquire(&mm->lock);
   if(mm->nvmas + ((flags & MAP_FIXED) ? 3 : 1) > MAX_MAP_COUNT){
     addr = 0;                  // room for the region, and for two splits of MAP_FIXED
   } else if(flags & MAP_FIXED){
-    if(!only_mappings(mm, addr, addr + len) || unmap_regions(mm, addr, addr + len, &dead) != 0)
+    if(unmap_regions(mm, addr, addr + len, &dead) != 0)
       addr = 0;
   } else {
     addr = place(mm, len);
