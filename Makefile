@@ -181,10 +181,17 @@ print-qemu-opts:
 test: all
 	python3 grade-tests.py --cpus 1,3,8 --mutants
 
-# Grading: `make grade UEXTRA=DIR` adds DIR's programs and DIR/grade*.py's
-# tests; GRADEFLAGS passes options, e.g. GRADEFLAGS="--json results.json".
+# Grading: `make grade LAB=cow` grades one lab's tests (labs/cow/lab.py)
+# as its autograder does; `make grade UEXTRA=DIR` adds DIR's programs and
+# DIR/grade*.py's tests; GRADEFLAGS passes options, e.g.
+# GRADEFLAGS="--json results.json".
 grade:
-	python3 grade-tests.py $(if $(UEXTRA),--extra $(UEXTRA)) $(GRADEFLAGS)
+	python3 grade-tests.py $(if $(LAB),--lab $(LAB)) $(if $(UEXTRA),--extra $(UEXTRA)) $(GRADEFLAGS)
+
+# Teaching: a lab's starter tree, its solution cut out (tools/labs.py).
+handout:
+	@test -n "$(LAB)" -a -n "$(DEST)" || { echo "usage: make handout LAB=NAME DEST=DIR (labs: $$(ls labs))"; exit 2; }
+	python3 tools/labs.py handout $(LAB) $(DEST)
 
 # A student's hand-in: the tree's source (committed or not, nothing git
 # ignores) in submission.zip.
@@ -195,5 +202,5 @@ clean:
 	rm -rf $(B) kernel/kernel fs.img mkfs/mkfs grade-logs submission.zip
 
 FORCE:
-.PHONY: all ensure-qemu qemu qemu-gdb gdb print-gdbport pgtable-png test grade submission clean print-qemu-opts FORCE
+.PHONY: all ensure-qemu qemu qemu-gdb gdb print-gdbport pgtable-png test grade handout submission clean print-qemu-opts FORCE
 .DEFAULT_GOAL := all

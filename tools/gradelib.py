@@ -109,6 +109,7 @@ class TestCase:
         self.cpus = cpus
         self.mem = mem
         self.disk = disk
+        self.visibility = None    # Gradescope's, for a lab's hidden tests
 
     @property
     def full_name(self):
@@ -819,6 +820,40 @@ def select(names, optional):
     return chosen
 
 
+BASE_SUITES = ("boot", "syscalls", "fs")   # what every lab's tree must pass
+
+
+def lab_cases(name, hidden=False, base=False):
+    """The tests of lab NAME (labs/NAME/lab.py): each of its TESTS, and
+    with hidden its HIDDEN ones too, as a copy with the lab's points; a
+    name ending in @Ncpu runs with N harts. Hidden tests are shown on
+    Gradescope after the due date. With base (or if the lab says BASE),
+    the base suites' tests follow with their own points."""
+    import copy
+    import labs
+    lab = labs.load(name)
+    cases = []
+    specs = [(spec, points, None) for spec, points in lab.tests.items()]
+    if hidden:
+        specs += [(spec, points, "after_due_date") for spec, points in lab.hidden.items()]
+    for spec, points, visibility in specs:
+        full, _, harts = spec.partition("@")
+        found = [t for t in TESTS if t.full_name == full]
+        if not found or (harts and not re.fullmatch(r"\d+cpu", harts)):
+            raise SystemExit("grade-tests: lab %s names %r, which is not a test "
+                             "(see --list)" % (name, spec))
+        case = copy.copy(found[0])
+        case.points = points
+        case.visibility = visibility
+        if harts:
+            case.cpus = int(harts[:-3])
+            case.name += "@" + harts
+        cases.append(case)
+    if base or lab.base:
+        cases += [t for t in TESTS if t.suite in BASE_SUITES and t not in cases]
+    return lab, cases
+
+
 def load_graders(directory):
     """Import every DIR/grade*.py: an instructor's tests for the programs
     in DIR (which `make UEXTRA=DIR` puts on the disk)."""
@@ -836,10 +871,13 @@ def write_json(path, results, seconds, message=""):
         output = r.line()
         if r.tail:
             output += "\n%s:\n%s" % (r.tail_title, "\n".join(r.tail))
-        tests.append({"name": r.label, "score": r.score,
-                      "max_score": r.case.points,
-                      "status": "passed" if r.ok else "failed",
-                      "output": output})
+        entry = {"name": r.label, "score": r.score,
+                 "max_score": r.case.points,
+                 "status": "passed" if r.ok else "failed",
+                 "output": output}
+        if r.case.visibility:
+            entry["visibility"] = r.case.visibility
+        tests.append(entry)
     passed = sum(r.ok for r in results)
     doc = {"score": sum(r.score for r in results),
            "execution_time": round(seconds, 1),
@@ -894,6 +932,13 @@ def main(argv=None, description=None):
                          "and load the tests in DIR/grade*.py")
     ap.add_argument("--json", metavar="FILE",
                     help="write the results in Gradescope's results.json format")
+    ap.add_argument("--lab", metavar="NAME",
+                    help="grade lab NAME's tests (labs/NAME/lab.py) with its "
+                         "points and hart count")
+    ap.add_argument("--hidden", action="store_true",
+                    help="with --lab: also its hidden tests (the autograder's)")
+    ap.add_argument("--base", action="store_true",
+                    help="with --lab: also the base suites (%s)" % ", ".join(BASE_SUITES))
     ap.add_argument("--fail-fast", action="store_true",
                     help="start no new test after the first failure")
     ap.add_argument("--mutants", action="store_true",
@@ -905,7 +950,14 @@ def main(argv=None, description=None):
         if not os.path.isdir(os.path.join(ROOT, args.extra)):
             raise SystemExit("grade-tests: --extra %s: no such directory" % args.extra)
         load_graders(os.path.join(ROOT, args.extra))
-    chosen = select(args.names, OPTIONAL_SUITES if args.mutants else set())
+    if args.lab:
+        if args.names or args.mutants:
+            raise SystemExit("grade-tests: --lab grades the lab's tests; name no others")
+        lab, chosen = lab_cases(args.lab, args.hidden, args.base)
+        if not any(a == "--cpus" or a.startswith("--cpus=") for a in (argv or sys.argv[1:])):
+            args.cpus = lab.cpus
+    else:
+        chosen = select(args.names, OPTIONAL_SUITES if args.mutants else set())
     if args.list:
         list_tests(chosen)
         return 0
