@@ -39,6 +39,7 @@ from gradelib import (OPTIONAL_SUITES, QEMU, ROOT, Result, TestFailure, check, m
                      match, subtest_credit, test, test_program)
 from selfcheck import (FAIL_LINE, nested_grade, path_without, private_tree,  # noqa: E402
                        register_mutants, run_grader)
+from labcheck import register_lab_checks  # noqa: E402
 from sv39 import (PGSIZE, PTE_A, PTE_COW, PTE_D, PTE_RWX, PTE_U, ROOT_LEVEL,  # noqa: E402
                   level_size, pte_pa)
 
@@ -871,9 +872,15 @@ def _(m):
 
 # ---- sharedpt and eager: the sharing suites in the other fork modes --------
 
-@test("sharedpt", "vmtest", points=10, timeout=300)
+@test("sharedpt", "vmtest", points=7, timeout=300)
 def _(m):
-    test_program(m, "vmtest", "-m sharedpt cow lazy inject sharedpt", 300,
+    test_program(m, "vmtest", "-m sharedpt cow sharedpt", 300, console=[OOM_KILLED])
+
+
+@test("sharedpt", "lazy", points=3, timeout=300)
+def _(m):
+    """Lazy faults and allocation failures in tables fork shares."""
+    test_program(m, "vmtest", "-m sharedpt lazy inject", 300,
                  console=[KILLED % "load", OOM_KILLED])
 
 
@@ -975,6 +982,7 @@ def _(m):
 # ---- grader: checks of the grader itself (run with --mutants) ----------------
 
 register_mutants()
+register_lab_checks()
 OPTIONAL_SUITES.add("grader")
 EXAMPLE_LAB = "tests/example-lab"
 

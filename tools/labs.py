@@ -21,9 +21,11 @@ reads as if they were not there:
     // lab cow: end
 
 The handout part is optional (without it the region is simply cut). The
-comment leader is the file's own: // in C and assembly, # in Python,
-Makefiles and shell scripts, and in Markdown <!-- lab cow: begin --> and
-<!-- lab cow: end --> with no handout part. Regions of different labs may
+comment leader is the file's own, and only it marks: // in C, headers,
+assembly and linker scripts, <!-- in Markdown (<!-- lab cow: begin -->
+and <!-- lab cow: end -->, with no handout part), # in everything else
+(Python, Makefiles, shell scripts). So this text's examples, and the
+README's, are not markers. Regions of different labs may
 nest. A line "lab NAME: file" in a comment among a file's first lines
 marks the whole file as NAME's solution.
 
@@ -56,7 +58,14 @@ NOT_HANDED_OUT = ("tests/mutants/", ".ci/")
 MARKER = re.compile(r"^(\s*)(//|#|<!--)\s*lab ([a-z][a-z0-9-]*): "
                     r"(begin|handout|end|file)\b(.*)$")
 FILE_MARKER_LINES = 5          # a "file" marker must be among the first lines
-LEADERS = {"//": "//", "#": "#", "<!--": None}   # None: no handout part
+C_LIKE = (".c", ".h", ".S", ".ld")
+
+
+def leader_of(path):
+    """The comment leader that marks regions in file path."""
+    if path.endswith(C_LIKE):
+        return "//"
+    return "<!--" if path.endswith(".md") else "#"
 
 
 class MarkerError(Exception):
@@ -138,11 +147,18 @@ def cut_text(text, kept, path="<text>"):
     MarkerError for a marker out of place. Returns (text, cut) where cut
     is False if the file as a whole belongs to a lab not kept."""
     lines = text.split("\n")
+    leader = leader_of(path)
     out = []
+    squeeze = False
     stack = []     # open regions: [lab, leader, indent, solution, handout, phase, line]
     for n, line in enumerate(lines, 1):
         m = MARKER.match(line)
+        if m and m.group(2) != leader:
+            m = None
         where = "%s:%d" % (path, n)
+        if not m and squeeze and line.strip() == "":
+            continue           # a cut region between blank lines leaves one
+        squeeze = False
         if not m:
             if stack and stack[-1][5] == "handout":
                 stack[-1][4].append(_uncomment(line, stack[-1][1], where))
@@ -151,7 +167,7 @@ def cut_text(text, kept, path="<text>"):
             else:
                 out.append(line)
             continue
-        indent, leader, lab, word, _ = m.groups()
+        indent, _, lab, word, _ = m.groups()
         if word == "file":
             if n > FILE_MARKER_LINES:
                 raise MarkerError("%s: 'lab %s: file' below line %d" % (where, lab, FILE_MARKER_LINES))
@@ -167,13 +183,15 @@ def cut_text(text, kept, path="<text>"):
             raise MarkerError("%s: 'lab %s: %s' outside a region of %s" % (where, lab, word, lab))
         top = stack[-1]
         if word == "handout":
-            if top[5] == "handout" or LEADERS[leader] is None:
+            if top[5] == "handout" or leader == "<!--":
                 raise MarkerError("%s: a second or misplaced 'handout'" % where)
             top[5] = "handout"
             continue
         stack.pop()
         body = top[3] if lab in kept else top[4]
-        (stack[-1][3] if stack else out).extend(body)
+        into = stack[-1][3] if stack else out
+        into.extend(body)
+        squeeze = not body and (not into or into[-1].strip() == "")
     if stack:
         raise MarkerError("%s:%d: 'lab %s: begin' never ends" % (path, stack[-1][6], stack[-1][0]))
     return "\n".join(out), False
@@ -219,7 +237,8 @@ def check_markers():
         text = read_text(os.path.join(ROOT, path))
         if text is None or "lab " not in text:
             continue
-        labs = {m.group(3) for m in map(MARKER.match, text.split("\n")) if m}
+        labs = {m.group(3) for m in map(MARKER.match, text.split("\n"))
+                if m and m.group(2) == leader_of(path)}
         if not labs:
             continue
         unknown = labs - names
@@ -251,10 +270,13 @@ def handout_banner(lab):
             % (lab.name, lab.title, lab.name, lab.name, lab.name))
 
 
-def write_tree(name, dest, solution=False, commit=True):
+def write_tree(name, dest, solution=False, commit=True, keep_times=False):
     """Write lab name's starter tree (with solution: its solution put
     back) into dest, which must not exist or be empty; make it a git
-    repository with one commit. Returns the number of files."""
+    repository with one commit. With keep_times, a file the cut leaves
+    as it was keeps its time stamp (so that make, given this tree's
+    build products, rebuilds only what the cut changed). Returns the
+    number of files."""
     lab = load(name)
     kept = kept_labs(name, solution)
     if os.path.exists(dest) and os.listdir(dest):
@@ -267,19 +289,23 @@ def write_tree(name, dest, solution=False, commit=True):
         src = os.path.join(ROOT, path)
         text = read_text(src)
         target = os.path.join(dest, path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
         if text is None:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
             shutil.copyfile(src, target)
+            same = True
         else:
-            text, whole = cut_text(text, kept, path)
+            cut, whole = cut_text(text, kept, path)
             if whole:
                 continue
             if path == "README.md":
-                text = handout_banner(lab) + text
-            os.makedirs(os.path.dirname(target), exist_ok=True)
+                cut = handout_banner(lab) + cut
             with open(target, "w") as f:
-                f.write(text)
-        shutil.copymode(src, target)
+                f.write(cut)
+            same = cut == text
+        if keep_times and same:
+            shutil.copystat(src, target)
+        else:
+            shutil.copymode(src, target)
         count += 1
     left = leftover_markers(dest)
     if left:
@@ -302,7 +328,8 @@ def leftover_markers(tree):
             if text is None:
                 continue
             for n, line in enumerate(text.split("\n"), 1):
-                if MARKER.match(line):
+                m = MARKER.match(line)
+                if m and m.group(2) == leader_of(path):
                     return "%s:%d" % (os.path.relpath(path, tree), n)
     return None
 

@@ -8,11 +8,13 @@
 //  - on first touch (sbrk's reserved heap): the region's fault
 //    operation maps a zeroed page, from a 2 MiB reservation where one
 //    fits (mm/superpage.c).
+// lab cow: begin
 // A store to a page shared copy-on-write (after fork) also faults here:
 // the process gets its own copy, or, holding the last reference, simply
 // makes the page writable again. Page and megapage are treated alike,
 // except that a megapage others still share is split first, so that only
 // the 4 KiB page stored to is copied.
+// lab cow: end
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
@@ -104,6 +106,7 @@ anon_populate(struct mm *mm, struct vma *v, uint64 start, uint64 end, int super)
   return -1;
 }
 
+// lab cow: begin
 // A store to the copy-on-write leaf *e at level. If this address space
 // holds the only reference to every frame it maps, it just becomes
 // writable again; otherwise a megapage is split and the 4 KiB page
@@ -127,6 +130,7 @@ cow_break(struct vm_fault *vmf, pte_t *e, int level)
   vm_count(vmf->p, VM_COW_COPY);
   return FAULT_OK;
 }
+// lab cow: end
 
 // A first touch of a page never mapped: a zeroed page, from the 2 MiB
 // reservation for its region if the address space may use megapages,
@@ -158,10 +162,12 @@ anon_fault(struct vm_fault *vmf)
   pte_t *e = vmf->path.e[level];
   if(!pte_leaf(*e))
     return lazy_fill(vmf);
+  // lab cow: begin
   if(vmf->access == ACCESS_STORE && pte_cow(*e)){
     vm_count(vmf->p, VM_COW_FAULT);
     return cow_break(vmf, e, level);
   }
+  // lab cow: end
   return pte_user_allows(*e, vmf->access) ? FAULT_OK : FAULT_BAD;
 }
 

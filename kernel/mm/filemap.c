@@ -3,6 +3,7 @@
 // side of the unified page cache: the pages read() copies from, and the
 // write-back of what shared mappings stored.
 //
+// lab mmap: begin
 // A fault in such a region is one of three (Linux's do_read_fault,
 // do_cow_fault and do_shared_fault):
 //  - a read fault (a load, or a jump) maps the object's page. In a
@@ -28,6 +29,15 @@
 // file system's log. A page stays marked dirty after its write while a
 // store to it could go unseen: when some other table entry (another
 // process's, or one in a table fork shares) maps it.
+// lab mmap: handout
+// // Before a fault in such a region takes the address space's lock, with
+// // no lock held, the region's prepare operation finds the page for the
+// // faulting address (vmf->page): in the cache, or read from the file into
+// // a new page (zeros past the end of the file; a page wholly past it is a
+// // bad access), or for shared memory a zeroed page. Mapping it, and
+// // writing back what shared mappings stored (mapping_sync, at msync,
+// // munmap, exit and exec), are the mmap lab's: labs/mmap/README.md.
+// lab mmap: end
 //
 // Files stay on 4 KiB pages; megapages are for anonymous memory.
 #include "types.h"
@@ -179,6 +189,7 @@ shm_prepare(struct vm_fault *vmf)
   return vmf->page ? FAULT_OK : FAULT_OOM;
 }
 
+// lab mmap: begin
 #define FAULT_AROUND 16        // pages: the aligned window a read fault maps
 
 // The leaf a read fault (a load or a jump) in region v maps page pa with:
@@ -278,11 +289,19 @@ private_fault(struct vm_fault *vmf)
   return FAULT_OK;
 }
 
-// The fault operation of file regions.
+// lab mmap: end
+
+// The fault operation of regions that map an object: the walk in vmf
+// ended at the leaf or the level-0 hole for vmf->va, and vmf->page is
+// the object's page there (with a reference the caller drops).
 static int
-file_fault(struct vm_fault *vmf)
+mapping_fault(struct vm_fault *vmf)
 {
+  // lab mmap: begin
   return vmf->vma->flags & VMA_SHARED ? shared_fault(vmf) : private_fault(vmf);
+  // lab mmap: handout
+  // return FAULT_BAD;
+  // lab mmap: end
 }
 
 // A copy of region v was made: it holds the object and the file too.
@@ -307,7 +326,7 @@ mapping_close(struct vma *v)
 const struct vma_ops file_ops = {
   .kind = "file",
   .prepare = file_prepare,
-  .fault = file_fault,
+  .fault = mapping_fault,
   .open = mapping_open,
   .close = mapping_close,
 };
@@ -315,13 +334,14 @@ const struct vma_ops file_ops = {
 const struct vma_ops shm_ops = {
   .kind = "shm",
   .prepare = shm_prepare,
-  .fault = shared_fault,
+  .fault = mapping_fault,
   .open = mapping_open,
   .close = mapping_close,
 };
 
 // ---- Write-back ---------------------------------------------------------
 
+// lab mmap: begin
 struct harvest {
   struct vma *v;
   int shared_level;           // the level of the shared table the walk is in, or -1
@@ -396,6 +416,7 @@ write_page(struct inode *ip, uint64 index, uint64 pa)
 }
 
 #define SYNC_BATCH 64
+// lab mmap: end
 
 // Write back what the shared file region v of mm holds in [start, end)
 // and the file does not: every dirty page of the range, including the
@@ -406,6 +427,7 @@ mapping_sync(struct mm *mm, struct vma *v, uint64 start, uint64 end)
 {
   if(!(v->flags & VMA_SHARED) || v->obj->ip == 0 || start >= end)
     return;
+  // lab mmap: begin
   struct harvest h = { v, -1 };
   static const struct pt_walk_ops ops = {
     .leaf = harvest_leaf, .table = harvest_table, .table_done = harvest_table_done,
@@ -431,4 +453,5 @@ mapping_sync(struct mm *mm, struct vma *v, uint64 start, uint64 end)
       kfree((void *)pa[i]);
     }
   }
+  // lab mmap: end
 }

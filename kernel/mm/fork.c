@@ -1,17 +1,26 @@
 // fork's copy of an address space's page tables, in one of three modes
 // (forkmode(), kernel/vm.h):
 //  - FORK_EAGER copies every page;
+// lab cow: begin
 //  - FORK_COW maps every page into the child too and raises its
 //    reference count; pages that were writable become read-only and
 //    copy-on-write (PTE_COW) in both, and a later store faults
 //    (mm/anon.c). Read-only pages such as text are shared and never
 //    become writable;
+// lab cow: handout
+// //  - FORK_COW (the cow lab) is to share pages copy-on-write;
+// lab cow: end
+// lab sharedpt: begin
 //  - FORK_SHAREDPT (the default: never measurably slower than FORK_COW
 //    in membench, much cheaper forks) shares the page tables themselves
 //    (mm/sharedpt.c): the child's root entries point at the parent's
 //    level-1 tables, each write-protected first (every writable leaf
 //    under it made copy-on-write, and the entry marked PTE_WPROT so that
 //    sharing it again costs no walk).
+// lab sharedpt: handout
+// //  - FORK_SHAREDPT (the sharedpt lab) is to share the page tables
+// //    themselves.
+// lab sharedpt: end
 // Megapages: with SUPER_ON a megapage is copied whole (so that the child
 // has its own writable megapage, as xv6's page-table lab expects) while
 // memory is plentiful (kplenty); past that, or with SUPER_COW, it is
@@ -42,16 +51,41 @@
 #include "vm.h"
 #include "mm/internal.h"
 
+// The mode of the next fork: the best this kernel has.
+// lab cow: begin
+// lab sharedpt: begin
 static int forkmode = FORK_SHAREDPT;
+// lab sharedpt: handout
+// static int forkmode = FORK_COW;
+// lab sharedpt: end
+// lab cow: handout
+// static int forkmode = FORK_EAGER;
+// lab cow: end
+
+// Does this kernel implement fork mode `mode`?
+static int
+mode_known(int mode)
+{
+  switch(mode){
+  case FORK_EAGER:
+  // lab cow: begin
+  case FORK_COW:
+  // lab cow: end
+  // lab sharedpt: begin
+  case FORK_SHAREDPT:
+  // lab sharedpt: end
+    return 1;
+  }
+  return 0;
+}
 
 // Choose how fork copies memory (FORK_EAGER, FORK_COW or FORK_SHAREDPT),
-// or just ask (FORK_QUERY). Returns the previous mode, or -1 for an
-// unknown mode.
+// or just ask (FORK_QUERY). Returns the previous mode, or -1 for a mode
+// this kernel does not have.
 int
 set_forkmode(int mode)
 {
-  if(mode != FORK_EAGER && mode != FORK_COW && mode != FORK_SHAREDPT &&
-     mode != FORK_QUERY)
+  if(mode != FORK_QUERY && !mode_known(mode))
     return -1;
   int old = __atomic_load_n(&forkmode, __ATOMIC_RELAXED);
   if(mode != FORK_QUERY)
@@ -63,7 +97,9 @@ struct forkcopy {
   pagetable_t to[PT_LEVELS];  // the child's table at each level of the walk
   int mode;                   // FORK_*
   int copy_megapages;         // SUPER_ON, or an eager fork
+  // lab sharedpt: begin
   uint64 top;                 // the first address of the per-process root entry
+  // lab sharedpt: end
 };
 
 // The child's entry that mirrors the parent's entry at level for va.
@@ -73,6 +109,7 @@ child_entry(struct forkcopy *c, int level, uint64 va)
   return &c->to[level][PX(level, va)];
 }
 
+// lab sharedpt: begin
 // Walker callbacks for write_protect.
 static int
 wp_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
@@ -140,6 +177,7 @@ shareable(struct forkcopy *c, pte_t *e, int level, uint64 va)
     return 0;
   return level == PT_LEVEL1 || !(c->copy_megapages && maps_megapage(e));
 }
+// lab sharedpt: end
 
 // Give the child its own table mirroring the parent's at entry level,
 // for va (if it has none yet), and go down into both.
@@ -163,6 +201,7 @@ static int
 copy_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   struct forkcopy *c = arg;
+  // lab sharedpt: begin
   if(*child_entry(c, level, va) == *e)
     return WALK_SKIP;            // shared already, for an earlier run of regions
   if(shareable(c, e, level, va)){
@@ -171,6 +210,7 @@ copy_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
     *child_entry(c, level, va) = *e;
     return WALK_SKIP;
   }
+  // lab sharedpt: end
   // Below, FORK_SHAREDPT may make megapages copy-on-write and an eager
   // fork may split one: the parent's tables there must be its own. (A
   // copy-on-write fork only marks writable leaves, and a shared table
@@ -180,6 +220,7 @@ copy_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
   return mirror_table(c, level, va);
 }
 
+// lab cow: begin
 // Make the child's entry *ce share the parent's leaf *e (at level),
 // copy-on-write if it is writable, with one more reference on its frames.
 static inline int
@@ -190,6 +231,7 @@ share_leaf(pte_t *e, int level, pte_t *ce)
   *ce = *e;
   return WALK_CONTINUE;
 }
+// lab cow: end
 
 // A leaf an eager fork copies, or a megapage: copy it whole (a megapage
 // only while memory is plentiful and the process asked for copies), or
@@ -202,8 +244,10 @@ copy_or_share(struct forkcopy *c, pte_t *e, int level, uint64 va, pte_t *ce)
               (c->copy_megapages && kplenty(PT_LEVEL_FRAMES(level)));
   if(whole && copy_leaf(*e, level, ce) == 0)
     return WALK_CONTINUE;
+  // lab cow: begin
   if(c->mode != FORK_EAGER)
     return share_leaf(e, level, ce);
+  // lab cow: end
   if(level == PT_LEVEL0 || split_leaf(e, level) != 0)
     return WALK_STOP;
   return mirror_table(c, level, va);
@@ -216,8 +260,10 @@ copy_leaf_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   struct forkcopy *c = arg;
   pte_t *ce = child_entry(c, level, va);
+  // lab cow: begin
   if(level == PT_LEVEL0 && c->mode != FORK_EAGER)
     return share_leaf(e, level, ce);
+  // lab cow: end
   return copy_or_share(c, e, level, va, ce);
 }
 
@@ -245,7 +291,9 @@ fork_copy(struct mm *old, struct mm *new)
     .to = { [PT_ROOT_LEVEL] new->pagetable },
     .mode = set_forkmode(FORK_QUERY),
     .copy_megapages = old->superpages == SUPER_ON,
+    // lab sharedpt: begin
     .top = PX(PT_ROOT_LEVEL, TRAMPOLINE) * PT_LEVEL_SIZE(PT_ROOT_LEVEL),
+    // lab sharedpt: end
   };
   if(c.mode == FORK_EAGER)
     c.copy_megapages = 1;

@@ -80,6 +80,7 @@ drop_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
   return WALK_SKIP;
 }
 
+// lab sharedpt: begin
 // Walker callback: take a reference on what entry e maps.
 static int
 get_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
@@ -87,6 +88,7 @@ get_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
   entry_get(*e, level);
   return WALK_SKIP;
 }
+// lab sharedpt: end
 
 // Drop a reference to table t (whose entries are at level); the last
 // holder drops what every entry maps and frees it.
@@ -107,6 +109,7 @@ table_put(pagetable_t t, int level)
 int
 unshare_entry(pte_t *e, int level, uint64 va)
 {
+  // lab sharedpt: begin
   pagetable_t t = pte_next_table(*e);
   if(kpage_refs((uint64)t) > 1){
     pagetable_t copy = pagetable_alloc();
@@ -118,6 +121,9 @@ unshare_entry(pte_t *e, int level, uint64 va)
     *e = pte_move(*e, (uint64)copy);
     table_put(t, level - 1);
   }
+  // lab sharedpt: handout
+  // // No table is shared yet: each address space has its own.
+  // lab sharedpt: end
   *e = pte_clear_wprot(*e);
   return 0;
 }
