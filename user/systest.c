@@ -29,8 +29,9 @@
 // and the stress tests run many processes at once on every hart. The
 // robust tests check that floating-point registers stay private, that
 // init cannot be killed, that running out of buffers only makes readers
-// wait, and that ranges, padding and ELF headers from user space are
-// checked.
+// wait, and that padding and ELF headers from user space are checked.
+// The lab groups test the calls of the system-call lab (trace, sysinfo)
+// and the page-table lab (pgaccess).
 
 #include <stddef.h>
 
