@@ -23,6 +23,7 @@ tools/gradelib.py for check(), shared boots and the rest):
         m.run("command", expect=r"regex")
 """
 
+import itertools
 import json
 import os
 import re
@@ -266,6 +267,158 @@ BIGCRASH_AFTER = 1.0       # seconds of writing into the doubly-indirect
 @test("syscalls", "systest", points=10, timeout=600)
 def _(m):
     test_program(m, "systest", "syscalls", 600)
+
+
+# ---- trace and sysinfo: the system-call lab's calls -------------------------
+# trace(mask) makes the kernel print "PID: syscall NAME -> RESULT" as each
+# call of the mask returns, in the xv6 lab's format.
+
+TRACE_LINE = re.compile(r"^(\d+): syscall (\w+) -> (-?\d+)$", re.MULTILINE)
+
+
+def traced(out):
+    """The trace lines in out, in order: [(pid, call, result)]."""
+    return [(int(p), c, int(r)) for p, c, r in TRACE_LINE.findall(out)]
+
+
+def readme_bytes(m):
+    """The size of the disk's README, as wc (untraced) counts it."""
+    out = m.output("wc README")
+    if traced(out):
+        raise TestFailure("wc README, run with no trace, printed trace lines")
+    found = re.search(r"^\d+ \d+ (\d+) README$", out, re.MULTILINE)
+    if not found:
+        raise TestFailure("wc README printed no count")
+    return int(found.group(1))
+
+
+def no_trace_lines(what):
+    return "%s printed no 'PID: syscall NAME -> RESULT' line" % what
+
+
+@test("trace", "read", points=3, shared=True)
+def _(m):
+    """trace 32 grep xyzzy README: only read (SYS_read is 5) is traced, in
+    grep's process; the reads add up to the file and the last returns 0.
+    The shell and the next command are not traced. (grep finds nothing: a
+    line of README with a "$ " in it would look like the next prompt.)"""
+    size = readme_bytes(m)
+    out = m.run("trace 32 grep xyzzy README")
+    lines = traced(out)
+    if not lines:
+        raise TestFailure(no_trace_lines("trace 32 grep xyzzy README"))
+    if {c for _, c, _ in lines} != {"read"} or len({p for p, _, _ in lines}) != 1:
+        raise TestFailure("trace 32 printed other calls or processes than grep's read: %s" % lines)
+    if lines[-1][2] != 0 or sum(r for _, _, r in lines) != size:
+        raise TestFailure("grep's reads returned %s; they should add up to the "
+                          "file's %d bytes and end with 0" % ([r for _, _, r in lines], size))
+    later = m.run("grep xyzzy README")
+    if traced(later):
+        raise TestFailure("the command after trace's is traced too: %s" % traced(later)[0])
+
+
+@test("trace", "all", points=3, shared=True)
+def _(m):
+    """trace 2147483647 wc README traces every call below 31: trace, exec
+    (argc), open (the descriptor), the reads, the write of wc's line (its
+    length), close; exit never returns, so it prints nothing."""
+    size = readme_bytes(m)
+    out = m.run("trace 2147483647 wc README")
+    lines = traced(out)
+    if not lines:
+        raise TestFailure(no_trace_lines("trace 2147483647 wc README"))
+    calls = " ".join(c for _, c, _ in lines)
+    if len({p for p, _, _ in lines}) != 1 or not re.fullmatch(r"trace exec open (read )+write close", calls):
+        raise TestFailure("wc's calls were traced as %r, not trace, exec, open, "
+                          "the reads, write, close, all in one process" % calls)
+    said = re.search(r"^\d+ \d+ \d+ README$", out, re.MULTILINE)
+    results = [r for _, _, r in lines]
+    reads = results[3:-2]
+    want = [0, 2, 3] + reads + [len(said.group(0)) + 1 if said else -1, 0]
+    if results != want or reads[-1] != 0 or sum(reads) != size:
+        raise TestFailure("the results %s are not trace 0, exec 2, open 3, reads adding up "
+                          "to %d bytes then 0, write the line's length, close 0" % (results, size))
+
+
+def check_traced(out, want, what):
+    """The trace lines of out must be want's and no others: want lists
+    (process, call, result) in each process's order, a process being a
+    name for a pid ("p", "child"; distinct names, distinct pids), a result
+    a number, a process's name (its pid) or None (any number >= 0)."""
+    lines = traced(out)
+    got = {}
+    for pid, call, result in lines:
+        got.setdefault(pid, []).append((call, result))
+    names = sorted({name for name, _, _ in want})
+    if len(got) == len(names):
+        for pids in itertools.permutations(got):
+            pid_of = dict(zip(names, pids))
+            if all(traces_match(got[pid_of[name]], [(c, r) for n, c, r in want if n == name], pid_of)
+                   for name in names):
+                return
+    if not lines:
+        raise TestFailure(no_trace_lines(what))
+    raise TestFailure("%s printed the trace lines %s; want, per process, %s"
+                      % (what, ["%d: %s -> %d" % line for line in lines],
+                         ["%s: %s -> %s" % (n, c, "N" if r is None else r) for n, c, r in want]))
+
+
+def traces_match(got, want, pid_of):
+    """One process's trace lines got, [(call, result)], are want's, whose
+    results are as check_traced's (pid_of gives the names' pids)."""
+    if len(got) != len(want):
+        return False
+    for (call, result), (want_call, want_result) in zip(got, want):
+        if want_result is None:
+            good = result >= 0
+        else:
+            good = result == pid_of.get(want_result, want_result)
+        if call != want_call or not good:
+            return False
+    return True
+
+
+@test("trace", "calls", points=3, shared=True)
+def _(m):
+    """systest trace-calls: a mask of getpid, dup and close prints each of
+    them with its result, failures too (-1), and nothing else; a new mask
+    replaces the old, and trace() itself prints only if the mask it sets
+    has its bit."""
+    out = test_program(m, "systest", "trace-calls", 60)
+    check_traced(out, [("p", "getpid", "p"), ("p", "dup", None), ("p", "close", 0),
+                       ("p", "close", -1), ("p", "uptime", None)], "systest trace-calls")
+
+
+@test("trace", "fork", points=3, shared=True)
+def _(m):
+    """systest trace-fork: a child and a grandchild inherit the mask at
+    fork; the grandchild's trace() changes its own mask, not its parent's."""
+    out = test_program(m, "systest", "trace-fork", 60)
+    check_traced(out, [("p", "fork", "child"), ("p", "getpid", "p"),
+                       ("child", "getpid", "child"), ("child", "fork", "grandchild"),
+                       ("child", "getpid", "child"), ("grandchild", "uptime", None)],
+                 "systest trace-fork")
+
+
+@test("trace", "bad", points=3, shared=True)
+def _(m):
+    """systest trace-bad: trace(-1) and trace(INT_MIN) return -1 and
+    change nothing; with every bit below 31 set (trace's own call prints),
+    unknown call numbers and the calls from 31 up print no trace line (nor
+    break the kernel). The
+    trace program refuses a mask that is not a number, and says so when
+    the kernel refuses one."""
+    out = test_program(m, "systest", "trace-bad", 60)
+    check_traced(out, [("p", "getpid", "p"), ("p", "trace", 0)], "systest trace-bad")
+    m.run("trace -1 echo hi", expect=r"^trace: trace\(-1\) failed$", reject=[r"^hi$", TRACE_LINE.pattern])
+    m.run("trace 2x echo hi", expect=r"^usage: trace mask command", reject=r"^hi$")
+
+
+@test("sysinfo", "systest", points=5, timeout=120)
+def _(m):
+    """systest sysinfo: free memory and the process count, a full process
+    table, bad buffers."""
+    test_program(m, "systest", "sysinfo", 120)
 
 
 @test("stress", "systest", points=10, timeout=400)
@@ -826,32 +979,44 @@ def _(m):
 
 
 # ---- pgtbl: the features of xv6's page-table lab ----------------------------
+# The lab's tests are vmtest's pgtbl group with usyscall=on, its kpgtbl
+# test and systest's pgtbl group; pgtbl/top and pgtbl/pgaccessshared need
+# the lazy heap and shared page tables too.
 
 @test("pgtbl", "vmtest", points=3, timeout=120)
 def _(m):
-    """The default layout: no USYSCALL page, the heap reaches the trapframe."""
-    test_program(m, "vmtest", "pgtbl lazy-top", 120)
+    """The default layout: no USYSCALL page; pgpte, pgaccess."""
+    test_program(m, "vmtest", "pgtbl", 120)
 
 
 @test("pgtbl", "usyscall", points=3, timeout=120, qemu_args=["-append", "usyscall=on"])
 def _(m):
-    """usyscall=on maps the page-table lab's USYSCALL page; the heap ends
-    below it."""
-    test_program(m, "vmtest", "pgtbl lazy-top", 120)
+    """usyscall=on maps the page-table lab's USYSCALL page: ugetpid() in
+    every child, read-only; pgpte, pgaccess."""
+    test_program(m, "vmtest", "pgtbl", 120)
+
+
+@test("pgtbl", "top", points=2, timeout=120, qemu_args=["-append", "usyscall=on"])
+def _(m):
+    """With usyscall=on the lazy heap ends below the USYSCALL page; pgpte
+    of a lazy page before and after its first touch."""
+    test_program(m, "vmtest", "lazy-top pgpte-lazy", 120)
 
 
 @test("pgtbl", "kpgtbl", points=3)
 def _(m):
     """kpgtbl() prints the lab's format: the root, then one line per valid
     entry, " .." per level, the first address it maps, the PTE and the
-    physical address; a leaf agrees with pgpte()."""
-    out = m.run("pgdemo")
-    lines = out[out.index("page table 0x"):].strip().split("\n") \
-        if "page table 0x" in out else []
-    if not lines or not re.match(r"^page table 0x[0-9a-f]{16}$", lines[0]):
+    physical address; the leaves of the heap, text, stack, trapframe and
+    trampoline agree with pgpte()."""
+    out = test_program(m, "vmtest", "pgtbl-kpgtbl", 60)
+    start = re.search(r"^page table 0x[0-9a-f]{16}$", out, re.MULTILINE)
+    end = re.search(r"^test pgtbl-kpgtbl: ", out[start.end():] if start else "", re.MULTILINE)
+    if not start or not end:
         raise TestFailure("kpgtbl printed no 'page table 0x...' line")
+    table = out[start.end():start.end() + end.start()]
     previous = ROOT_LEVEL + 1   # the level of the line before; the root's is one up
-    for line in lines[1:]:
+    for line in table.strip("\n").split("\n"):
         m2 = KPGTBL.match(line)
         if not m2:
             raise TestFailure("kpgtbl line %r is not in the lab's format" % line)
@@ -862,12 +1027,28 @@ def _(m):
         pte, pa = int(m2.group(3), 16), int(m2.group(4), 16)
         if pte_pa(pte) != pa:
             raise TestFailure("kpgtbl line %r: pa is not the PTE's" % line)
-    entries = kernel_entries(out)
-    for name, va, pte in re.findall(r"^pgdemo: pgpte\((\w+)\) 0x([0-9a-f]+) = 0x([0-9a-f]+)$",
-                                    out, re.MULTILINE):
+    entries = kernel_entries(table)
+    pages = re.findall(r"^pgtbl-kpgtbl: pgpte\(([\w+]+)\) 0x([0-9a-f]+) = 0x([0-9a-f]+)$",
+                       out, re.MULTILINE)
+    if len(pages) < 6:
+        raise TestFailure("vmtest printed %d pgpte lines, not 6" % len(pages))
+    for name, va, pte in pages:
         leaf = kernel_leaf(entries, int(va, 16))
         if not leaf or leaf[0] | PTE_AD != int(pte, 16) | PTE_AD:
-            raise TestFailure("pgpte(%s) %s, kpgtbl says %s" % (name, pte, leaf and hex(leaf[0])))
+            raise TestFailure("pgpte(%s) 0x%s, kpgtbl says %s" % (name, pte, leaf and hex(leaf[0])))
+
+
+@test("pgtbl", "pgaccess", points=2)
+def _(m):
+    """systest pgtbl: pgaccess of a page just touched; ranges past MAXVA or
+    2^64 refused at once."""
+    test_program(m, "systest", "pgtbl", 60)
+
+
+@test("pgtbl", "pgaccessshared", points=1)
+def _(m):
+    """A child sharing its parent's page tables clears only its own A bits."""
+    test_program(m, "systest", "pgaccessshared", 60)
 
 
 # ---- sharedpt and eager: the sharing suites in the other fork modes --------

@@ -174,7 +174,9 @@ int             wait(uint64);
 void            wakeup(void*);
 void            yield(void);
 void            procdump(void);
+// lab syscall: begin
 uint64          nproc_used(void);
+// lab syscall: end
 // swtch.S
 void            swtch(struct context*, struct context*);
 // exec.c

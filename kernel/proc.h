@@ -103,6 +103,9 @@ struct proc {
   uint64 vm_events[NVMEVENTS]; // memory-system events (mm/stats.c)
   uint64 fork_copy_ns;         // time its forks spent copying memory (memstat)
   int kfail_after;             // >0: that many kallocs from now, one fails
+  // lab syscall: begin
+  int tracemask;               // bit n set: print what call n returns (trace())
+  // lab syscall: end
   int ilocks;                  // inodes it has locked (ilock): a page fault
                                // then may not wait for a file's lock
 };

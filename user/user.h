@@ -31,6 +31,7 @@ char* sys_sbrk(int n, int mode);   // mode: SBRK_EAGER or SBRK_LAZY (kernel/vm.h
 int sleep(int);
 int pause(int);          // newer xv6 name for sleep
 int uptime(void);
+int trace(int mask);     // print the calls whose bits (1 << SYS_x) are set as they return
 int sysinfo(struct sysinfo *);
 int halt(void);          // power the machine off
 int kpages(void);        // number of free physical pages

@@ -15,6 +15,7 @@
 #include "vm.h"
 #include "mm/internal.h"
 
+// lab pgtbl: begin
 // Walker callback for vmprint: one line per entry, indented " .." per
 // level below the root, with the first address it maps.
 static int
@@ -25,6 +26,7 @@ print_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
   printf("%p pte %p pa %p\n", (void *)va, (void *)*e, (void *)pte_pa(*e));
   return WALK_CONTINUE;
 }
+// lab pgtbl: end
 
 // Print the tree rooted at pt in the format of xv6's page-table lab:
 // "page table 0x<root>", then every valid entry, a table entry before
@@ -32,9 +34,11 @@ print_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 void
 vmprint(pagetable_t pt)
 {
+  // lab pgtbl: begin
   static const struct pt_walk_ops ops = { .leaf = print_entry, .table = print_entry };
   printf("page table %p\n", (void *)pt);
   walk_range(pt, 0, MAXVA, &ops, 0);
+  // lab pgtbl: end
 }
 
 // kpgtbl(): print the calling process's page table.
@@ -56,6 +60,7 @@ sys_pgpte(void)
   return pte ? *pte : 0;
 }
 
+// lab pgtbl: begin
 struct accessed { uint64 base, bits; };
 
 // Walker callback for pgaccess: note and clear the A bit of a user leaf
@@ -72,6 +77,7 @@ note_accessed(void *arg, pte_t *e, int level, uint64 va, uint64 end)
   }
   return WALK_CONTINUE;
 }
+// lab pgtbl: end
 
 // pgaccess(base, npages, bitmask): for each of npages (at most
 // PGACCESS_MAX) pages from base, set bit i of the bitmask if the hardware
@@ -87,6 +93,7 @@ note_accessed(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 uint64
 sys_pgaccess(void)
 {
+  // lab pgtbl: begin
   uint64 base;
   int npages;
   argaddr(0, &base);
@@ -108,6 +115,9 @@ sys_pgaccess(void)
   uint64 dst;
   argaddr(2, &dst);
   return copyout(mm->pagetable, dst, (char *)&a.bits, (npages + 7) / 8);
+  // lab pgtbl: handout
+  // return -1;
+  // lab pgtbl: end
 }
 
 // memstat(struct memstat *st): the system's counters and the caller's.

@@ -40,6 +40,7 @@ map_top(struct mm *mm, void *trapframe, void *usyscall)
   if(mappages(pt, TRAMPOLINE, PGSIZE, (uint64)_trampoline, PTE_R | PTE_X) < 0 ||
      mappages(pt, TRAPFRAME, PGSIZE, (uint64)trapframe, PTE_R | PTE_W) < 0)
     return -1;
+  // lab pgtbl: begin
   if(usyscall == 0)
     return 0;
   struct vma *v = vma_alloc(USYSCALL, USYSCALL + PGSIZE, VM_READ, VMA_SPECIAL | VMA_PRIVATE, &anon_ops,
@@ -48,6 +49,9 @@ map_top(struct mm *mm, void *trapframe, void *usyscall)
     return -1;
   vma_insert(mm, v);
   return mappages(pt, USYSCALL, PGSIZE, (uint64)usyscall, vma_pte_perm(v));
+  // lab pgtbl: handout
+  // return 0;
+  // lab pgtbl: end
 }
 
 // A new address space holding only the kernel's pages at the top (see

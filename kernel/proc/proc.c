@@ -127,16 +127,20 @@ allocproc(void)
   p->pid = allocpid();
   p->state = USED;
   if((p->trapframe = kalloc()) == 0 ||
+     // lab pgtbl: begin
      (kconfig.usyscall && (p->usyscall = kalloc()) == 0) ||
+     // lab pgtbl: end
      (p->mm = mm_create(p->trapframe, p->usyscall)) == 0){
     freeproc(p);
     release(&p->lock);
     return 0;
   }
+  // lab pgtbl: begin
   if(p->usyscall){
     memset(p->usyscall, 0, PGSIZE);
     p->usyscall->pid = p->pid;
   }
+  // lab pgtbl: end
   memset(&p->context, 0, sizeof(p->context));
   fpu_reset(p);
   p->context.ra = (uint64)forkret;
@@ -151,8 +155,10 @@ freeproc(struct proc *p)
 {
   if(p->trapframe)
     kfree(p->trapframe);
+  // lab pgtbl: begin
   if(p->usyscall)
     kfree(p->usyscall);
+  // lab pgtbl: end
   struct mm *mm = p->mm;
   p->mm = 0;                   // nobody (proc_mm, a debugger) finds it freed
   if(mm)
@@ -166,6 +172,9 @@ freeproc(struct proc *p)
   p->killed = 0;
   p->xstate = 0;
   p->kfail_after = 0;
+  // lab syscall: begin
+  p->tracemask = 0;
+  // lab syscall: end
   memset(p->vm_events, 0, sizeof(p->vm_events));
   p->fork_copy_ns = 0;
   p->state = UNUSED;
@@ -215,6 +224,9 @@ fork(void)
       np->ofile[i] = filedup(p->ofile[i]);
   np->cwd = idup(p->cwd);
   safestrcpy(np->name, p->name, sizeof(p->name));
+  // lab syscall: begin
+  np->tracemask = p->tracemask;   // the child is traced as its parent is
+  // lab syscall: end
   int pid = np->pid;
   release(&np->lock);
 
@@ -482,6 +494,7 @@ killed(struct proc *p)
   return k;
 }
 
+// lab syscall: begin
 // Number of process slots in use (sysinfo).
 uint64
 nproc_used(void)
@@ -495,6 +508,7 @@ nproc_used(void)
   }
   return n;
 }
+// lab syscall: end
 
 // The address space of process pid, with a reference the caller must
 // drop (mm_put); 0 if there is no such process.

@@ -16,7 +16,7 @@ use strict;
 # Every system call listed in user/user.h, in the same order.
 my @calls = qw(
     fork exit wait pipe read write close kill exec open mknod unlink
-    fstat link mkdir chdir dup getpid sys_sbrk sleep pause uptime sysinfo
+    fstat link mkdir chdir dup getpid sys_sbrk sleep pause uptime trace sysinfo
     halt kpages kfail forkmode memstat timefreq
     pgpte kpgtbl pgaccess superpages maps mmap munmap mprotect msync
 );
