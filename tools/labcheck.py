@@ -65,7 +65,8 @@ class Trees:
         name = "+".join(sorted(kept)) or "base"
         dest = os.path.join(self.top, name)
         try:
-            labs.write_tree(lab, dest, solution, commit=False, keep_times=True)
+            labs.write_tree(lab, dest, solution, commit=False, keep_times=True,
+                            all_labs=True)
         except SystemExit as e:
             return TestFailure("the tree keeping %s: %s" % (name, e))
         for product in BUILD_PRODUCTS:

@@ -252,12 +252,13 @@ def check_markers():
 
 # ---- Handouts -------------------------------------------------------------
 
-def handed_out(path, name, kept):
-    """Does the starter tree of lab name (keeping kept) hold tracked file path?"""
+def handed_out(path, name, kept, all_labs=False):
+    """Does the starter tree of lab name (keeping kept) hold tracked file
+    path? (With all_labs, every lab's folder: a tree for checking.)"""
     if any(path.startswith(p) for p in NOT_HANDED_OUT):
         return False
     parts = path.split("/")
-    if parts[0] == "labs" and len(parts) > 2:
+    if parts[0] == "labs" and len(parts) > 2 and not all_labs:
         return parts[1] == name or parts[1] in kept
     return True
 
@@ -270,13 +271,14 @@ def handout_banner(lab):
             % (lab.name, lab.title, lab.name, lab.name, lab.name))
 
 
-def write_tree(name, dest, solution=False, commit=True, keep_times=False):
+def write_tree(name, dest, solution=False, commit=True, keep_times=False, all_labs=False):
     """Write lab name's starter tree (with solution: its solution put
     back) into dest, which must not exist or be empty; make it a git
     repository with one commit. With keep_times, a file the cut leaves
     as it was keeps its time stamp (so that make, given this tree's
-    build products, rebuilds only what the cut changed). Returns the
-    number of files."""
+    build products, rebuilds only what the cut changed). With all_labs,
+    every lab's folder is kept, so that the tree serves to check every
+    lab with the same solutions kept. Returns the number of files."""
     lab = load(name)
     kept = kept_labs(name, solution)
     if os.path.exists(dest) and os.listdir(dest):
@@ -284,7 +286,7 @@ def write_tree(name, dest, solution=False, commit=True, keep_times=False):
     os.makedirs(dest, exist_ok=True)
     count = 0
     for path in tracked_files():
-        if not handed_out(path, name, kept):
+        if not handed_out(path, name, kept, all_labs):
             continue
         src = os.path.join(ROOT, path)
         text = read_text(src)
