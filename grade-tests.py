@@ -186,7 +186,7 @@ def _(m):
                     r"^bootargs: ignoring unknown option bogus$",
                     r"^bootargs: ignoring forkmode=fast: forkmode takes sharedpt\|cow\|eager$"]:
         match(m.boot_output, expect=pattern, what="the boot messages")
-    m.run("vmtest super-off acct-memstat", expect=r"^ALL TESTS PASSED$")
+    m.run("systest sbrk malloc", expect=r"^ALL TESTS PASSED$")
 
 
 @test("boot", "ls")
@@ -946,6 +946,15 @@ def _(m):
 
 @test("lazy", "vmtest", points=10, timeout=180)
 def _(m):
+    """The lazy group in the kernel's default fork mode (the lazy lab's:
+    it needs no other lab's mode)."""
+    test_program(m, "vmtest", "lazy", 180,
+                 console=[KILLED % "load", KILLED % "store", KILLED % "exec"])
+
+
+@test("cow", "lazy", points=3, timeout=180)
+def _(m):
+    """The lazy group with fork copy-on-write: lazily filled pages shared."""
     test_program(m, "vmtest", "-m cow lazy", 180,
                  console=[KILLED % "load", KILLED % "store", KILLED % "exec"])
 
@@ -971,11 +980,11 @@ def _(m):
       qemu_args=["-append", "overcommit=on"])
 def _(m):
     """With overcommit=on, sbrk reserves what memory cannot back and the
-    process that runs out is killed at its fault; the lazy and oom groups
-    still pass."""
+    process that runs out is killed at its fault; the lazy group and the
+    oom tests of the heap still pass (the lazy lab's, needing no other)."""
     if "command line: overcommit=on" not in m.boot_output:
         raise TestFailure("the banner does not show the command line")
-    test_program(m, "vmtest", "overcommit lazy oom", 240, console=[OOM_KILLED])
+    test_program(m, "vmtest", "overcommit lazy oom-lazy oom-sbrkfail", 240, console=[OOM_KILLED])
 
 
 # ---- pgtbl: the features of xv6's page-table lab ----------------------------

@@ -734,67 +734,17 @@ touch_zero(volatile char *p, char v)
     fail("byte %p does not keep its value", p);
 }
 
-// "sbrk a page until it fails", the way xv6's usertests and sysinfotest
-// count free memory: each sbrk allocates now or fails, so the loop ends
-// with every page programs may have in use (only the kernel's share is
-// free, what sysinfo calls no memory), having counted the free pages less
-// the page-table pages it needed; shrinking back by the whole amount (an
-// int) works. (With overcommit=on sbrk
-// reserves instead and the loop would run to the top of the address
-// space: the test is for the default policy.)
-static void
-t_lazy_sbrkall(void)
+// Reserve nbytes of heap as reserve() does, checking that sbrklazy only
+// reserved: no page may be taken before the first touch. A lazy test
+// checks so first, so that an sbrklazy that allocates at once fails it.
+static char *
+reserve_only(int nbytes)
 {
-  if(overcommit_on()){
-    printf("lazy-sbrkall: not run: sbrk overcommits (boot option overcommit=on)\n");
-    return;
-  }
-  struct memstat st;
-  get_memstat(&st);
-  int k = st.free_pages - st.kernel_pages;    // what programs may take
-  char *start = sbrk(0);
-  int n = 0;
-  while(sbrk(PGSIZE) != SBRK_ERROR)
-    n++;
-  struct memstat full;
-  get_memstat(&full);
-  if(full.free_pages > full.kernel_pages)
-    fail("sbrk(4096) failed with %d pages free, %d of them the kernel's",
-         (int)full.free_pages, (int)full.kernel_pages);
-  if(kpages() < st.kernel_pages - 2)
-    fail("the heap took the kernel's share: %d pages free, %d kept for it",
-         kpages(), (int)st.kernel_pages);
-  if(n > k || n < k - k / 256)
-    fail("sbrk(4096) succeeded %d times with %d pages free to programs", n, k);
-  if(sbrk(-(int)(sbrk(0) - start)) == SBRK_ERROR || sbrk(0) != start)
-    fail("could not shrink the heap back by %d pages", n);
-  if(sbrk(PGSIZE) == SBRK_ERROR)
-    fail("sbrk fails after shrinking back");
-}
-
-// sbrk(1 GiB) on a smaller machine: by default it fails and changes
-// nothing, quickly; with overcommit=on it reserves the range.
-static void
-t_lazy_sbrkfail(void)
-{
-  enum { GIB = 1 << 30 };
-  struct memstat a, b;
-  get_memstat(&a);
-  if(a.total_pages * PGSIZE >= GIB){
-    printf("lazy-sbrkfail: not run: the machine has 1 GiB\n");
-    return;
-  }
-  char *brk = sbrk(0);
-  char *p = sbrk(GIB);
-  get_memstat(&b);
-  if(a.overcommit && p != brk)
-    fail("with overcommit=on, sbrk(1 GiB) returned %p, not the break %p", p, brk);
-  if(!a.overcommit && (p != SBRK_ERROR || sbrk(0) != brk))
-    fail("sbrk(1 GiB) on %d pages returned %p and moved the break to %p",
-         (int)a.total_pages, p, sbrk(0));
-  if(b.free_pages + 2 < a.free_pages)
-    fail("sbrk(1 GiB) left %d pages in use", (int)(a.free_pages - b.free_pages));
-  release_heap(brk);
+  int before = kpages();
+  char *p = reserve(nbytes);
+  if(kpages() != before)
+    fail("sbrklazy(%d) took %d pages before any touch", nbytes, before - kpages());
+  return p;
 }
 
 // sbrklazy(1 GiB) on a smaller machine reserves the range; touching one
@@ -909,7 +859,7 @@ touch_shrunk(uint64 store)
 static void
 t_lazy_shrink(void)
 {
-  shrink_region = reserve(4 * PGSIZE);
+  shrink_region = reserve_only(4 * PGSIZE);
   stamp(shrink_region, 0, 3, 10);
   expect_killed(touch_shrunk, 0, "load from a shrunk heap page");
   expect_killed(touch_shrunk, 1, "store to a shrunk, untouched heap page");
@@ -986,7 +936,7 @@ expect_lazy(int *count, int n, const char *what)
 static void
 t_lazy_copy(void)
 {
-  char *p = reserve(8 * PGSIZE);
+  char *p = reserve_only(8 * PGSIZE);
   int count = lazy_faults();
   int fd = open("zeros", O_CREATE | O_RDWR);
   if(fd < 0 || write(fd, p + PGSIZE - 100, 4000) != 4000)
@@ -1032,7 +982,7 @@ t_lazy_copy(void)
 static void
 t_lazy_exec(void)
 {
-  char *p = reserve(4 * PGSIZE);
+  char *p = reserve_only(4 * PGSIZE);
   strcpy(p, SELF);
   strcpy(p + 64, ECHO_ARGS);
   strcpy(p + 128, "alpha");
@@ -1108,7 +1058,7 @@ load_last(uint64 brk)
 static void
 t_lazy_badfault(void)
 {
-  char *p = reserve(16 * PGSIZE);
+  char *p = reserve_only(16 * PGSIZE);
   stamp(p, 0, 1, 77);
   uint64 brk = (uint64)sbrk(0);
   if(child_status(load_last, brk) != 0)
@@ -1198,6 +1148,69 @@ t_oom_cowbreak(void)
     fail("the last holder's %d stores made %d cow faults, %d copies", n,
          (int)(b.p_cow_faults - a.p_cow_faults), (int)(b.p_cow_copies - a.p_cow_copies));
   release_heap(p);
+}
+
+// "sbrk a page until it fails", the way xv6's usertests and sysinfotest
+// count free memory: each sbrk allocates now or fails, so the loop ends
+// with every page programs may have in use (only the kernel's share is
+// free, what sysinfo calls no memory), having counted the free pages less
+// the page-table pages it needed; shrinking back by the whole amount (an
+// int) works. (With overcommit=on sbrk
+// reserves instead and the loop would run to the top of the address
+// space: the test is for the default policy.)
+static void
+t_oom_sbrkall(void)
+{
+  if(overcommit_on()){
+    printf("oom-sbrkall: not run: sbrk overcommits (boot option overcommit=on)\n");
+    return;
+  }
+  struct memstat st;
+  get_memstat(&st);
+  int k = st.free_pages - st.kernel_pages;    // what programs may take
+  char *start = sbrk(0);
+  int n = 0;
+  while(sbrk(PGSIZE) != SBRK_ERROR)
+    n++;
+  struct memstat full;
+  get_memstat(&full);
+  if(full.free_pages > full.kernel_pages)
+    fail("sbrk(4096) failed with %d pages free, %d of them the kernel's",
+         (int)full.free_pages, (int)full.kernel_pages);
+  if(kpages() < st.kernel_pages - 2)
+    fail("the heap took the kernel's share: %d pages free, %d kept for it",
+         kpages(), (int)st.kernel_pages);
+  if(n > k || n < k - k / 256)
+    fail("sbrk(4096) succeeded %d times with %d pages free to programs", n, k);
+  if(sbrk(-(int)(sbrk(0) - start)) == SBRK_ERROR || sbrk(0) != start)
+    fail("could not shrink the heap back by %d pages", n);
+  if(sbrk(PGSIZE) == SBRK_ERROR)
+    fail("sbrk fails after shrinking back");
+}
+
+// sbrk(1 GiB) on a smaller machine: by default it fails and changes
+// nothing, quickly; with overcommit=on it reserves the range.
+static void
+t_oom_sbrkfail(void)
+{
+  enum { GIB = 1 << 30 };
+  struct memstat a, b;
+  get_memstat(&a);
+  if(a.total_pages * PGSIZE >= GIB){
+    printf("oom-sbrkfail: not run: the machine has 1 GiB\n");
+    return;
+  }
+  char *brk = sbrk(0);
+  char *p = sbrk(GIB);
+  get_memstat(&b);
+  if(a.overcommit && p != brk)
+    fail("with overcommit=on, sbrk(1 GiB) returned %p, not the break %p", p, brk);
+  if(!a.overcommit && (p != SBRK_ERROR || sbrk(0) != brk))
+    fail("sbrk(1 GiB) on %d pages returned %p and moved the break to %p",
+         (int)a.total_pages, p, sbrk(0));
+  if(b.free_pages + 2 < a.free_pages)
+    fail("sbrk(1 GiB) left %d pages in use", (int)(a.free_pages - b.free_pages));
+  release_heap(brk);
 }
 
 // ---- inject: every allocation of an operation fails in turn --------------------------
@@ -2157,11 +2170,17 @@ t_super_shrink(void)
   sbrk(-2 * MIB);
 }
 
+// The same heap is megapages with SUPER_ON, and 4 KiB pages with SUPER_OFF.
 static void
 t_super_off(void)
 {
-  superpages(SUPER_OFF);
+  superpages(SUPER_ON);
   char *p = aligned_heap(4 * MIB, 0);
+  expect_mega(p, 4 * MIB, 1, "a heap with SUPER_ON");
+  sbrk(-4 * MIB);
+  superpages(SUPER_OFF);
+  if(aligned_heap(4 * MIB, 0) != p)
+    fail("the heap did not grow back at the same place");
   expect_mega(p, 4 * MIB, 0, "a heap with SUPER_OFF");
   if(superpages(SUPER_QUERY) != SUPER_OFF || superpages(7) != -1)
     fail("superpages() does not report or check its mode");
@@ -3642,8 +3661,6 @@ static struct test tests[] = {
   { "cow-harts", t_cow_harts, "cow", "processes on several harts break sharing at once" },
   { "lazy-huge", t_lazy_huge, "lazy", "sbrklazy(1 GiB), sparse touches, shrink frees all" },
   { "lazy-sparse", t_lazy_sparse, "lazy", "one page in 64 of a 1 GiB lazy heap, on any RAM size" },
-  { "lazy-sbrkall", t_lazy_sbrkall, "lazy", "sbrk a page until it fails: no memory is left free" },
-  { "lazy-sbrkfail", t_lazy_sbrkfail, "lazy", "sbrk(1 GiB) on less RAM fails, changing nothing" },
   { "lazy-zero", t_lazy_zero, "lazy", "sbrklazy costs nothing until touched; reads zero" },
   { "lazy-shrink", t_lazy_shrink, "lazy", "touching a shrunk heap kills the child only" },
   { "lazy-top", t_lazy_top, "lazy", "a heap reserved up to the trapframe (or USYSCALL)" },
@@ -3653,6 +3670,8 @@ static struct test tests[] = {
   { "oom-lazy", t_oom_lazy, "oom", "touching more than all memory kills the toucher" },
   { "oom-eagerfork", t_oom_eagerfork, "oom", "a failed eager fork leaves the parent intact" },
   { "oom-cowbreak", t_oom_cowbreak, "oom", "running out while breaking sharing kills the breaker" },
+  { "oom-sbrkall", t_oom_sbrkall, "oom", "sbrk a page until it fails: no memory is left free" },
+  { "oom-sbrkfail", t_oom_sbrkfail, "oom", "sbrk(1 GiB) on less RAM fails, changing nothing" },
   { "inject-fork", t_inject_fork, "inject", "fork with each allocation failing, both modes" },
   { "inject-exec", t_inject_exec, "inject", "exec with each allocation failing" },
   { "inject-sbrk", t_inject_sbrk, "inject", "eager sbrk with each allocation failing" },

@@ -30,7 +30,11 @@
 static int
 map_zeroed(pte_t *e, int level, int perm)
 {
+  // lab superpages: begin
   void *mem = level == PT_LEVEL0 ? kalloc_user() : kalloc_super();
+  // lab superpages: handout
+  // void *mem = kalloc_user();
+  // lab superpages: end
   if(mem == 0)
     return -1;
   memset(mem, 0, PT_LEVEL_SIZE(level));
@@ -54,6 +58,7 @@ static int
 populate_hole(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   struct populate *p = arg;
+  // lab superpages: begin
   if(level == PT_LEVEL0 ||
      (level == PT_LEVEL1 && p->super && covers(level, va, end))){
     if(map_zeroed(e, level, p->perm) == 0)
@@ -63,6 +68,14 @@ populate_hole(void *arg, pte_t *e, int level, uint64 va, uint64 end)
       return WALK_STOP;
     }
   }
+  // lab superpages: handout
+  // if(level == PT_LEVEL0){
+  //   if(map_zeroed(e, level, p->perm) == 0)
+  //     return WALK_CONTINUE;
+  //   p->failed_at = va;
+  //   return WALK_STOP;
+  // }
+  // lab superpages: end
   pagetable_t t = pagetable_alloc();
   if(t == 0){
     p->failed_at = va;
@@ -83,12 +96,16 @@ populate_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
     p->failed_at = va;
     return WALK_STOP;
   }
+  // lab superpages: begin
   if(level != PT_LEVEL1 || !p->super || !covers(level, va, end) ||
      !table_empty(pte_next_table(*e), level - 1))
     return WALK_CONTINUE;
   pagetable_free(pte_next_table(*e));
   *e = 0;
   return populate_hole(arg, e, level, va, end);
+  // lab superpages: handout
+  // return WALK_CONTINUE;
+  // lab superpages: end
 }
 
 // Map zeroed pages over [start, end) (page-aligned) of region v of mm,
@@ -138,6 +155,7 @@ cow_break(struct vm_fault *vmf, pte_t *e, int level)
 static enum fault_result
 lazy_fill(struct vm_fault *vmf)
 {
+  // lab lazy: begin
   struct vma *v = vmf->vma;
   int perm = vma_pte_perm(v), promoted = 0, filled = 0;
   if(vmf->mm->superpages != SUPER_OFF)
@@ -150,6 +168,9 @@ lazy_fill(struct vm_fault *vmf)
   if(promoted)
     vm_count(vmf->p, VM_PROMOTION);
   return FAULT_OK;
+  // lab lazy: handout
+  // return FAULT_BAD;              // sbrk maps every page at once: none is missing
+  // lab lazy: end
 }
 
 // The fault operation of anonymous regions: the walk in vmf ended at a

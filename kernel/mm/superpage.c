@@ -29,6 +29,7 @@
 #include "defs.h"
 #include "mm/internal.h"
 
+// lab superpages: begin
 #define DENSE_PAGES (PT_LEVEL_FRAMES(PT_LEVEL1) / 8)  // touched pages that make a region dense
 #define RUN_PAGES 4                                   // ... or a run of this many, in order
 
@@ -190,6 +191,7 @@ densify(pte_t *pde, struct region *r, uint64 va, int *promoted)
   *promoted = promote(pde, r);
   return 0;
 }
+// lab superpages: end
 
 // A fault at va found a hole at level 0 (path: the walk to it). If va's
 // 2 MiB region lies wholly in [start, end), fill the hole with a zeroed
@@ -202,6 +204,7 @@ int
 reserve_fill(struct pt_path *path, uint64 va, uint64 start, uint64 end, int perm,
              int *promoted)
 {
+  // lab superpages: begin
   struct region r = { SUPERPGROUNDDOWN(va), 0, perm, 0, 0 };
   pte_t *pde = path->e[PT_LEVEL1];
   if(r.base < start || r.base + SUPERPGSIZE > end || path->level != PT_LEVEL0)
@@ -223,4 +226,7 @@ reserve_fill(struct pt_path *path, uint64 va, uint64 start, uint64 end, int perm
   memset((void *)pa, 0, PGSIZE);
   *path->e[PT_LEVEL0] = pte_make_leaf(pa, perm);
   return densify(pde, &r, va, promoted) == 0 ? 1 : -1;
+  // lab superpages: handout
+  // return 0;                      // no reservations: the caller maps an ordinary page
+  // lab superpages: end
 }

@@ -5,7 +5,7 @@ what shared mappings store is written back to the file."""
 TITLE = "mmap: mapped files"
 # Private mappings are copy-on-write, anonymous ones fill lazily, and one
 # test maps megapages of anonymous memory.
-BUILDS_ON = ["cow"]
+BUILDS_ON = ["cow", "lazy", "superpages"]
 
 # grade-tests.py's tests and this lab's points for each (a test program's
 # are shared out among its subtests; NAME@Ncpu runs with N harts).
