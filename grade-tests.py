@@ -172,7 +172,7 @@ def _(m):
     if hart != BOOT_HART:
         raise TestFailure("the banner says boot hart %d, not %d" % (hart, BOOT_HART))
     check_shell(m)
-    test_program(m, "vmtest", "cow-harts", 60)
+    test_program(m, "systest", "forkstress", 60)
 
 
 check("boot", "echo", "echo hi", expect=r"^hi$", shared=False)
