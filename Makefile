@@ -48,10 +48,13 @@ $(B)/kernel/%.o: kernel/%.S
 	@mkdir -p $(@D)
 	$(CC) $(KCFLAGS) -c -o $@ $<
 
+# The symbol table ("address name" lines) goes beside the kernel too, in
+# kernel/kernel.sym, where MIT's graders look up breakpoints.
 kernel/kernel: $(KOBJS) linker/kernel.ld
 	$(LD) $(LDFLAGS) -T linker/kernel.ld -o $@ $(KOBJS)
 	$(OBJDUMP) -S $@ > $(B)/kernel.asm
 	$(OBJDUMP) -t $@ | sed '1,/SYMBOL TABLE/d; s/ .* / /; /^$$/d' > $(B)/kernel.sym
+	cp $(B)/kernel.sym kernel/kernel.sym
 
 # ---- User programs -----------------------------------------------------
 # Every user/*.c is a program; user/lib/ is the library linked into each.
@@ -198,9 +201,14 @@ handout:
 submission:
 	python3 tools/submission.py
 
+# A lab's autograder for Gradescope: gradescope-LAB.zip (tools/gradescope.py).
+gradescope:
+	@test -n "$(LAB)" || { echo "usage: make gradescope LAB=NAME (labs: $$(ls labs))"; exit 2; }
+	python3 tools/gradescope.py zip $(LAB)
+
 clean:
-	rm -rf $(B) kernel/kernel fs.img mkfs/mkfs grade-logs submission.zip
+	rm -rf $(B) kernel/kernel kernel/kernel.sym fs.img mkfs/mkfs grade-logs submission.zip gradescope-*.zip
 
 FORCE:
-.PHONY: all ensure-qemu qemu qemu-gdb gdb print-gdbport pgtable-png test grade handout submission clean print-qemu-opts FORCE
+.PHONY: all ensure-qemu qemu qemu-gdb gdb print-gdbport pgtable-png test grade handout submission gradescope clean print-qemu-opts FORCE
 .DEFAULT_GOAL := all

@@ -14,16 +14,17 @@ labs/NAME/README.md. Its solution lives in the source, where it belongs,
 between markers written as comments, so that the full tree builds and
 reads as if they were not there:
 
-    // lab cow: begin
+    // lab NAME: begin
     ...the solution...
-    // lab cow: handout
+    // lab NAME: handout
     // ...what the handout has instead, commented out...
-    // lab cow: end
+    // lab NAME: end
 
+(NAME in capitals here, so that these lines are no markers themselves.)
 The handout part is optional (without it the region is simply cut). The
 comment leader is the file's own: // in C and assembly, # in Python,
-Makefiles and shell scripts, and in Markdown <!-- lab cow: begin --> and
-<!-- lab cow: end --> with no handout part. Regions of different labs may
+Makefiles and shell scripts, and in Markdown <!-- lab NAME: begin -->
+and <!-- lab NAME: end --> with no handout part. Regions of different labs may
 nest. A line "lab NAME: file" in a comment among a file's first lines
 marks the whole file as NAME's solution.
 
