@@ -148,8 +148,11 @@ all: kernel/kernel fs.img
 ensure-qemu:
 	@command -v $(QEMU) >/dev/null 2>&1 || tools/install-deps.sh
 
+# QEMU runs by exec: with BOOTARGS's quotes make starts a shell for the
+# command, and QEMU must replace it to be make's child, which make passes
+# a SIGTERM on to (MIT's graders stop `make qemu-gdb` that way).
 qemu: all ensure-qemu
-	$(QEMU) $(QEMUOPTS)
+	exec $(QEMU) $(QEMUOPTS)
 
 # Debugging: QEMU waits for GDB on a port derived from the user id, so
 # students sharing a machine do not collide. Run `make gdb` in a second
@@ -161,7 +164,7 @@ GDBHINT := make gdb$(if $(filter command line environment,$(origin GDBPORT)), GD
 
 qemu-gdb: all ensure-qemu
 	@echo "*** QEMU is waiting for GDB on port $(GDBPORT): run '$(GDBHINT)' in another terminal"
-	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
+	exec $(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
 gdb:
 	GDBPORT=$(GDBPORT) gdb-multiarch -q -nx -x .gdbinit
