@@ -48,20 +48,22 @@ $(B)/kernel/%.o: kernel/%.S
 	@mkdir -p $(@D)
 	$(CC) $(KCFLAGS) -c -o $@ $<
 
-# The symbol table ("address name" lines) goes beside the kernel too, in
-# kernel/kernel.sym, where MIT's graders look up breakpoints.
 kernel/kernel: $(KOBJS) linker/kernel.ld
 	$(LD) $(LDFLAGS) -T linker/kernel.ld -o $@ $(KOBJS)
 	$(OBJDUMP) -S $@ > $(B)/kernel.asm
-	$(OBJDUMP) -t $@ | sed '1,/SYMBOL TABLE/d; s/ .* / /; /^$$/d' > $(B)/kernel.sym
-	cp $(B)/kernel.sym kernel/kernel.sym
+
+# The symbol table, "address name" a line, beside the kernel as in xv6:
+# MIT's graders look up their breakpoints' addresses there.
+kernel/kernel.sym: kernel/kernel
+	$(OBJDUMP) -t $< | sed '1,/SYMBOL TABLE/d; s/ .* / /; /^$$/d' > $@
 
 # ---- User programs -----------------------------------------------------
 # Every user/*.c is a program; user/lib/ is the library linked into each.
 ULIB := $(B)/user/lib/ulib.o $(B)/user/lib/printf.o $(B)/user/lib/umalloc.o $(B)/user/lib/usys.o
 UPROGS := $(patsubst user/%.c,$(B)/user/_%,$(wildcard user/*.c))
 
-# `make qemu UEXTRA=DIR` adds every DIR/*.c as a program too. Each DIR
+# `make qemu UEXTRA=DIR` adds every DIR/*.c as a program too, and every
+# DIR/*.sh as a file (xv6's util lab runs `sh < xargstest.sh`). Each DIR
 # builds in a directory of its own, so that two labs with a program of
 # the same name never share an object file. Their warnings are not
 # errors: xv6's lab programs must build unmodified, and those written
@@ -70,6 +72,7 @@ UPROGS := $(patsubst user/%.c,$(B)/user/_%,$(wildcard user/*.c))
 ifdef UEXTRA
 UX := $(B)/uextra/$(subst /,_,$(abspath $(UEXTRA)))
 UEXTRA_PROGS := $(patsubst $(UEXTRA)/%.c,$(UX)/_%,$(wildcard $(UEXTRA)/*.c))
+UEXTRA_FILES := $(wildcard $(UEXTRA)/*.sh)
 $(UX)/%.o: $(UEXTRA)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -Wno-error -c -o $@ $<
@@ -109,7 +112,7 @@ mkfs/mkfs: mkfs/mkfs.c kernel/fs.h kernel/param.h kernel/types.h kernel/stat.h
 # in kernel/param.h. The disk's size and its list of programs are a file,
 # rewritten only when they change, so that fs.img is rebuilt when FSSIZE
 # or UEXTRA changes.
-FSFILES := $(B)/README $(patsubst $(B)/%,$(B)/fs/%,$(UPROGS) $(UEXTRA_PROGS))
+FSFILES := $(B)/README $(patsubst $(B)/%,$(B)/fs/%,$(UPROGS) $(UEXTRA_PROGS)) $(UEXTRA_FILES)
 MKFSFLAGS := $(if $(FSSIZE),-s $(FSSIZE))
 $(B)/fsfiles: FORCE
 	@mkdir -p $(B)
@@ -142,7 +145,7 @@ ifneq ($(BOOTARGS),)
 QEMUOPTS += -append "$(BOOTARGS)"
 endif
 
-all: kernel/kernel fs.img
+all: kernel/kernel kernel/kernel.sym fs.img
 
 # QEMU may be missing even where the compiler is not: install it first.
 ensure-qemu:
