@@ -1234,8 +1234,8 @@ def _(host):
     one after the due date, the grader and a test program that the
     student edited put back;
     the same inside a folder, with a program that does not compile, scores
-    0 with the compiler's error; a grader past the limit still leaves a
-    results.json of score 0."""
+    0 with the compiler's error; a grader past the limit, or a hand-in
+    that is no tree, still leaves a results.json of score 0 saying why."""
     open(host.logpath, "w").close()
     with private_tree() as tree:
         os.makedirs(os.path.join(tree, "labs", GS_LAB))
@@ -1265,12 +1265,17 @@ def _(host):
             match(text, expect=error, what="results.json's output")
         runner = [sys.executable, os.path.join(root, "source", "grading", "tools",
                                                "gradescope.py"), "run", GS_LAB, "--limit", "1"]
-        doc = autograde(root, zips["good"], host.logpath, command=runner)
-    if doc.get("score") != 0 or doc.get("tests") != []:
-        raise TestFailure("past the limit: score %r, tests %r" % (doc.get("score"), doc.get("tests")))
-    match(doc.get("output", ""), expect=r"^the grader ran past the autograder's limit of 1s",
-          what="results.json's output past the limit")
-    return "%d points, a build failure, a limit" % sum(p for p, _ in GS_POINTS.values())
+        late = autograde(root, zips["good"], host.logpath, command=runner)
+        with zipfile.ZipFile(os.path.join(tree, "stray.zip"), "w") as z:
+            z.writestr("notes.txt", "not a tree\n")
+        stray = autograde(root, os.path.join(tree, "stray.zip"), host.logpath)
+    for doc, why in ((late, r"^the grader ran past the autograder's limit of 1s"),
+                     (stray, r"^the submission has no Makefile at its top \(it holds notes\.txt\)")):
+        if doc.get("score") != 0 or doc.get("tests") != []:
+            raise TestFailure("score %r, tests %r, not 0 and none: %s"
+                              % (doc.get("score"), doc.get("tests"), doc.get("output")))
+        match(doc.get("output", ""), expect=why, what="results.json's output")
+    return "%d points, a build failure, a limit, no tree" % sum(p for p, _ in GS_POINTS.values())
 
 
 NOBOOT_TESTS = 4           # in tests/grader-checks/grade-noboot.py
