@@ -51,14 +51,19 @@ $(B)/kernel/%.o: kernel/%.S
 kernel/kernel: $(KOBJS) linker/kernel.ld
 	$(LD) $(LDFLAGS) -T linker/kernel.ld -o $@ $(KOBJS)
 	$(OBJDUMP) -S $@ > $(B)/kernel.asm
-	$(OBJDUMP) -t $@ | sed '1,/SYMBOL TABLE/d; s/ .* / /; /^$$/d' > $(B)/kernel.sym
+
+# The symbol table, "address name" a line, beside the kernel as in xv6:
+# MIT's graders look up their breakpoints' addresses there.
+kernel/kernel.sym: kernel/kernel
+	$(OBJDUMP) -t $< | sed '1,/SYMBOL TABLE/d; s/ .* / /; /^$$/d' > $@
 
 # ---- User programs -----------------------------------------------------
 # Every user/*.c is a program; user/lib/ is the library linked into each.
 ULIB := $(B)/user/lib/ulib.o $(B)/user/lib/printf.o $(B)/user/lib/umalloc.o $(B)/user/lib/usys.o
 UPROGS := $(patsubst user/%.c,$(B)/user/_%,$(wildcard user/*.c))
 
-# `make qemu UEXTRA=DIR` adds every DIR/*.c as a program too. Each DIR
+# `make qemu UEXTRA=DIR` adds every DIR/*.c as a program too, and every
+# DIR/*.sh as a file (xv6's util lab runs `sh < xargstest.sh`). Each DIR
 # builds in a directory of its own, so that two labs with a program of
 # the same name never share an object file. Their warnings are not
 # errors: xv6's lab programs must build unmodified, and those written
@@ -67,6 +72,7 @@ UPROGS := $(patsubst user/%.c,$(B)/user/_%,$(wildcard user/*.c))
 ifdef UEXTRA
 UX := $(B)/uextra/$(subst /,_,$(abspath $(UEXTRA)))
 UEXTRA_PROGS := $(patsubst $(UEXTRA)/%.c,$(UX)/_%,$(wildcard $(UEXTRA)/*.c))
+UEXTRA_FILES := $(wildcard $(UEXTRA)/*.sh)
 $(UX)/%.o: $(UEXTRA)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -Wno-error -c -o $@ $<
@@ -106,7 +112,7 @@ mkfs/mkfs: mkfs/mkfs.c kernel/fs.h kernel/param.h kernel/types.h kernel/stat.h
 # in kernel/param.h. The disk's size and its list of programs are a file,
 # rewritten only when they change, so that fs.img is rebuilt when FSSIZE
 # or UEXTRA changes.
-FSFILES := $(B)/README $(patsubst $(B)/%,$(B)/fs/%,$(UPROGS) $(UEXTRA_PROGS))
+FSFILES := $(B)/README $(patsubst $(B)/%,$(B)/fs/%,$(UPROGS) $(UEXTRA_PROGS)) $(UEXTRA_FILES)
 MKFSFLAGS := $(if $(FSSIZE),-s $(FSSIZE))
 $(B)/fsfiles: FORCE
 	@mkdir -p $(B)
@@ -139,14 +145,17 @@ ifneq ($(BOOTARGS),)
 QEMUOPTS += -append "$(BOOTARGS)"
 endif
 
-all: kernel/kernel fs.img
+all: kernel/kernel kernel/kernel.sym fs.img
 
 # QEMU may be missing even where the compiler is not: install it first.
 ensure-qemu:
 	@command -v $(QEMU) >/dev/null 2>&1 || tools/install-deps.sh
 
+# QEMU runs by exec: with BOOTARGS's quotes make starts a shell for the
+# command, and QEMU must replace it to be make's child, which make passes
+# a SIGTERM on to (MIT's graders stop `make qemu-gdb` that way).
 qemu: all ensure-qemu
-	$(QEMU) $(QEMUOPTS)
+	exec $(QEMU) $(QEMUOPTS)
 
 # Debugging: QEMU waits for GDB on a port derived from the user id, so
 # students sharing a machine do not collide. Run `make gdb` in a second
@@ -158,7 +167,7 @@ GDBHINT := make gdb$(if $(filter command line environment,$(origin GDBPORT)), GD
 
 qemu-gdb: all ensure-qemu
 	@echo "*** QEMU is waiting for GDB on port $(GDBPORT): run '$(GDBHINT)' in another terminal"
-	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
+	exec $(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
 gdb:
 	GDBPORT=$(GDBPORT) gdb-multiarch -q -nx -x .gdbinit
@@ -198,9 +207,14 @@ handout:
 submission:
 	python3 tools/submission.py
 
+# A lab's autograder for Gradescope: gradescope-LAB.zip (tools/gradescope.py).
+gradescope:
+	@test -n "$(LAB)" || { echo "usage: make gradescope LAB=NAME (labs: $$(ls labs))"; exit 2; }
+	python3 tools/gradescope.py zip $(LAB)
+
 clean:
-	rm -rf $(B) kernel/kernel fs.img mkfs/mkfs grade-logs submission.zip
+	rm -rf $(B) kernel/kernel kernel/kernel.sym fs.img mkfs/mkfs grade-logs submission.zip gradescope-*.zip
 
 FORCE:
-.PHONY: all ensure-qemu qemu qemu-gdb gdb print-gdbport pgtable-png test grade handout submission clean print-qemu-opts FORCE
+.PHONY: all ensure-qemu qemu qemu-gdb gdb print-gdbport pgtable-png test grade handout submission gradescope clean print-qemu-opts FORCE
 .DEFAULT_GOAL := all

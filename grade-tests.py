@@ -27,6 +27,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -1352,6 +1353,127 @@ def _(host):
         raise TestFailure("the grader exited with status 0")
     if FAIL_LINE.search(out) or out.count(QEMU) != 1:
         raise TestFailure("not one message naming %s: %r" % (QEMU, out.strip()[-300:]))
+
+
+# A lab made up for grader/gradescope: one quick test, and the same test
+# hidden on one hart.
+GS_LAB = "gradescope-check"
+GS_LAB_PY = """TESTS = {"boot/echo": 3}
+HIDDEN = {"boot/echo@1cpu": 2}
+"""
+GS_POINTS = {"boot/echo": (3, None), "boot/echo@1cpu": (2, "after_due_date")}
+GS_BROKEN = "int broken = not_declared_by_atlas;\n"
+# A student's edits of grading files, which the autograder must undo:
+# left in place, either would cost every point.
+GS_TAMPERED = {"grade-tests.py": "raise SystemExit('a student\\'s grader')\n",
+               "user/vmtest.c": "not a test program\n"}
+
+
+def unzip(path, dest):
+    """Unpack zip path into dest, keeping the files' permissions."""
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            out = z.extract(info, dest)
+            mode = info.external_attr >> 16 & 0o777
+            if mode:
+                os.chmod(out, mode)
+
+
+def autograde(root, submission, logpath, inside="", edits=None, command=None):
+    """Gradescope's run of the autograder unpacked in root/source on the
+    tree packed in zip submission, unpacked into folder inside and then
+    edited ({path: text}), with AUTOGRADER_ROOT=root; return results.json's
+    contents. command: instead of run_autograder."""
+    for d in ("submission", "results"):
+        shutil.rmtree(os.path.join(root, d), ignore_errors=True)
+    top = os.path.join(root, "submission", inside)
+    unzip(submission, top)
+    for path, text in (edits or {}).items():
+        with open(os.path.join(top, path), "w") as f:
+            f.write(text)
+    cmd = command or ["sh", os.path.join(root, "run_autograder")]
+    r = subprocess.run(cmd, cwd=root, env=dict(os.environ, AUTOGRADER_ROOT=root),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       universal_newlines=True, timeout=600)
+    with open(logpath, "a") as f:
+        f.write("# %s\n%s" % (" ".join(cmd), r.stdout))
+    try:
+        with open(os.path.join(root, "results", "results.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise TestFailure("no results.json after %s: %s" % (" ".join(cmd), e))
+
+
+def check_gradescope_tests(doc, passed):
+    """results.json holds GS_LAB's tests with their points, visibility and
+    fields; each passed (with its points) or failed (with none)."""
+    tests = {t.get("name"): t for t in doc.get("tests", [])}
+    if set(tests) != set(GS_POINTS):
+        raise TestFailure("results.json's tests are %s, not %s: %s"
+                          % (sorted(tests), sorted(GS_POINTS), doc.get("output", "")[-300:]))
+    for name, (points, visibility) in GS_POINTS.items():
+        t = tests[name]
+        want = (points if passed else 0, points, "passed" if passed else "failed", visibility)
+        got = (t.get("score"), t.get("max_score"), t.get("status"), t.get("visibility"))
+        if got != want or "output" not in t:
+            raise TestFailure("results.json's %s: score, max, status, visibility %r, not %r"
+                              % (name, got, want))
+    total = sum(p for p, _ in GS_POINTS.values()) if passed else 0
+    if doc.get("score") != total or doc.get("visibility") != "visible":
+        raise TestFailure("results.json's score %r and visibility %r, not %r and 'visible'"
+                          % (doc.get("score"), doc.get("visibility"), total))
+
+
+@test("grader", "gradescope", points=1, timeout=900, qemu=False)
+def _(host):
+    """make gradescope's zip, unpacked as Gradescope does (ROOT/source,
+    ROOT/submission, ROOT/results, AUTOGRADER_ROOT=ROOT), grades what
+    make submission packs: the lab's tests with their points, the hidden
+    one after the due date, the grader and a test program that the
+    student edited put back;
+    the same inside a folder, with a program that does not compile, scores
+    0 with the compiler's error; a grader past the limit, or a hand-in
+    that is no tree, still leaves a results.json of score 0 saying why."""
+    open(host.logpath, "w").close()
+    with private_tree() as tree:
+        os.makedirs(os.path.join(tree, "labs", GS_LAB))
+        with open(os.path.join(tree, "labs", GS_LAB, "lab.py"), "w") as f:
+            f.write(GS_LAB_PY)
+        zips = {}
+        for target, edit in (("good", None), ("broken", GS_BROKEN)):
+            if edit:
+                with open(os.path.join(tree, "user", "echo.c"), "a") as f:
+                    f.write(edit)
+            r = subprocess.run(["make", "-s", "submission", "gradescope", "LAB=" + GS_LAB],
+                               cwd=tree, capture_output=True, text=True)
+            if r.returncode != 0:
+                raise TestFailure("make submission gradescope failed: %s" % r.stderr.strip())
+            zips[target] = os.path.join(tree, target + ".zip")
+            os.rename(os.path.join(tree, "submission.zip"), zips[target])
+        root = os.path.join(os.path.dirname(tree), "autograder")
+        unzip(os.path.join(tree, "gradescope-%s.zip" % GS_LAB), os.path.join(root, "source"))
+        shutil.copy2(os.path.join(root, "source", "run_autograder"), root)
+
+        check_gradescope_tests(autograde(root, zips["good"], host.logpath,
+                                         edits=GS_TAMPERED), True)
+        doc = autograde(root, zips["broken"], host.logpath, inside="atlas-main")
+        check_gradescope_tests(doc, False)
+        error = r"echo\.c:\d+:\d+: error: .*not_declared_by_atlas"
+        for text in [doc.get("output", "")] + [t.get("output", "") for t in doc["tests"]]:
+            match(text, expect=error, what="results.json's output")
+        runner = [sys.executable, os.path.join(root, "source", "grading", "tools",
+                                               "gradescope.py"), "run", GS_LAB, "--limit", "1"]
+        late = autograde(root, zips["good"], host.logpath, command=runner)
+        with zipfile.ZipFile(os.path.join(tree, "stray.zip"), "w") as z:
+            z.writestr("notes.txt", "not a tree\n")
+        stray = autograde(root, os.path.join(tree, "stray.zip"), host.logpath)
+    for doc, why in ((late, r"^the grader ran past the autograder's limit of 1s"),
+                     (stray, r"^the submission has no Makefile at its top \(it holds notes\.txt\)")):
+        if doc.get("score") != 0 or doc.get("tests") != []:
+            raise TestFailure("score %r, tests %r, not 0 and none: %s"
+                              % (doc.get("score"), doc.get("tests"), doc.get("output")))
+        match(doc.get("output", ""), expect=why, what="results.json's output")
+    return "%d points, a build failure, a limit, no tree" % sum(p for p, _ in GS_POINTS.values())
 
 
 NOBOOT_TESTS = 4           # in tests/grader-checks/grade-noboot.py

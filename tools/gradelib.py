@@ -865,7 +865,10 @@ def load_graders(directory):
 
 def write_json(path, results, seconds, message=""):
     """Write the results in Gradescope's results.json format; message
-    (e.g. the compiler's errors) goes first in the overall output."""
+    (e.g. the compiler's errors) goes first in the overall output. The
+    top-level visibility is the default of the tests that set none (a
+    lab's visible tests and the output are shown at once); a lab's hidden
+    tests say after_due_date."""
     tests = []
     for r in results:
         output = r.line()
@@ -881,6 +884,7 @@ def write_json(path, results, seconds, message=""):
     passed = sum(r.ok for r in results)
     doc = {"score": sum(r.score for r in results),
            "execution_time": round(seconds, 1),
+           "visibility": "visible",
            "output": message + "%d passed, %d failed" % (passed, len(results) - passed),
            "tests": tests}
     with open(path, "w") as f:
