@@ -1224,7 +1224,7 @@ FAILURES = {
     "failures/after-hang": None,
     "failures/qemu-gone": r"^QEMU crashed \(signal 9\)",
     "failures/program-hang": r"^time limit of 2s reached waiting for the prompt after "
-                             r"'vmtest cow lazy' \(during test (cow|lazy)-[\w-]+\)$",
+                             r"'vmtest cow lazy oom' \(during test (cow|lazy|oom)-[\w-]+\)$",
 }
 
 

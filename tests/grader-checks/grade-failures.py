@@ -30,4 +30,4 @@ def _(m):
 # it was in (the cow and lazy groups take far longer than 2 seconds).
 @test("failures", "program-hang", timeout=2)
 def _(m):
-    test_program(m, "vmtest", "cow lazy", 2)
+    test_program(m, "vmtest", "cow lazy oom", 2)
