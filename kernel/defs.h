@@ -32,7 +32,10 @@ struct kconfig {
   int megapages;        // init's superpages() mode, inherited by all
   int forkmode;         // the fork mode at boot (forkmode() changes it)
   int usyscall;         // map the page-table lab's USYSCALL page
+  int vmprint;          // how vmprint writes addresses (VMPRINT_*)
 };
+#define VMPRINT_TRUE 0  // the address an entry maps
+#define VMPRINT_XV6  1  // its low 32 bits sign-extended, as MIT's pgtbl grader expects
 extern struct kconfig kconfig;
 void            bootargs_parse(void);
 // sbi.c: calls into the OpenSBI firmware

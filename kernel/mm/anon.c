@@ -136,11 +136,13 @@ cow_break(struct vm_fault *vmf, pte_t *e, int level)
     *e = pte_mkwrite(*e);
     return FAULT_OK;
   }
+  // lab superpages: begin
   if(level > PT_LEVEL0){
     if(split_leaf(e, level) != 0)
       return FAULT_OOM;
     return cow_break(vmf, &pte_next_table(*e)[PX(level - 1, vmf->va)], level - 1);
   }
+  // lab superpages: end
   if(copy_leaf(*e, level, e) != 0)
     return FAULT_OOM;
   kfree((void *)pa);             // drop this address space's reference

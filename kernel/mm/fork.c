@@ -21,6 +21,7 @@
 // //  - FORK_SHAREDPT (the sharedpt lab) is to share the page tables
 // //    themselves.
 // lab sharedpt: end
+// lab superpages: begin
 // Megapages: with SUPER_ON a megapage is copied whole (so that the child
 // has its own writable megapage, as xv6's page-table lab expects) while
 // memory is plentiful (kplenty); past that, or with SUPER_COW, it is
@@ -30,6 +31,7 @@
 // the child gets its own, sharing the level-0 tables under it.
 // An eager fork that finds no 2 MiB block free splits the parent's
 // megapage and copies its pages.
+// lab superpages: end
 //
 // A walk over the parent's tables (one for each run of adjacent regions)
 // does it all; the child's tables are built alongside (its table at each
@@ -96,7 +98,9 @@ set_forkmode(int mode)
 struct forkcopy {
   pagetable_t to[PT_LEVELS];  // the child's table at each level of the walk
   int mode;                   // FORK_*
+  // lab superpages: begin
   int copy_megapages;         // SUPER_ON, or an eager fork
+  // lab superpages: end
   // lab sharedpt: begin
   uint64 top;                 // the first address of the per-process root entry
   // lab sharedpt: end
@@ -147,6 +151,7 @@ write_protect(pte_t *e, int level)
   *e = pte_mkwprot(*e);
 }
 
+// lab superpages: begin
 static int
 megapage_found(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
@@ -166,6 +171,7 @@ maps_megapage(pte_t *e)
   static const struct pt_walk_ops ops = { .leaf = megapage_found, .table = skip_table };
   return walk_table(pte_next_table(*e), PT_LEVEL1, 0, PT_TABLE_SPAN(PT_LEVEL1), &ops, 0) != 0;
 }
+// lab superpages: end
 
 // In FORK_SHAREDPT, may the child share the table that the parent's
 // entry *e at level points to, whole? Not under the per-process root
@@ -175,7 +181,11 @@ shareable(struct forkcopy *c, pte_t *e, int level, uint64 va)
 {
   if(c->mode != FORK_SHAREDPT || va >= c->top)
     return 0;
+  // lab superpages: begin
   return level == PT_LEVEL1 || !(c->copy_megapages && maps_megapage(e));
+  // lab superpages: handout
+  // return 1;
+  // lab superpages: end
 }
 // lab sharedpt: end
 
@@ -240,17 +250,26 @@ share_leaf(pte_t *e, int level, pte_t *ce)
 static int
 copy_or_share(struct forkcopy *c, pte_t *e, int level, uint64 va, pte_t *ce)
 {
+  // lab superpages: begin
   int whole = level == PT_LEVEL0 ||
               (c->copy_megapages && kplenty(PT_LEVEL_FRAMES(level)));
   if(whole && copy_leaf(*e, level, ce) == 0)
     return WALK_CONTINUE;
+  // lab superpages: handout
+  // if(copy_leaf(*e, level, ce) == 0)
+  //   return WALK_CONTINUE;
+  // lab superpages: end
   // lab cow: begin
   if(c->mode != FORK_EAGER)
     return share_leaf(e, level, ce);
   // lab cow: end
+  // lab superpages: begin
   if(level == PT_LEVEL0 || split_leaf(e, level) != 0)
     return WALK_STOP;
   return mirror_table(c, level, va);
+  // lab superpages: handout
+  // return WALK_STOP;
+  // lab superpages: end
 }
 
 // Walker callback: a leaf of the parent. A page is shared copy-on-write
@@ -290,13 +309,17 @@ fork_copy(struct mm *old, struct mm *new)
   struct forkcopy c = {
     .to = { [PT_ROOT_LEVEL] new->pagetable },
     .mode = set_forkmode(FORK_QUERY),
+    // lab superpages: begin
     .copy_megapages = old->superpages == SUPER_ON,
+    // lab superpages: end
     // lab sharedpt: begin
     .top = PX(PT_ROOT_LEVEL, TRAMPOLINE) * PT_LEVEL_SIZE(PT_ROOT_LEVEL),
     // lab sharedpt: end
   };
+  // lab superpages: begin
   if(c.mode == FORK_EAGER)
     c.copy_megapages = 1;
+  // lab superpages: end
   static const struct pt_walk_ops ops = { .leaf = copy_leaf_entry, .table = copy_table };
   for(struct vma *v = old->first; v; ){
     if(!copied(v)){

@@ -17,12 +17,15 @@
 
 // lab pgtbl: begin
 // Walker callback for vmprint: one line per entry, indented " .." per
-// level below the root, with the first address it maps.
+// level below the root, with the first address it maps (in the form
+// the boot option vmprint asks for).
 static int
 print_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   for(int l = PT_ROOT_LEVEL; l >= level; l--)
     printf(" ..");
+  if(kconfig.vmprint == VMPRINT_XV6)
+    va = (uint64)(long)(int)va;
   printf("%p pte %p pa %p\n", (void *)va, (void *)*e, (void *)pte_pa(*e));
   return WALK_CONTINUE;
 }
