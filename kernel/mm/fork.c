@@ -287,10 +287,12 @@ copy_leaf_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 }
 
 // Does fork copy region v's entries? Not a shared region's: the child's
-// faults map the object's pages, the same ones the parent maps. (A table
-// fork shares whole may still hold a shared region's leaves, made
-// read-only by write_protect; a store there is a shared fault, which
-// makes it writable again without copying, mm/filemap.c.)
+// faults map the object's pages, the same ones the parent maps.
+// lab sharedpt: begin
+// (A table fork shares whole may still hold a shared region's leaves,
+// made read-only by write_protect; a store there is a shared fault,
+// which makes it writable again without copying, mm/filemap.c.)
+// lab sharedpt: end
 static int
 copied(struct vma *v)
 {
