@@ -41,6 +41,7 @@ void            bootargs_parse(void);
 // sbi.c: calls into the OpenSBI firmware
 void            sbi_set_timer(uint64 when);
 int             sbi_hart_start(uint64 hartid, uint64 start_pa, uint64 opaque);
+int             sbi_remote_sfence_vma(uint64 hart_mask, uint64 base, uint64 start, uint64 size);
 void            sbi_shutdown(void);
 
 // ---- lib/ --------------------------------------------------------------
@@ -121,6 +122,9 @@ uint64          kfreepages(void);
 pte_t *         walk(pagetable_t, uint64, int);
 uint64          walkaddr(pagetable_t, uint64);
 int             mappages(pagetable_t, uint64, uint64, uint64, int);
+// tlb.c: which harts may hold an address space's translations
+void            tlb_enter_user(struct mm *);
+void            tlb_leave_user(struct mm *);
 // kvm.c: the kernel's address space
 void            kvminit(void);
 void            kvminithart(void);

@@ -26,6 +26,8 @@ struct vm_object {
   int refs;                     // the inode's, and each region's
   struct inode *ip;             // the file, or 0: shared anonymous memory
   struct cpage *pages;          // its cached pages (pagecache.c's list)
+  struct spinlock lock;         // guards maps
+  struct vma *maps;             // the regions that map it, in every mm (Linux's i_mmap)
 };
 
 // How faults in a region of one kind are resolved (Linux's
@@ -53,6 +55,8 @@ struct vma {
   uint64 pgoff;                 // the object's page index at start
   struct file *file;            // the open file it maps (kept open), or 0
   char name[VMA_NAME];          // "text", "data", "stack", "heap", a file's ...
+  struct mm *mm;                // the address space it is in, or 0
+  struct vma *map_prev, *map_next;  // its object's regions (obj->maps)
   struct vma *prev, *next;      // all regions, in address order
   struct vma *left, *right;     // the search tree (AVL, mm/vma.c)
   int height;
@@ -72,6 +76,9 @@ struct mm {
   uint64 brk;                   // the end of the heap in bytes: xv6's p->sz
   uint64 mmap_low;              // mmap places new regions below here first
   int superpages;               // may the heap use megapages? (SUPER_*, vm.h)
+  // The harts (bit i: cpus[i]) running it in user mode now: only they
+  // may hold translations from its page table (mm/tlb.c).
+  uint64 harts;
 };
 
 #endif

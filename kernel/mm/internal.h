@@ -47,6 +47,10 @@ int             kframes_private(uint64 pa, uint64 n);
 void            vm_count(struct proc *, int event);   // enum vm_event, proc.h
 uint64          vm_events(int event);
 
+// ---- tlb.c: TLB shootdown
+uint64          tlb_harts(struct mm *);
+void            tlb_shootdown(uint64 harts, uint64 va, uint64 size);
+
 // ---- slab.c: small objects carved from pages
 struct slab_cache {
   struct spinlock lock;

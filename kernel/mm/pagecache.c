@@ -76,6 +76,8 @@ obj_create(struct inode *ip)
   obj->refs = 1;
   obj->ip = ip;
   obj->pages = 0;
+  initlock(&obj->lock, "vm_object");
+  obj->maps = 0;
   return obj;
 }
 

@@ -179,6 +179,37 @@ tree_remove(struct vma *t, struct vma *v)
   return rebalance(t);
 }
 
+// Put region v, just added to an mm, on its object's list of mappings
+// (if it maps one).
+static void
+map_link(struct vma *v)
+{
+  struct vm_object *obj = v->obj;
+  if(obj == 0)
+    return;
+  acquire(&obj->lock);
+  v->map_prev = 0;
+  v->map_next = obj->maps;
+  if(obj->maps)
+    obj->maps->map_prev = v;
+  obj->maps = v;
+  release(&obj->lock);
+}
+
+// Take region v, leaving its mm, off its object's list of mappings.
+static void
+map_unlink(struct vma *v)
+{
+  struct vm_object *obj = v->obj;
+  if(obj == 0)
+    return;
+  acquire(&obj->lock);
+  *(v->map_prev ? &v->map_prev->map_next : &obj->maps) = v->map_next;
+  if(v->map_next)
+    v->map_next->map_prev = v->map_prev;
+  release(&obj->lock);
+}
+
 // Add region v to mm. It must not overlap a region mm has.
 void
 vma_insert(struct mm *mm, struct vma *v)
@@ -198,6 +229,8 @@ vma_insert(struct mm *mm, struct vma *v)
   if((v->prev && v->prev->end > v->start) || (v->next && v->end > v->next->start))
     panic("vma_insert: overlap");
   mm->nvmas++;
+  v->mm = mm;
+  map_link(v);
 }
 
 // Take region v out of mm (the caller frees it, with vma_free, once it
@@ -210,6 +243,8 @@ vma_remove(struct mm *mm, struct vma *v)
   if(v->next)
     v->next->prev = v->prev;
   mm->nvmas--;
+  map_unlink(v);
+  v->mm = 0;
 }
 
 // The region of mm that holds va, or 0: the last region starting at or

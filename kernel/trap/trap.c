@@ -86,6 +86,7 @@ usertrap(void)
   w_stvec((uint64)kernelvec);     // we are in the kernel now
 
   struct proc *p = myproc();
+  tlb_leave_user(p->mm);          // uservec flushed this hart's TLB
   fpu_usertrap(p);                // and the kernel uses no floating point
   p->trapframe->epc = r_sepc();
   uint64 scause = r_scause();
@@ -136,6 +137,7 @@ usertrapret(void)
 
   uint64 satp = MAKE_SATP(p->mm->pagetable);
   uint64 fn = TRAMPOLINE + (userret - trampoline);
+  tlb_enter_user(p->mm);          // before userret switches to its table
   ((void (*)(uint64))fn)(satp);
 }
 
