@@ -1120,6 +1120,17 @@ def _(m):
                  console=[KILLED % "load", KILLED % "store", KILLED % "exec"])
 
 
+# ---- shpt: page tables that the mappings of shared memory share ---------------
+
+@test("shpt", "vmtest", points=10, timeout=180)
+def _(m):
+    """McCracken's shared page tables for shared mappings: linking another
+    process's level-0 table, unsharing on mprotect and munmap, the builder's
+    exit, faults from several harts, allocation failures, and msync's TLB
+    shootdown."""
+    test_program(m, "vmtest", "shpt", 180, console=[OOM_KILLED.replace("store", "load")])
+
+
 @test("mmap", "crash", points=5, timeout=120)
 def _(m):
     """Stores to a shared file mapping that msync returned from survive a

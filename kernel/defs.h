@@ -68,6 +68,7 @@ int             holding(struct spinlock*);
 int             holding_spinlocks(void);
 void            initlock(struct spinlock*, char*);
 void            release(struct spinlock*);
+int             tryacquire(struct spinlock*);
 void            push_off(void);
 void            pop_off(void);
 // sleeplock.c

@@ -38,6 +38,9 @@ struct vma_ops {
   // Before the fault takes the address space's lock: find the page the
   // fault will map, reading it from the file if need be (may sleep).
   int (*prepare)(struct vm_fault *);           // enum fault_result
+  // With the lock held, before the walk: give the address space a table
+  // to share for the fault's address, if the region shares tables.
+  int (*share)(struct vm_fault *);             // 0, or -1 out of memory
   int (*fault)(struct vm_fault *);             // enum fault_result
   // A copy of the region is made (fork, a split) or the region goes.
   void (*open)(struct vma *);

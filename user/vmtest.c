@@ -3649,6 +3649,283 @@ t_mmap_harts(void)
       fail("the file holds %d for worker %d", *(int *)(buf + i * 64), i);
 }
 
+// ---- shpt: page tables that the mappings of shared memory share ------------
+
+#define SHPT_BASE (1UL << 32)      // 4 GiB: 2 MiB-aligned, above every other region
+#define SHPT_SPANS 4               // level-0 tables' worth of memory (2 MiB each)
+#define SHPT_PAGES (SHPT_SPANS * (int)(SUPERPGSIZE / PGSIZE))
+#define SHPT_WORKERS 8
+#define SHPT_INJECT_MAX 8           // allocations made to fail, one run each
+
+// The byte a shpt test stores at page i.
+static char
+shpt_byte(int i)
+{
+  return (char)(i * 7 + 3);
+}
+
+// Map SHPT_SPANS * 2 MiB of shared memory at SHPT_BASE; with stamp, store
+// each page's byte into it.
+static char *
+shpt_map(int stamp)
+{
+  char *p = map_anon((char *)SHPT_BASE, SHPT_PAGES, MAP_RW, SHARED_ANON | MAP_FIXED);
+  for(int i = 0; stamp && i < SHPT_PAGES; i++)
+    p[i * PGSIZE] = shpt_byte(i);
+  return p;
+}
+
+// Read every page of the shared memory at p: each must hold its byte plus
+// delta.
+static void
+shpt_read(char *p, int delta, const char *who)
+{
+  for(int i = 0; i < SHPT_PAGES; i++)
+    if(p[i * PGSIZE] != (char)(shpt_byte(i) + delta))
+      fail("%s reads %d at page %d, not %d", who, p[i * PGSIZE], i, (char)(shpt_byte(i) + delta));
+}
+
+// shpt_read, by a process that must find every table built by another
+// and link it: one fault per 2 MiB at most (instead of one per page, or
+// per 16 with fault-around), and no page-table page added beyond the
+// level-1 table the address may need.
+static void
+shpt_read_linked(char *p, const char *who)
+{
+  struct memstat a, b;
+  get_memstat(&a);
+  shpt_read(p, 0, who);
+  get_memstat(&b);
+  if(b.p_file_faults - a.p_file_faults > SHPT_SPANS)
+    fail("%s took %d faults to read %d pages in %d spans", who,
+         (int)(b.p_file_faults - a.p_file_faults), SHPT_PAGES, SHPT_SPANS);
+  if(b.pt_pages > a.pt_pages + 1)
+    fail("%s's reads added %d page-table pages", who, (int)(b.pt_pages - a.pt_pages));
+}
+
+// A child reading its parent's shared memory, 2 MiB-aligned, takes one
+// fault per 2 MiB, which links the parent's level-0 table, instead of one
+// per page (or per 16, with fault-around), and adds no level-0 table.
+static void
+shpt_link(void)
+{
+  char *p = shpt_map(1);
+  if(xfork() == 0){
+    shpt_read_linked(p, "the child");
+    exit(0);
+  }
+  reap(1);
+}
+
+// A child that changes its view of part of a shared table (mprotect, a
+// munmap of one page) gets its own copy first: the parent's mapping stays
+// as it was, and the pages stay shared.
+static void
+shpt_unshare(void)
+{
+  char *p = shpt_map(1);
+  int changed[2], stored[2];
+  gate_make(changed);
+  gate_make(stored);
+  if(xfork() == 0){
+    close(stored[1]);
+    shpt_read_linked(p, "the child");
+    if(mprotect(p, PGSIZE, PROT_READ) != 0 || munmap(p + PGSIZE, PGSIZE) != 0)
+      fail("mprotect or munmap of one page failed");
+    if(pgpte(p) & PTE_W)
+      fail("mprotect left the child's page writable");
+    gate_open(changed);
+    gate_pass(stored);
+    if(p[0] != 'P' || p[2 * PGSIZE] != 'Q')
+      fail("the child does not see the parent's stores after its mprotect");
+    exit(0);
+  }
+  gate_pass(changed);
+  if(p[PGSIZE] != shpt_byte(1))
+    fail("the child's munmap took the parent's page");
+  p[0] = 'P';
+  p[2 * PGSIZE] = 'Q';
+  if(!(pgpte(p) & PTE_W))
+    fail("the child's mprotect made the parent's page read-only");
+  gate_open(stored);
+  reap(1);
+}
+
+// The process that built the tables exits while another still uses them:
+// the other keeps every page, and the tables go with the last of them.
+static void
+shpt_builder(void)
+{
+  char *p = shpt_map(0);
+  int built[2], linked[2], leave[2], go[2];
+  gate_make(built);
+  gate_make(linked);
+  gate_make(leave);
+  gate_make(go);
+  if(xfork() == 0){                          // the builder
+    close(linked[0]);
+    close(linked[1]);
+    close(go[0]);
+    close(go[1]);
+    for(int i = 0; i < SHPT_PAGES; i++)
+      p[i * PGSIZE] = shpt_byte(i);
+    gate_open(built);
+    gate_pass(leave);
+    exit(0);
+  }
+  gate_pass(built);
+  if(xfork() == 0){                          // the user left behind
+    close(leave[0]);
+    close(leave[1]);
+    shpt_read_linked(p, "the second child");
+    gate_open(linked);
+    gate_pass(go);
+    shpt_read(p, 0, "the second child, after the builder's exit");
+    for(int i = 0; i < SHPT_PAGES; i++)
+      p[i * PGSIZE] = shpt_byte(i) + 1;
+    exit(0);
+  }
+  gate_pass(linked);
+  gate_open(leave);
+  reap(1);                                   // the builder
+  gate_open(go);
+  reap(1);
+  shpt_read(p, 1, "the parent");
+}
+
+// Workers on several harts fault into one shared table at once: each
+// loads every page (faulting in the same entries as the others), from a
+// place of its own, then stores into its own pages.
+static void
+shpt_worker(uint64 w)
+{
+  volatile char *p = (char *)SHPT_BASE;
+  for(int k = 0; k < SHPT_PAGES; k++){
+    int i = (k + w * SHPT_PAGES / SHPT_WORKERS) % SHPT_PAGES;
+    if(p[i * PGSIZE] != 0 && p[i * PGSIZE] != shpt_byte(i))
+      fail("worker %d reads %d at page %d", (int)w, p[i * PGSIZE], i);
+  }
+  for(int i = w; i < SHPT_PAGES; i += SHPT_WORKERS)
+    p[i * PGSIZE] = shpt_byte(i);
+}
+
+static void
+shpt_harts(void)
+{
+  char *p = shpt_map(0);
+  run_workers(shpt_worker, SHPT_WORKERS);
+  shpt_read(p, 0, "the parent");
+}
+
+#define MPROTECT_FAILED 3        // shpt_inject_child's clean failure
+
+// A child whose n-th allocation fails while it links the parent's tables
+// (it is killed, out of memory) or then unshares one with mprotect (which
+// fails and changes nothing: exit MPROTECT_FAILED), or that succeeds.
+static void
+shpt_inject_child(uint64 n)
+{
+  char *p = (char *)SHPT_BASE;
+  kfail(n);
+  shpt_read(p, 0, "the child");
+  int r = mprotect(p, PGSIZE, PROT_READ);
+  kfail(0);
+  if(r == 0)
+    exit(0);
+  if(!(pgpte(p) & PTE_W))
+    fail("a failed mprotect made the page read-only");
+  shpt_read(p, 0, "the child, after a failed mprotect");
+  exit(MPROTECT_FAILED);
+}
+
+// Allocation failures while linking and unsharing kill only the child
+// that faults, or fail its mprotect cleanly; nothing leaks.
+static void
+shpt_inject(void)
+{
+  shpt_map(1);
+  int killed = 0, refused = 0;
+  for(int n = 1; n <= SHPT_INJECT_MAX; n++){
+    int st = child_status(shpt_inject_child, n);
+    if(st != 0 && st != -1 && st != MPROTECT_FAILED)
+      fail("allocation %d failing: the child exited with %d", n, st);
+    killed += st == -1;
+    refused += st == MPROTECT_FAILED;
+  }
+  if(killed == 0 || refused == 0)
+    fail("%d children killed linking and %d mprotects refused: a failure never showed",
+         killed, refused);
+}
+
+#define DIRTY_ROUNDS 10           // msyncs shpt_dirty checks after
+#define DIRTY_STORES 1000         // stores the writer makes after each
+
+// The writer of shpt_dirty: store a rising count into the first word of
+// the mapped file until the first word of its second page says stop.
+static void
+dirty_writer(uint64 unused)
+{
+  volatile int *p = (int *)SHPT_BASE, *stop = (int *)(SHPT_BASE + PGSIZE);
+  for(int n = 1; *stop == 0; n++)
+    p[0] = n;
+}
+
+// Wait until the writer has stored past count n: spinning, not sleeping,
+// so that on several harts the writer takes no timer interrupt meanwhile
+// (every trap flushes its hart's TLB, which would hide a missing
+// shootdown); on one hart the spin ends when the writer gets its turn.
+static void
+dirty_wait(volatile int *p, int n)
+{
+  while(p[0] <= n)
+    ;
+}
+
+// msync clears the D bits in a shared file mapping's table, which a
+// writer on another hart uses all along: the writer's next stores must
+// set D again, or a later msync would miss them. They do only if msync
+// made every hart that may hold the old translation drop it (the TLB
+// shootdown): a hart that keeps it goes on storing through an entry it
+// holds as dirty, and never sets D in the table again.
+static void
+shpt_dirty(void)
+{
+  make_filled("d", SUPERPGSIZE, 5);
+  int fd = xopen("d", O_RDWR);
+  volatile int *p = (int *)mmap((char *)SHPT_BASE, SUPERPGSIZE, MAP_RW, MAP_SHARED | MAP_FIXED,
+                                fd, 0);
+  close(fd);
+  if(p != (int *)SHPT_BASE)
+    fail("mmap of a file at %p failed", (void *)SHPT_BASE);
+  p[PGSIZE / sizeof(int)] = 0;
+  p[0] = 0;
+  start_child(dirty_writer, 0);
+  dirty_wait(p, 0);
+  int missed = -1;             // the first round whose stores did not show
+  for(int r = 0; r < DIRTY_ROUNDS && missed < 0; r++){
+    if(msync((char *)p, SUPERPGSIZE, MS_SYNC) != 0)
+      missed = DIRTY_ROUNDS;
+    dirty_wait(p, p[0] + DIRTY_STORES);
+    if(!(pgpte((char *)p) & PTE_D))
+      missed = r;
+  }
+  p[PGSIZE / sizeof(int)] = 1;
+  reap(1);
+  if(missed == DIRTY_ROUNDS)
+    fail("msync failed");
+  if(missed >= 0)
+    fail("round %d: the writer's stores after msync left the D bit clear", missed);
+  if(munmap((char *)p, SUPERPGSIZE) != 0 || unlink("d") != 0)
+    fail("munmap or unlink failed");
+}
+
+static void t_shpt_link(void) { spt_run(shpt_link); }
+static void t_shpt_unshare(void) { spt_run(shpt_unshare); }
+static void t_shpt_builder(void) { spt_run(shpt_builder); }
+static void t_shpt_harts(void) { spt_run(shpt_harts); }
+static void t_shpt_inject(void) { spt_run(shpt_inject); }
+static void t_shpt_dirty(void) { spt_run(shpt_dirty); }
+
 static struct test tests[] = {
   { "cow-bigfork", t_cow_bigfork, "cow", "fork of over half of memory: eager fails, cow works" },
   { "cow-three", t_cow_three, "cow", "three processes write the same shared pages" },
@@ -3726,6 +4003,12 @@ static struct test tests[] = {
   { "mmap-reclaim", t_mmap_reclaim, "mmap", "out of memory: unmapped file pages are dropped, shared memory's kept" },
   { "mmap-inject", t_mmap_inject, "mmap", "file and shared mappings with each allocation failing" },
   { "mmap-harts", t_mmap_harts, "mmap", "processes on several harts store to one shared file page" },
+  { "shpt-link", t_shpt_link, "shpt", "a child links its parent's level-0 tables of shared memory" },
+  { "shpt-unshare", t_shpt_unshare, "shpt", "mprotect and munmap of part of a shared table unshare it" },
+  { "shpt-builder", t_shpt_builder, "shpt", "the process that built the tables exits; another keeps them" },
+  { "shpt-harts", t_shpt_harts, "shpt", "workers on several harts fault into one shared table" },
+  { "shpt-inject", t_shpt_inject, "shpt", "allocation failures while linking and unsharing" },
+  { "shpt-dirty", t_shpt_dirty, "shpt", "msync's D-bit harvest flushes a writer's hart (TLB shootdown)" },
 };
 
 // The fork mode called name (eager, cow, sharedpt); exits if there is none.

@@ -34,6 +34,22 @@ acquire(struct spinlock *lk)
   lk->cpu = mycpu();
 }
 
+// Take the lock if it is free, without waiting: 1 if taken, 0 if not.
+// For taking a second lock against the usual order, where waiting could
+// deadlock (mm/filemap.c's search for a table to share).
+int
+tryacquire(struct spinlock *lk)
+{
+  push_off();
+  if(__sync_lock_test_and_set(&lk->locked, 1) != 0){
+    pop_off();
+    return 0;
+  }
+  __sync_synchronize();
+  lk->cpu = mycpu();
+  return 1;
+}
+
 // Give the lock back.
 void
 release(struct spinlock *lk)

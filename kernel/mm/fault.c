@@ -27,6 +27,15 @@
 #include "vm.h"
 #include "mm/internal.h"
 
+// The fault's walk readies each table entry on its way so: a table that
+// the mappings of a shared region share stays shared (the fault changes
+// it for all of them, under its lock); any other shared table is copied.
+static int
+fault_entry(pte_t *e, int level, uint64 va)
+{
+  return pte_shmap(*e) ? 0 : unshare_entry(e, level, va);
+}
+
 // Make the access to user address va by process p possible, if it may
 // be made at all. FAULT_OK when the page is now mapped with the needed
 // permission, FAULT_BAD for an access the process may not make,
@@ -52,8 +61,10 @@ uvm_fault(struct proc *p, uint64 va, enum fault_access access)
       r = vmf.vma->ops->prepare(&vmf);
       acquire(&mm->lock);
     }
+    if(r == FAULT_OK && vmf.vma->ops->share && vmf.vma->ops->share(&vmf) != 0)
+      r = FAULT_OOM;
     if(r == FAULT_OK &&
-       pt_lookup(mm->pagetable, va, PT_LEVEL0, 1, unshare_entry, &vmf.path) != 0)
+       pt_lookup(mm->pagetable, va, PT_LEVEL0, 1, fault_entry, &vmf.path) != 0)
       r = FAULT_OOM;
     if(r == FAULT_OK)
       r = vmf.vma->ops->fault(&vmf);

@@ -289,6 +289,75 @@ private_fault(struct vm_fault *vmf)
   return FAULT_OK;
 }
 
+
+// lab sharedpt: begin
+#define SPAN PT_LEVEL_SIZE(PT_LEVEL1)   // what one level-0 table maps: 2 MiB
+
+// Does region w map [span, span + SPAN) as region v does: the same object
+// at the same addresses, in another address space?
+static int
+maps_alike(struct vma *w, struct vma *v, uint64 span)
+{
+  return w != v && w->mm != v->mm && (w->flags & VMA_SHARED) &&
+         w->start + v->pgoff * PGSIZE == v->start + w->pgoff * PGSIZE &&
+         w->start <= span && span + SPAN <= w->end;
+}
+
+// The level-0 table for [span, span + SPAN) that another address space
+// mapping v's object as v does has made shareable, with a reference
+// taken on it; 0 if there is none (or its owner is busy). Found through
+// the object's list of its mappings, as McCracken's patch finds it
+// through the address_space's vmas. The caller holds its own mm's lock,
+// so another's is only tried, never waited for: two processes faulting
+// at once could otherwise each wait for the other's.
+static pagetable_t
+find_table(struct vma *v, uint64 span)
+{
+  struct vm_object *obj = v->obj;
+  pagetable_t t = 0;
+  acquire(&obj->lock);
+  for(struct vma *w = obj->maps; w && t == 0; w = w->map_next){
+    if(!maps_alike(w, v, span) || !tryacquire(&w->mm->lock))
+      continue;
+    struct pt_path path;
+    if(pt_lookup(w->mm->pagetable, span, PT_LEVEL1, 0, 0, &path) == 0 &&
+       path.level == PT_LEVEL1 && pte_shmap(*path.e[PT_LEVEL1])){
+      t = pte_next_table(*path.e[PT_LEVEL1]);
+      kpage_get((uint64)t);
+    }
+    release(&w->mm->lock);
+  }
+  release(&obj->lock);
+  return t;
+}
+
+// A region's share operation for shared mappings (McCracken 2003): if
+// the 2 MiB span around the fault lies wholly inside the region and this
+// address space has no level-0 table there yet, link the one another
+// mapping of the object at the same address has, or make a new one that
+// others may link. Its entries then serve every address space that
+// links it: a page one of them faults in is there for all. 0, or -1 when
+// out of memory.
+static int
+share_table(struct vm_fault *vmf)
+{
+  struct vma *v = vmf->vma;
+  uint64 span = vmf->va & ~(SPAN - 1);
+  if(!(v->flags & VMA_SHARED) || span < v->start || span + SPAN > v->end)
+    return 0;
+  struct pt_path path;
+  if(pt_lookup(vmf->mm->pagetable, span, PT_LEVEL1, 1, unshare_entry, &path) != 0)
+    return -1;
+  pte_t *e = path.e[PT_LEVEL1];
+  if(path.level != PT_LEVEL1 || pte_valid(*e))
+    return 0;
+  pagetable_t t = find_table(v, span);
+  if(t == 0 && (t = pagetable_alloc()) == 0)
+    return -1;
+  *e = pte_mkshmap(pte_make_table((uint64)t));
+  return 0;
+}
+// lab sharedpt: end
 // lab mmap: end
 
 // The fault operation of regions that map an object: the walk in vmf
@@ -298,7 +367,16 @@ static int
 mapping_fault(struct vm_fault *vmf)
 {
   // lab mmap: begin
-  return vmf->vma->flags & VMA_SHARED ? shared_fault(vmf) : private_fault(vmf);
+  if(!(vmf->vma->flags & VMA_SHARED))
+    return private_fault(vmf);
+  pte_t *e1 = vmf->path.e[PT_LEVEL1];
+  struct spinlock *lk = e1 && pte_shmap(*e1) ? table_lock(pte_next_table(*e1)) : 0;
+  if(lk)
+    acquire(lk);               // the table's other sharers may fault at once
+  int r = shared_fault(vmf);
+  if(lk)
+    release(lk);
+  return r;
   // lab mmap: handout
   // return FAULT_BAD;
   // lab mmap: end
@@ -326,6 +404,11 @@ mapping_close(struct vma *v)
 const struct vma_ops file_ops = {
   .kind = "file",
   .prepare = file_prepare,
+  // lab mmap: begin
+  // lab sharedpt: begin
+  .share = share_table,
+  // lab sharedpt: end
+  // lab mmap: end
   .fault = mapping_fault,
   .open = mapping_open,
   .close = mapping_close,
@@ -334,6 +417,11 @@ const struct vma_ops file_ops = {
 const struct vma_ops shm_ops = {
   .kind = "shm",
   .prepare = shm_prepare,
+  // lab mmap: begin
+  // lab sharedpt: begin
+  .share = share_table,
+  // lab sharedpt: end
+  // lab mmap: end
   .fault = mapping_fault,
   .open = mapping_open,
   .close = mapping_close,
@@ -344,17 +432,26 @@ const struct vma_ops shm_ops = {
 // lab mmap: begin
 struct harvest {
   struct vma *v;
-  int shared_level;           // the level of the shared table the walk is in, or -1
+  int shared_level;           // the level of the table fork shares the walk is in, or -1
+  struct spinlock *lock;      // held while the walk is in a shared mapping's table
+  int flush;                  // a D bit was cleared in a table other harts may use
 };
 
 // Walker callbacks: note when the walk enters and leaves a table fork
-// shares (whose entries nobody may change).
+// shares (whose entries nobody may change), and hold the lock of a
+// shared mapping's table while it is in one (its sharers change it too).
 static int
 harvest_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   struct harvest *h = arg;
-  if(h->shared_level < 0 && kpage_refs(pte_pa(*e)) > 1)
+  if(h->shared_level >= 0)
+    return WALK_CONTINUE;
+  if(pte_shmap(*e)){
+    h->lock = table_lock(pte_next_table(*e));
+    acquire(h->lock);
+  } else if(kpage_refs(pte_pa(*e)) > 1){
     h->shared_level = level;
+  }
   return WALK_CONTINUE;
 }
 
@@ -362,14 +459,20 @@ static int
 harvest_table_done(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   struct harvest *h = arg;
-  if(h->shared_level == level)
+  if(h->shared_level == level){
     h->shared_level = -1;
+  } else if(h->lock && pte_shmap(*e)){
+    release(h->lock);
+    h->lock = 0;
+  }
   return WALK_CONTINUE;
 }
 
 // Walker callback: a leaf the hardware marked dirty: mark its page so,
-// and clear the D bit (in a table of this process's own), so that the
-// hardware sets it again at the next store.
+// and clear the D bit (not in a table fork shares), so that the hardware
+// sets it again at the next store. In a shared mapping's table, every
+// hart that may hold the old translation must drop it first (flush):
+// until then its stores would go on without setting D.
 static int
 harvest_leaf(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
@@ -377,28 +480,46 @@ harvest_leaf(void *arg, pte_t *e, int level, uint64 va, uint64 end)
   if(!pte_dirty(*e))
     return WALK_CONTINUE;
   pcache_set_dirty(h->v->obj, vma_index(h->v, va), pte_pa(*e));
-  if(h->shared_level < 0)
+  if(h->shared_level < 0){
     *e = pte_mkclean(*e);
+    h->flush |= h->lock != 0;
+  }
   return WALK_CONTINUE;
 }
 
-// Does mm map frame pa at va, through tables of its own? Then, once the
-// D bit there is clear, the hardware will show any store to it.
+// The harts running, in user mode, an address space that maps obj: those
+// that may hold translations from a table its mappings share.
+static uint64
+mapping_harts(struct vm_object *obj)
+{
+  uint64 harts = 0;
+  acquire(&obj->lock);
+  for(struct vma *w = obj->maps; w; w = w->map_next)
+    harts |= tlb_harts(w->mm);
+  release(&obj->lock);
+  return harts;
+}
+
+// Does mm map frame pa at va through tables whose D bits only a harvest
+// clears: its own, or a shared mapping's (cleared under the table's lock,
+// with the harts that used it flushed)? Then, once the D bit there is
+// clear, the hardware will show any store to it.
 static int
-maps_privately(struct mm *mm, uint64 va, uint64 pa)
+stores_show(struct mm *mm, uint64 va, uint64 pa)
 {
   struct pt_path path;
-  int mine = 0;
+  int show = 0;
   acquire(&mm->lock);
   if(pt_lookup(mm->pagetable, va, PT_LEVEL0, 0, 0, &path) == 0 && path.level == PT_LEVEL0 &&
      pte_leaf(*path.e[PT_LEVEL0]) && pte_pa(*path.e[PT_LEVEL0]) == pa){
-    mine = 1;
+    show = 1;
     for(int l = PT_LEVEL0; l < PT_ROOT_LEVEL; l++)
-      if(kpage_refs(PGROUNDDOWN((uint64)path.e[l])) > 1)
-        mine = 0;
+      if(kpage_refs(PGROUNDDOWN((uint64)path.e[l])) > 1 &&
+         !(l == PT_LEVEL0 && pte_shmap(*path.e[PT_LEVEL1])))
+        show = 0;
   }
   release(&mm->lock);
-  return mine;
+  return show;
 }
 
 // Write page index of file ip, the frame pa, through the log: the part
@@ -428,13 +549,15 @@ mapping_sync(struct mm *mm, struct vma *v, uint64 start, uint64 end)
   if(!(v->flags & VMA_SHARED) || v->obj->ip == 0 || start >= end)
     return;
   // lab mmap: begin
-  struct harvest h = { v, -1 };
+  struct harvest h = { v, -1, 0, 0 };
   static const struct pt_walk_ops ops = {
     .leaf = harvest_leaf, .table = harvest_table, .table_done = harvest_table_done,
   };
   acquire(&mm->lock);
   walk_range(mm->pagetable, start, end, &ops, &h);
   release(&mm->lock);
+  if(h.flush)
+    tlb_shootdown(mapping_harts(v->obj), start, end - start);
 
   uint64 index[SYNC_BATCH], pa[SYNC_BATCH];
   uint64 lo = vma_index(v, start), hi = vma_index(v, end);
@@ -448,7 +571,7 @@ mapping_sync(struct mm *mm, struct vma *v, uint64 start, uint64 end)
       // References now: the cache's, this loop's, and the mappings'.
       uint64 refs = kpage_refs(pa[i]);
       uint64 va = v->start + (index[i] - v->pgoff) * PGSIZE;
-      if(refs > 3 || (refs == 3 && !maps_privately(mm, va, pa[i])))
+      if(refs > 3 || (refs == 3 && !stores_show(mm, va, pa[i])))
         pcache_set_dirty(v->obj, index[i], pa[i]);
       kfree((void *)pa[i]);
     }

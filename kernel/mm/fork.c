@@ -118,6 +118,8 @@ child_entry(struct forkcopy *c, int level, uint64 va)
 static int
 wp_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
+  if(pte_shmap(*e))
+    return WALK_SKIP;            // a shared mapping's: its stores are meant to be seen
   if(!pte_wprot(*e) && kpage_refs(pte_pa(*e)) == 1)
     return WALK_CONTINUE;
   *e = pte_mkwprot(*e);          // protected when it was first shared

@@ -109,6 +109,8 @@ entry_get(pte_t e, int level)
 void            entry_put(pte_t, int level);
 int             copy_leaf(pte_t from, int level, pte_t *to);
 int             unshare_entry(pte_t *e, int level, uint64 va);
+void            table_locks_init(void);
+struct spinlock *table_lock(pagetable_t);
 int             unshare(pagetable_t, uint64 va);
 int             unshare_table(void *arg, pte_t *e, int level, uint64 va, uint64 end);
 int             make_private(pagetable_t, uint64 start, uint64 end);

@@ -27,6 +27,7 @@ mm_init(void)
 {
   slab_init(&mm_cache, "mm", sizeof(struct mm));
   vma_init();
+  table_locks_init();
 }
 
 // Map the kernel's pages at the top of mm: the trampoline, the trapframe
@@ -90,13 +91,22 @@ mm_put(struct mm *mm)
     return;
   for(struct vma *v = mm->first; v; v = v->next)
     mapping_sync(mm, v, v->start, v->end);
+  // The regions leave their objects' lists first: then nobody looking
+  // for a table to share (mm/filemap.c) reads the tables released next.
+  struct vma *gone = 0;
+  while(mm->first){
+    struct vma *v = mm->first;
+    vma_remove(mm, v);
+    v->next = gone;
+    gone = v;
+  }
   if(mm->pagetable){
     unmap_range(mm->pagetable, USERTOP, MAXVA, UNMAP_CLEAR);
     pagetable_release(mm->pagetable);
   }
-  while(mm->first){
-    struct vma *v = mm->first;
-    vma_remove(mm, v);
+  while(gone){
+    struct vma *v = gone;
+    gone = v->next;
     vma_free(v);
   }
   slab_free(&mm_cache, mm);

@@ -48,6 +48,14 @@ enum pt_level {
 // (mm/sharedpt.c).
 #define PTE_WPROT PTE_RSW1
 
+// In a level-1 entry that points to a level-0 table: the table maps part
+// of a shared region and may be linked by every address space that maps
+// the same object at the same address (McCracken's shared page tables,
+// mm/filemap.c). Its leaves may be writable, and it is changed in place,
+// under its lock (table_lock), for all of them. (RSW0 means COW only in
+// a leaf.)
+#define PTE_SHMAP PTE_RSW0
+
 // Tests.
 static inline int pte_valid(pte_t pte)    { return (pte & PTE_V) != 0; }
 static inline int pte_leaf(pte_t pte)     { return pte_valid(pte) && (pte & PTE_RWX) != 0; }
@@ -56,6 +64,7 @@ static inline int pte_user(pte_t pte)     { return (pte & PTE_U) != 0; }
 static inline int pte_writable(pte_t pte) { return (pte & PTE_W) != 0; }
 static inline int pte_cow(pte_t pte)      { return (pte & PTE_COW) != 0; }
 static inline int pte_wprot(pte_t pte)    { return (pte & PTE_WPROT) != 0; }
+static inline int pte_shmap(pte_t pte)    { return pte_table(pte) && (pte & PTE_SHMAP) != 0; }
 static inline int pte_accessed(pte_t pte) { return (pte & PTE_A) != 0; }
 static inline int pte_dirty(pte_t pte)    { return (pte & PTE_D) != 0; }
 static inline uint64 pte_pa(pte_t pte)    { return PTE2PA(pte); }
@@ -120,5 +129,7 @@ static inline pte_t pte_mkclean(pte_t pte)    { return pte & ~PTE_D; }
 static inline pte_t pte_mkreadonly(pte_t pte) { return pte & ~PTE_W; }
 static inline pte_t pte_mkwprot(pte_t pte)    { return pte | PTE_WPROT; }
 static inline pte_t pte_clear_wprot(pte_t pte) { return pte & ~PTE_WPROT; }
+static inline pte_t pte_mkshmap(pte_t pte)    { return pte | PTE_SHMAP; }
+static inline pte_t pte_clear_shmap(pte_t pte) { return pte & ~PTE_SHMAP; }
 
 #endif

@@ -43,6 +43,27 @@
 
 static void table_put(pagetable_t t, int level);
 
+#define TABLE_LOCKS 64         // locks of shared mappings' tables, chosen by address
+static struct spinlock table_locks[TABLE_LOCKS];
+
+// Set up the locks of shared tables.
+void
+table_locks_init(void)
+{
+  for(int i = 0; i < TABLE_LOCKS; i++)
+    initlock(&table_locks[i], "table");
+}
+
+// The lock that guards the entries of table t while the address spaces
+// that map a shared region change them (a table a PTE_SHMAP entry points
+// to: McCracken's pte_page_lock). Tables share TABLE_LOCKS locks, chosen
+// by address; nobody holds two at once.
+struct spinlock *
+table_lock(pagetable_t t)
+{
+  return &table_locks[((uint64)t >> PGSHIFT) % TABLE_LOCKS];
+}
+
 // Drop the reference entry e at level holds on what it maps: a table (the
 // last holder takes it apart), or every frame of a leaf.
 void
@@ -102,8 +123,28 @@ table_put(pagetable_t t, int level)
   pagetable_free(t);
 }
 
+// lab sharedpt: begin
+// Make entry *e (at level) point to a copy of the table t it points to,
+// with a reference on everything the copy maps, and drop its reference
+// on t. 0, or -1 when no page is free for the copy.
+static int
+private_copy(pte_t *e, pagetable_t t, int level)
+{
+  pagetable_t copy = pagetable_alloc();
+  if(copy == 0)
+    return -1;
+  memmove(copy, t, PGSIZE);
+  static const struct pt_walk_ops ops = { .leaf = get_entry, .table = get_entry };
+  walk_table(copy, level - 1, 0, PT_TABLE_SPAN(level - 1), &ops, 0);
+  *e = pte_move(*e, (uint64)copy);
+  table_put(t, level - 1);
+  return 0;
+}
+// lab sharedpt: end
+
 // If the table that entry *e (at level, on the way to va) points to is
-// shared, give this address space its own copy, then clear PTE_WPROT:
+// shared, give this address space its own copy (a shared mapping's table
+// stops being shared so), then clear PTE_WPROT:
 // the caller is about to change something under it. A prepare_fn for
 // pt_lookup. 0, or -1 when no page is free for the copy.
 int
@@ -111,16 +152,16 @@ unshare_entry(pte_t *e, int level, uint64 va)
 {
   // lab sharedpt: begin
   pagetable_t t = pte_next_table(*e);
-  if(kpage_refs((uint64)t) > 1){
-    pagetable_t copy = pagetable_alloc();
-    if(copy == 0)
-      return -1;
-    memmove(copy, t, PGSIZE);
-    static const struct pt_walk_ops ops = { .leaf = get_entry, .table = get_entry };
-    walk_table(copy, level - 1, 0, PT_TABLE_SPAN(level - 1), &ops, 0);
-    *e = pte_move(*e, (uint64)copy);
-    table_put(t, level - 1);
-  }
+  struct spinlock *lk = pte_shmap(*e) ? table_lock(t) : 0;  // its sharers change it
+  if(lk)
+    acquire(lk);
+  int r = kpage_refs((uint64)t) > 1 ? private_copy(e, t, level) : 0;
+  if(r == 0)
+    *e = pte_clear_shmap(*e);  // about to differ from the region's other mappings
+  if(lk)
+    release(lk);
+  if(r != 0)
+    return -1;
   // lab sharedpt: handout
   // // No table is shared yet: each address space has its own.
   // lab sharedpt: end
