@@ -3741,12 +3741,12 @@ shpt_unshare(void)
     exit(0);
   }
   gate_pass(changed);
-  if(p[PGSIZE] != shpt_byte(1))
+  if(!(pgpte(p) & PTE_W))
+    fail("the child's mprotect made the parent's page read-only");
+  if(pgpte(p + PGSIZE) == 0 || p[PGSIZE] != shpt_byte(1))
     fail("the child's munmap took the parent's page");
   p[0] = 'P';
   p[2 * PGSIZE] = 'Q';
-  if(!(pgpte(p) & PTE_W))
-    fail("the child's mprotect made the parent's page read-only");
   gate_open(stored);
   reap(1);
 }
