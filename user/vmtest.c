@@ -3655,6 +3655,7 @@ t_mmap_harts(void)
 #define SHPT_SPANS 4               // level-0 tables' worth of memory (2 MiB each)
 #define SHPT_PAGES (SHPT_SPANS * (int)(SUPERPGSIZE / PGSIZE))
 #define SHPT_WORKERS 8
+#define SHPT_HART_ROUNDS 4          // fresh mappings shpt_harts faults into
 #define SHPT_INJECT_MAX 8           // allocations made to fail, one run each
 
 // The byte a shpt test stores at page i.
@@ -3812,9 +3813,13 @@ shpt_worker(uint64 w)
 static void
 shpt_harts(void)
 {
-  char *p = shpt_map(0);
-  run_workers(shpt_worker, SHPT_WORKERS);
-  shpt_read(p, 0, "the parent");
+  for(int round = 0; round < SHPT_HART_ROUNDS; round++){
+    char *p = shpt_map(0);
+    run_workers(shpt_worker, SHPT_WORKERS);
+    shpt_read(p, 0, "the parent");
+    if(munmap(p, SHPT_PAGES * PGSIZE) != 0)
+      fail("munmap failed");
+  }
 }
 
 #define MPROTECT_FAILED 3        // shpt_inject_child's clean failure
@@ -3857,36 +3862,60 @@ shpt_inject(void)
          killed, refused);
 }
 
-#define DIRTY_ROUNDS 10           // msyncs shpt_dirty checks after
-#define DIRTY_STORES 1000         // stores the writer makes after each
+#define DIRTY_ROUNDS 60           // msyncs shpt_dirty tries at most
+#define DIRTY_TELLING 40          // of them, rounds enough that tell something
+#define DIRTY_IDLE 3              // rounds in a row that tell nothing: one hart
+#define DIRTY_WRITERS 2           // each stores to a page of its own
+#define DIRTY_STORES 100          // stores each writer makes after each msync
+#define DIRTY_SPINS 1000000       // loads the reader waits for them
 
-// The writer of shpt_dirty: store a rising count into the first word of
-// the mapped file until the first word of its second page says stop.
-static void
-dirty_writer(uint64 unused)
+// The count writer w of shpt_dirty stores into: the first word of page
+// 2 + w of the mapped file (page 0's first word says stop).
+static volatile int *
+dirty_word(int w)
 {
-  volatile int *p = (int *)SHPT_BASE, *stop = (int *)(SHPT_BASE + PGSIZE);
+  return (int *)(SHPT_BASE + (2 + w) * PGSIZE);
+}
+
+// Writer w of shpt_dirty: store a rising count into its word until told
+// to stop.
+static void
+dirty_writer(uint64 w)
+{
+  volatile int *stop = (int *)SHPT_BASE, *p = dirty_word(w);
   for(int n = 1; *stop == 0; n++)
-    p[0] = n;
+    *p = n;
 }
 
-// Wait until the writer has stored past count n: spinning, not sleeping,
-// so that on several harts the writer takes no timer interrupt meanwhile
-// (every trap flushes its hart's TLB, which would hide a missing
-// shootdown); on one hart the spin ends when the writer gets its turn.
-static void
-dirty_wait(volatile int *p, int n)
+// Spin until every writer has made DIRTY_STORES more stores, if they run
+// on other harts meanwhile: 1, or 0 if they did not in DIRTY_SPINS loads
+// (one waits for this hart, or took a trap). Spinning, not sleeping: a
+// writer must take no trap between the msync and its stores, since
+// every trap flushes its hart's TLB, which would hide a missing
+// shootdown.
+static int
+dirty_spin(void)
 {
-  while(p[0] <= n)
-    ;
+  int want[DIRTY_WRITERS];
+  for(int w = 0; w < DIRTY_WRITERS; w++)
+    want[w] = *dirty_word(w) + DIRTY_STORES;
+  for(int w = 0, spins = 0; w < DIRTY_WRITERS; spins++){
+    if(spins >= DIRTY_SPINS)
+      return 0;
+    if(*dirty_word(w) > want[w])
+      w++;
+  }
+  return 1;
 }
 
-// msync clears the D bits in a shared file mapping's table, which a
-// writer on another hart uses all along: the writer's next stores must
-// set D again, or a later msync would miss them. They do only if msync
-// made every hart that may hold the old translation drop it (the TLB
+// msync clears the D bits in a shared file mapping's table, which
+// writers on other harts use all along: their next stores must set D
+// again, or a later msync would miss them. They do only if msync made
+// every hart that may hold the old translation drop it (the TLB
 // shootdown): a hart that keeps it goes on storing through an entry it
-// holds as dirty, and never sets D in the table again.
+// holds as dirty, and never sets D in the table again. (Two writers: the
+// disk's interrupts, which msync's writes bring, trap and so flush the
+// hart that takes them.)
 static void
 shpt_dirty(void)
 {
@@ -3897,24 +3926,31 @@ shpt_dirty(void)
   close(fd);
   if(p != (int *)SHPT_BASE)
     fail("mmap of a file at %p failed", (void *)SHPT_BASE);
-  p[PGSIZE / sizeof(int)] = 0;
   p[0] = 0;
-  start_child(dirty_writer, 0);
-  dirty_wait(p, 0);
+  for(int w = 0; w < DIRTY_WRITERS; w++)
+    start_child(dirty_writer, w);
   int missed = -1;             // the first round whose stores did not show
-  for(int r = 0; r < DIRTY_ROUNDS && missed < 0; r++){
+  for(int r = 0, telling = 0, idle = 0;
+      r < DIRTY_ROUNDS && telling < DIRTY_TELLING && idle < DIRTY_IDLE && missed < 0; r++){
     if(msync((char *)p, SUPERPGSIZE, MS_SYNC) != 0)
       missed = DIRTY_ROUNDS;
-    dirty_wait(p, p[0] + DIRTY_STORES);
-    if(!(pgpte((char *)p) & PTE_D))
-      missed = r;
+    if(!dirty_spin()){
+      idle++;                  // fewer free harts than writers: nothing to tell
+      sleep(1);
+      continue;
+    }
+    idle = 0;
+    telling++;
+    for(int w = 0; w < DIRTY_WRITERS; w++)
+      if(!(pgpte((char *)dirty_word(w)) & PTE_D))
+        missed = r;
   }
-  p[PGSIZE / sizeof(int)] = 1;
-  reap(1);
+  p[0] = 1;
+  reap(DIRTY_WRITERS);
   if(missed == DIRTY_ROUNDS)
     fail("msync failed");
   if(missed >= 0)
-    fail("round %d: the writer's stores after msync left the D bit clear", missed);
+    fail("round %d: a writer's stores after msync left the D bit clear", missed);
   if(munmap((char *)p, SUPERPGSIZE) != 0 || unlink("d") != 0)
     fail("munmap or unlink failed");
 }
