@@ -34,6 +34,7 @@ main() is the command line; see grade-tests.py --help.
 
 import argparse
 import concurrent.futures
+import copy
 import errno
 import glob
 import importlib.util
@@ -829,8 +830,7 @@ def lab_cases(name, hidden=False, base=False):
     name ending in @Ncpu runs with N harts. Hidden tests are shown on
     Gradescope after the due date. With base (or if the lab says BASE),
     the base suites' tests follow with their own points."""
-    import copy
-    import labs
+    import labs                # tools/labs.py, beside this file
     lab = labs.load(name)
     cases = []
     specs = [(spec, points, None) for spec, points in lab.tests.items()]

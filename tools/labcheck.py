@@ -24,8 +24,8 @@ import tempfile
 import threading
 
 import labs
-from gradelib import BUILD_DIR, OPTIONAL_SUITES, ROOT, TESTS, TestFailure, copy_sparse, test
-from selfcheck import SUMMARY, run_grader
+from gradelib import BUILD_DIR, OPTIONAL_SUITES, ROOT, TESTS, TestFailure, test
+from selfcheck import SUMMARY, copy2_sparse, run_grader
 
 # What every starter tree must pass: the base suites (gradelib's
 # BASE_SUITES: boot, syscalls, fs), less fs/maxfile, which takes minutes
@@ -73,9 +73,9 @@ class Trees:
             src = os.path.join(ROOT, product)
             if os.path.isdir(src):
                 shutil.copytree(src, os.path.join(dest, product), symlinks=True,
-                                copy_function=_copy_keeping_times)
+                                copy_function=copy2_sparse)
             elif os.path.exists(src):
-                _copy_keeping_times(src, os.path.join(dest, product))
+                copy2_sparse(src, os.path.join(dest, product))
         r = subprocess.run(["make", "-s"], cwd=dest, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, universal_newlines=True)
         if r.returncode != 0:
@@ -99,12 +99,6 @@ class Trees:
     def remove(self):
         if self.top:
             shutil.rmtree(self.top, ignore_errors=True)
-
-
-def _copy_keeping_times(src, dst):
-    copy_sparse(src, dst)
-    shutil.copystat(src, dst)
-    return dst
 
 
 TREES = Trees()

@@ -68,6 +68,13 @@ def leader_of(path):
     return "<!--" if path.endswith(".md") else "#"
 
 
+def marker(line, leader):
+    """The match of MARKER for line if it is a marker written with leader
+    (the comment leader of its file), else None."""
+    m = MARKER.match(line)
+    return m if m and m.group(2) == leader else None
+
+
 class MarkerError(Exception):
     """A marker out of place: 'path:line: what'."""
 
@@ -152,9 +159,7 @@ def cut_text(text, kept, path="<text>"):
     squeeze = False
     stack = []     # open regions: [lab, leader, indent, solution, handout, phase, line]
     for n, line in enumerate(lines, 1):
-        m = MARKER.match(line)
-        if m and m.group(2) != leader:
-            m = None
+        m = marker(line, leader)
         where = "%s:%d" % (path, n)
         if not m and squeeze and line.strip() == "":
             continue           # a cut region between blank lines leaves one
@@ -237,8 +242,8 @@ def check_markers():
         text = read_text(os.path.join(ROOT, path))
         if text is None or "lab " not in text:
             continue
-        labs = {m.group(3) for m in map(MARKER.match, text.split("\n"))
-                if m and m.group(2) == leader_of(path)}
+        leader = leader_of(path)
+        labs = {m.group(3) for m in (marker(l, leader) for l in text.split("\n")) if m}
         if not labs:
             continue
         unknown = labs - names
@@ -330,8 +335,7 @@ def leftover_markers(tree):
             if text is None:
                 continue
             for n, line in enumerate(text.split("\n"), 1):
-                m = MARKER.match(line)
-                if m and m.group(2) == leader_of(path):
+                if marker(line, leader_of(path)):
                     return "%s:%d" % (os.path.relpath(path, tree), n)
     return None
 

@@ -44,14 +44,14 @@ def private_tree():
     top = tempfile.mkdtemp(prefix="atlas-self-")
     try:
         dst = os.path.join(top, "atlas")
-        shutil.copytree(ROOT, dst, symlinks=True, copy_function=_copy2_sparse,
+        shutil.copytree(ROOT, dst, symlinks=True, copy_function=copy2_sparse,
                         ignore=shutil.ignore_patterns(*NOT_COPIED))
         yield dst
     finally:
         shutil.rmtree(top, ignore_errors=True)
 
 
-def _copy2_sparse(src, dst):
+def copy2_sparse(src, dst):
     """shutil.copy2 (contents, times, permissions) keeping the holes of a
     sparse file such as fs.img."""
     copy_sparse(src, dst)
