@@ -1126,9 +1126,23 @@ def _(m):
 def _(m):
     """McCracken's shared page tables for shared mappings: linking another
     process's level-0 table, unsharing on mprotect and munmap, the builder's
-    exit, faults from several harts, allocation failures, and msync's TLB
-    shootdown."""
-    test_program(m, "vmtest", "shpt", 180, console=[OOM_KILLED.replace("store", "load")])
+    exit, faults from several harts, allocation failures, msync's TLB
+    shootdown, and no read-only mapping linking a writable one's table."""
+    test_program(m, "vmtest", "shpt", 180,
+                 console=[OOM_KILLED.replace("store", "load"), KILLED % "store"])
+
+
+# ---- mshare: regions whose page tables unrelated processes attach ------------
+
+@test("mshare", "vmtest", points=10, timeout=240)
+def _(m):
+    """mshare regions: attaching one without faults or tables of one's
+    own, read-only attachments, bad calls, the region's life (unlink, fork,
+    exec, detach), faults from several harts while the owner maps, the TLB
+    shootdown when the owner unmaps, a file in a region, and allocation
+    failures."""
+    test_program(m, "vmtest", "mshare", 240,
+                 console=[KILLED % "store", OOM_KILLED])
 
 
 @test("mmap", "crash", points=5, timeout=120)

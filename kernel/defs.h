@@ -38,6 +38,8 @@ struct kconfig {
 #define VMPRINT_XV6  1  // its low 32 bits sign-extended, as MIT's pgtbl grader expects
 extern struct kconfig kconfig;
 void            bootargs_parse(void);
+// main.c: the start
+int             harts_used(void);
 // sbi.c: calls into the OpenSBI firmware
 void            sbi_set_timer(uint64 when);
 int             sbi_hart_start(uint64 hartid, uint64 start_pa, uint64 opaque);
@@ -146,6 +148,8 @@ uint64          filemap_page(struct inode *, uint64 index);
 void            filemap_written(struct inode *, uint off, void *src, uint n);
 void            filemap_truncate(struct inode *);
 void            filemap_release(struct inode *);
+// mshare.c: regions whose page tables processes attach
+void            mshare_unlinked(struct inode *);
 // fork.c: fork's copy of memory (xv6's uvmcopy)
 int             set_forkmode(int);
 // fault.c: page faults from user mode

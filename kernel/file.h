@@ -33,6 +33,7 @@ struct inode {
   uint size;
   uint addrs[NADDRS];
   struct vm_object *obj; // its pages in the page cache, or 0 (mm/filemap.c)
+  struct mshare *mshare; // the mshare region it names, or 0 (mm/mshare.c)
 };
 
 // Maps a major device number to the device's read and write functions.

@@ -15,6 +15,7 @@
 
 struct vm_fault;
 struct vma;
+struct mshare;
 struct file;
 struct inode;
 
@@ -36,7 +37,9 @@ struct vm_object {
 struct vma_ops {
   char *kind;                                  // for listings: "anon", "file", "shm"
   // Before the fault takes the address space's lock: find the page the
-  // fault will map, reading it from the file if need be (may sleep).
+  // fault will map, reading it from the file if need be (may sleep). It
+  // reads vmf->obj and vmf->index, not the region, which may go
+  // meanwhile.
   int (*prepare)(struct vm_fault *);           // enum fault_result
   // With the lock held, before the walk: give the address space a table
   // to share for the fault's address, if the region shares tables.
@@ -59,6 +62,7 @@ struct vma {
   struct file *file;            // the open file it maps (kept open), or 0
   char name[VMA_NAME];          // "text", "data", "stack", "heap", a file's ...
   struct mm *mm;                // the address space it is in, or 0
+  struct mshare *mshare;        // an attachment (VMA_MSHARE): the region it attaches
   struct vma *map_prev, *map_next;  // its object's regions (obj->maps)
   struct vma *prev, *next;      // all regions, in address order
   struct vma *left, *right;     // the search tree (AVL, mm/vma.c)
@@ -82,6 +86,12 @@ struct mm {
   // The harts (bit i: cpus[i]) running it in user mode now: only they
   // may hold translations from its page table (mm/tlb.c).
   uint64 harts;
+  // Counts changes to the regions. A fault that lets go of the lock
+  // while it reads a page sees from it whether its region may have
+  // changed meanwhile (only in an mshare region's address space, which
+  // several processes change).
+  uint64 seq;
+  struct mshare *mshare;        // the mshare region whose address space this is, or 0
 };
 
 #endif

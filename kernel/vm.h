@@ -31,6 +31,10 @@
 // fail with -1 beyond it. Each region costs the kernel about 128 bytes.
 #define MAX_MAP_COUNT 65536
 
+// mshare regions (kernel/mm/mshare.c) begin and end on multiples of
+// this: what one Sv39 root entry maps, 1 GiB.
+#define MSHARE_ALIGN (1UL << 30)
+
 // What kind of region it is.
 #define VMA_PRIVATE (1 << 0)  // fork gives the child a copy (copy-on-write)
 #define VMA_GROWSUP (1 << 1)  // the heap: sbrk moves its end
@@ -40,6 +44,8 @@
                               // exec leave it to the new address space
 #define VMA_MMAP    (1 << 5)  // made by mmap(): munmap() may remove it
 #define VMA_SHARED  (1 << 6)  // fork's children share it: stores are seen by all
+#define VMA_MSHARE  (1 << 7)  // an mshare region attached: its page tables are the
+                              // region's, shared by every process attached
 
 // One region of a process, as maps(pid, regions, n) reports it.
 struct vmregion {
@@ -50,7 +56,8 @@ struct vmregion {
   int flags;              // VMA_*
   char name[12];          // "text", "data", "guard", "stack", "heap", a
                           // mapped file's name, "anon", "shm"
-  char kind[8];           // how its faults are resolved: "anon", "file", "shm"
+  char kind[8];           // how its faults are resolved: "anon", "file", "shm",
+                          // "mshare"
   uint64 offset;          // a file mapping: the file offset at start
 };
 

@@ -80,6 +80,7 @@ int
 main(void)
 {
   open_console();
+  mkdir("/mshare");            // where mshare regions are named (fails if it exists)
   for(;;){
     if(wait_for_shell(start_shell()) != 0)
       pause(RESPAWN_TICKS);

@@ -48,6 +48,7 @@ void *mmap(void *addr, uint64 length, int prot, int flags, int fd, uint64 offset
 int munmap(void *addr, uint64 length);
 int mprotect(void *addr, uint64 length, int prot);
 int msync(void *addr, uint64 length, int flags);
+int mshare(int fd, void *addr, uint64 size);
 
 // user/lib/ulib.c
 #define SBRK_ERROR ((char *)-1)   // what sbrk and sbrklazy return on failure

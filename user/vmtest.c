@@ -3955,12 +3955,547 @@ shpt_dirty(void)
     fail("munmap or unlink failed");
 }
 
+// A read-only mapping of a file, by a process with the file open only
+// for reading, at the address where another process maps it writable
+// (tables built, leaves writable): it may not link that table. Its
+// store faults, and kills it.
+static void
+shpt_prot_child(uint64 unused)
+{
+  char *p = (char *)SHPT_BASE;
+  if(munmap(p, SUPERPGSIZE) != 0)
+    fail("munmap failed");
+  int fd = xopen("sp", O_RDONLY);
+  if(mmap(p, SUPERPGSIZE, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) != p)
+    fail("read-only mmap failed");
+  close(fd);
+  volatile char *q = p;
+  q[PGSIZE] = q[0];
+}
+
+static void
+shpt_prot(void)
+{
+  make_filled("sp", SUPERPGSIZE, 4);
+  int fd = xopen("sp", O_RDWR);
+  char *p = mmap((char *)SHPT_BASE, SUPERPGSIZE, MAP_RW, MAP_SHARED | MAP_FIXED, fd, 0);
+  close(fd);
+  if(p != (char *)SHPT_BASE)
+    fail("mmap failed");
+  for(int i = 0; i < SUPERPGSIZE / PGSIZE; i++)
+    p[i * PGSIZE] += 1;
+  expect_killed(shpt_prot_child, 0, "a store through a read-only mapping");
+  if(munmap(p, SUPERPGSIZE) != 0 || unlink("sp") != 0)
+    fail("munmap or unlink failed");
+}
+
 static void t_shpt_link(void) { spt_run(shpt_link); }
 static void t_shpt_unshare(void) { spt_run(shpt_unshare); }
 static void t_shpt_builder(void) { spt_run(shpt_builder); }
 static void t_shpt_harts(void) { spt_run(shpt_harts); }
 static void t_shpt_inject(void) { spt_run(shpt_inject); }
 static void t_shpt_dirty(void) { spt_run(shpt_dirty); }
+static void t_shpt_prot(void) { spt_run(shpt_prot); }
+
+// ---- mshare: regions whose page tables unrelated processes attach ---------
+
+#define MS_BASE (64UL << 30)        // 64 GiB: a multiple of MSHARE_ALIGN, far from the rest
+#define MS_SIZE MSHARE_ALIGN
+#define MS_PAGES 1024               // the 4 MiB of shared memory most tests map inside
+#define MS_NAME "/mshare/vmtest"
+#define MS_WORKERS 8
+#define MS_HART_ROUNDS 4
+#define MS_FLUSH_ROUNDS 40          // unmap-and-reuse rounds of mshare-shootdown
+#define MS_SPINS 2000000            // loads a waiting side spins for before it gives up
+#define MS_INJECT_MAX 12            // allocations made to fail, one run each
+
+// Make the region MS_NAME at MS_BASE, with MS_SIZE bytes; the caller is
+// attached read-write. Its open file.
+static int
+ms_create(void)
+{
+  unlink(MS_NAME);             // left by a test that failed
+  int fd = open(MS_NAME, O_CREATE | O_RDWR);
+  if(fd < 0 || mshare(fd, (char *)MS_BASE, MS_SIZE) != 0)
+    fail("mshare of %s at %p failed", MS_NAME, (void *)MS_BASE);
+  return fd;
+}
+
+// Add npages of shared memory to the region at MS_BASE + off; with
+// stamp, store page i's byte (plus delta) into each.
+static char *
+ms_map(uint64 off, int npages, int stamp, int delta)
+{
+  char *p = map_anon((char *)MS_BASE + off, npages, MAP_RW, SHARED_ANON | MAP_FIXED);
+  for(int i = 0; stamp && i < npages; i++)
+    p[i * PGSIZE] = shpt_byte(i) + delta;
+  return p;
+}
+
+// Each of npages pages at p holds its byte plus delta.
+static void
+ms_check(char *p, int npages, int delta, const char *who)
+{
+  for(int i = 0; i < npages; i++)
+    if(p[i * PGSIZE] != (char)(shpt_byte(i) + delta))
+      fail("%s reads %d at page %d, not %d", who, p[i * PGSIZE], i, (char)(shpt_byte(i) + delta));
+}
+
+// Attach MS_NAME as an unrelated process would: open it (mode), map it
+// whole with prot. The address, or MMAP_FAILED.
+static char *
+ms_attach(int mode, int prot)
+{
+  int fd = xopen(MS_NAME, mode);
+  char *p = mmap(0, MS_SIZE, prot, MAP_SHARED, fd, 0);
+  close(fd);
+  return p;
+}
+
+// Read npages at p, which another process stamped, and find them all in
+// the region's tables: no fault, and no page-table page added (attaching
+// included, when attach).
+static void
+ms_read_shared(char *p, int npages, int attach, const char *who)
+{
+  struct memstat a, b;
+  get_memstat(&a);
+  if(attach && ms_attach(O_RDWR, MAP_RW) != (char *)MS_BASE)
+    fail("%s could not attach %s", who, MS_NAME);
+  ms_check(p, npages, 0, who);
+  get_memstat(&b);
+  if(b.p_file_faults != a.p_file_faults)
+    fail("%s took %d faults to read %d pages already mapped in the region", who,
+         (int)(b.p_file_faults - a.p_file_faults), npages);
+  if(b.pt_pages != a.pt_pages)
+    fail("%s's attach and reads added %d page-table pages", who, (int)(b.pt_pages - a.pt_pages));
+}
+
+// Write one byte to fd, or read one and check it.
+static void
+ms_signal(int fd)
+{
+  if(write(fd, "x", 1) != 1)
+    fail("pipe write failed");
+}
+
+static void
+ms_wait(int fd)
+{
+  char c;
+  if(read(fd, &c, 1) != 1)
+    fail("pipe read failed");
+}
+
+// A process that did not inherit the region attaches it and finds what
+// the owner mapped and stored there without a fault or a page-table page
+// of its own; its stores are the owner's; and a mapping the owner adds
+// later is there for it at once, again without a fault.
+static void
+mshare_attach_test(void)
+{
+  int go[2], ready[2];
+  if(pipe(go) != 0 || pipe(ready) != 0)
+    fail("pipe failed");
+  int pid = xfork();
+  if(pid == 0){
+    ms_wait(go[0]);              // the region exists, and holds stamped pages
+    char *p = (char *)MS_BASE;
+    ms_read_shared(p, MS_PAGES, 1, "the attaching process");
+    for(int i = 0; i < MS_PAGES; i++)
+      p[i * PGSIZE] += 1;
+    ms_signal(ready[1]);
+    ms_wait(go[0]);              // the owner added a mapping at 8 MiB
+    ms_read_shared(p + 2 * MS_PAGES * PGSIZE, MS_PAGES, 0, "the attached process");
+    exit(0);
+  }
+  int fd = ms_create();
+  char *p = ms_map(0, MS_PAGES, 1, 0);
+  ms_signal(go[1]);
+  ms_wait(ready[0]);
+  ms_check(p, MS_PAGES, 1, "the owner, after the other's stores");
+  ms_map(2 * MS_PAGES * PGSIZE, MS_PAGES, 1, 0);
+  ms_signal(go[1]);
+  reap(1);
+  close(fd);
+  if(unlink(MS_NAME) != 0)
+    fail("unlink %s failed", MS_NAME);
+}
+
+// A read-only attacher's store to the region: it is killed.
+static void
+ms_store_readonly(uint64 unused)
+{
+  munmap((char *)MS_BASE, MS_SIZE);
+  char *p = ms_attach(O_RDONLY, PROT_READ);
+  if(p != (char *)MS_BASE)
+    fail("read-only attach failed");
+  p[0] = 1;
+}
+
+// A process with the file open only for reading may attach only for
+// reading: it reads the owner's stores, and may neither store nor change
+// the region's mappings.
+static void
+mshare_readonly(void)
+{
+  int fd = ms_create();
+  char *p = ms_map(0, 16, 1, 0);
+  if(xfork() == 0){
+    if(munmap((char *)MS_BASE, MS_SIZE) != 0)
+      fail("detach failed");
+    if(ms_attach(O_RDONLY, MAP_RW) != MMAP_FAILED)
+      fail("a file open for reading attached read-write");
+    if(ms_attach(O_RDONLY, PROT_READ) != (char *)MS_BASE)
+      fail("read-only attach failed");
+    ms_check(p, 16, 0, "the read-only process");
+    if(mmap(p + 64 * PGSIZE, PGSIZE, MAP_RW, SHARED_ANON | MAP_FIXED, -1, 0) != MMAP_FAILED ||
+       munmap(p, PGSIZE) == 0 || mprotect(p, PGSIZE, MAP_RW) == 0)
+      fail("a read-only attacher changed the region's mappings");
+    exit(0);
+  }
+  reap(1);
+  // The owner's stores after a read-only attach are seen there too.
+  if(xfork() == 0){
+    if(munmap((char *)MS_BASE, MS_SIZE) != 0 || ms_attach(O_RDONLY, PROT_READ) != (char *)MS_BASE)
+      fail("detach and read-only attach failed");
+    ms_check(p, 16, 0, "the read-only process");
+    exit(0);
+  }
+  reap(1);
+  expect_killed(ms_store_readonly, 0, "a store through a read-only attachment");
+  close(fd);
+  unlink(MS_NAME);
+}
+
+// Bad calls get -1 and change nothing: sizes and addresses that are not
+// multiples of 1 GiB, or reach past user space, or overlap a region; a
+// file outside /mshare, open only for reading, not a file, or naming a
+// region already; attaching at another address or size, privately or at
+// an offset; ranges that cut an attachment; private mappings inside.
+static void
+mshare_bad(void)
+{
+  unlink(MS_NAME);
+  int fd = open(MS_NAME, O_CREATE | O_RDWR);
+  int other = open("msnot", O_CREATE | O_RDWR);
+  int ro = open(MS_NAME, O_RDONLY);
+  int dir = open("/mshare", O_RDONLY);
+  int pfd[2];
+  if(fd < 0 || other < 0 || ro < 0 || dir < 0 || pipe(pfd) != 0)
+    fail("open or pipe failed");
+  char *base = (char *)MS_BASE;
+  struct { int fd; uint64 addr, size; const char *what; } bad[] = {
+    { fd, MS_BASE + PGSIZE, MS_SIZE, "an address not a multiple of 1 GiB" },
+    { fd, MS_BASE, MS_SIZE + PGSIZE, "a size not a multiple of 1 GiB" },
+    { fd, MS_BASE, 0, "size 0" },
+    { fd, MAXVA - MS_SIZE, MS_SIZE, "the gigabyte of the trampoline" },
+    { fd, MS_BASE, -MS_SIZE, "a size that wraps" },
+    { other, MS_BASE, MS_SIZE, "a file outside /mshare" },
+    { ro, MS_BASE, MS_SIZE, "a file open for reading only" },
+    { dir, MS_BASE, MS_SIZE, "a folder" },
+    { pfd[0], MS_BASE, MS_SIZE, "a pipe" },
+    { -1, MS_BASE, MS_SIZE, "fd -1" },
+  };
+  for(int i = 0; i < NELEM(bad); i++)
+    if(mshare(bad[i].fd, (char *)bad[i].addr, bad[i].size) != -1)
+      fail("mshare of %s did not fail", bad[i].what);
+  map_anon(base + MS_SIZE - PGSIZE, 1, MAP_RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+  if(mshare(fd, base, MS_SIZE) != -1)
+    fail("mshare over a mapping did not fail");
+  if(munmap(base + MS_SIZE - PGSIZE, PGSIZE) != 0 || mshare(fd, base, MS_SIZE) != 0)
+    fail("mshare failed");
+  if(mshare(fd, base + MS_SIZE, MS_SIZE) != -1)
+    fail("a second region of one name did not fail");
+  int again = open(MS_NAME, O_CREATE | O_RDWR);
+  char *wrong[] = {
+    mmap(0, MS_SIZE, MAP_RW, MAP_SHARED, again, 0),                  // attached there already
+    mmap(base + MS_SIZE, MS_SIZE, MAP_RW, MAP_SHARED, again, 0),     // another address
+    mmap(0, MS_SIZE / 2, MAP_RW, MAP_SHARED, again, 0),              // another size
+    mmap(0, MS_SIZE, MAP_RW, MAP_PRIVATE, again, 0),                 // private
+    mmap(0, MS_SIZE, MAP_RW, MAP_SHARED, again, PGSIZE),             // an offset
+    mmap(base, PGSIZE, MAP_RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), // private inside
+    mmap(base - PGSIZE, 2 * PGSIZE, MAP_RW, SHARED_ANON | MAP_FIXED, -1, 0),    // cuts the edge
+  };
+  for(int i = 0; i < NELEM(wrong); i++)
+    if(wrong[i] != MMAP_FAILED)
+      fail("bad mmap %d around the region did not fail", i);
+  if(munmap(base - PGSIZE, 2 * PGSIZE) == 0 || mprotect(base - PGSIZE, 2 * PGSIZE, PROT_READ) == 0 ||
+     msync(base - PGSIZE, 2 * PGSIZE, MS_SYNC) == 0)
+    fail("a call on a range cutting the attachment's edge did not fail");
+  ms_map(0, 4, 1, 0);
+  if(mmap(base + 2 * PGSIZE, 4 * PGSIZE, MAP_RW, SHARED_ANON | MAP_FIXED, -1, 0) != MMAP_FAILED)
+    fail("a mapping over one the region has did not fail");
+  ms_check(base, 4, 0, "the owner, after the bad calls");
+  close(again);
+  close(fd);
+  close(other);
+  close(ro);
+  close(dir);
+  close(pfd[0]);
+  close(pfd[1]);
+  unlink("msnot");
+  unlink(MS_NAME);
+}
+
+// A child touching the region after its parent detached: killed.
+static void
+ms_touch(uint64 unused)
+{
+  *(volatile char *)MS_BASE = 1;
+}
+
+// The region outlives its name while attached; fork's child stays
+// attached (and links the tables at its first fault); exec and exit
+// detach; the last detach frees everything (checked by the runner's
+// count of free pages).
+static void
+mshare_life(void)
+{
+  int fd = ms_create();
+  char *p = ms_map(0, 64, 1, 0);
+  close(fd);
+  if(unlink(MS_NAME) != 0 || open(MS_NAME, O_RDWR) >= 0)
+    fail("unlink of %s failed", MS_NAME);
+  ms_check(p, 64, 0, "the owner, after unlink");
+  if(xfork() == 0){
+    ms_check(p, 64, 0, "fork's child");
+    for(int i = 0; i < 64; i++)
+      p[i * PGSIZE] += 1;
+    exit(0);
+  }
+  reap(1);
+  ms_check(p, 64, 1, "the owner, after its child's stores");
+  char out[64];
+  int st;
+  char *argv[] = { "echo", "detached", 0 };
+  if(exec_output("/echo", argv, out, sizeof(out), &st) <= 0 || st != 0)
+    fail("exec of echo in an attached child failed");
+  if(munmap((char *)MS_BASE, MS_SIZE) != 0)
+    fail("detach failed");
+  expect_killed(ms_touch, 0, "a touch after the region was detached");
+}
+
+// Worker w of mshare_harts: attach anew, then fault into every page of
+// the region's memory (its level-0 tables are all shared), storing each
+// page's byte.
+static void
+ms_worker(uint64 w)
+{
+  if(munmap((char *)MS_BASE, MS_SIZE) != 0 || ms_attach(O_RDWR, MAP_RW) != (char *)MS_BASE)
+    fail("worker %d could not attach", (int)w);
+  char *p = (char *)MS_BASE;
+  for(int k = 0; k < MS_PAGES; k++){
+    int i = (k + (int)w * (MS_PAGES / MS_WORKERS)) % MS_PAGES;
+    if(p[i * PGSIZE] != 0 && p[i * PGSIZE] != shpt_byte(i))
+      fail("worker %d reads %d at page %d", (int)w, p[i * PGSIZE], i);
+    p[i * PGSIZE] = shpt_byte(i);
+  }
+}
+
+// Processes on several harts fault into one region's tables at once,
+// while its owner maps and unmaps memory beside theirs; fresh memory
+// each round.
+static void
+mshare_harts(void)
+{
+  int fd = ms_create();
+  for(int r = 0; r < MS_HART_ROUNDS; r++){
+    char *p = ms_map(0, MS_PAGES, 0, 0);
+    for(int w = 0; w < MS_WORKERS; w++)
+      start_child(ms_worker, w);
+    for(int k = 0; k < 16; k++){
+      char *q = ms_map(MS_SIZE / 2, 16, 1, k);
+      ms_check(q, 16, k, "the owner");
+      if(munmap(q, 16 * PGSIZE) != 0)
+        fail("munmap inside the region failed");
+    }
+    reap(MS_WORKERS);
+    ms_check(p, MS_PAGES, 0, "the owner");
+    if(munmap(p, MS_PAGES * PGSIZE) != 0)
+      fail("munmap inside the region failed");
+  }
+  close(fd);
+  unlink(MS_NAME);
+}
+
+// The word the shootdown test's reader polls: the round it has reached
+// (in a page the test never unmaps), and the page it reads.
+#define MS_FLAG ((volatile int *)MS_BASE)
+#define MS_DATA ((volatile int *)(MS_BASE + 2 * SUPERPGSIZE))
+
+// Wait until *w reaches r, spinning: a system call or a sleep would
+// trap, and every trap flushes the hart's TLB. (On one hart the timer
+// takes the spinner off it, and the other side runs.) 1 if it came
+// within MS_SPINS loads: the other side ran on another hart meanwhile.
+static int
+ms_await(volatile int *w, int r)
+{
+  int spins = 0;
+  while(*w < r)
+    spins++;
+  return spins < MS_SPINS;
+}
+
+// The reader read round r's page wrongly: let the owner go on (it waits
+// for the reader's word), and exit with r.
+static void
+ms_reader_fail(int r)
+{
+  MS_FLAG[1] = MS_FLUSH_ROUNDS + 1;
+  exit(r);
+}
+
+// The reader: load the data page (so that its hart holds the
+// translation), say so, and wait (on the flag page, which stays) until
+// the owner has put a new page in its place holding the round's number;
+// then load the data page again. Exits with the first round that read
+// something else, or 0.
+static void
+ms_reader(uint64 unused)
+{
+  for(int r = 1; r <= MS_FLUSH_ROUNDS; r++){
+    if(MS_DATA[0] != r - 1)
+      ms_reader_fail(r);
+    MS_FLAG[1] = r;              // ready for round r
+    ms_await(&MS_FLAG[0], r);
+  }
+  if(MS_DATA[0] != MS_FLUSH_ROUNDS)
+    ms_reader_fail(MS_FLUSH_ROUNDS + 1);
+  exit(0);
+}
+
+// A hart that keeps using a translation of the region's tables must drop
+// it when the owner unmaps the page and maps other memory in its place:
+// the reader, on another hart, would otherwise go on reading the old
+// page (freed, and perhaps reused). So the owner's munmap flushes every
+// hart that may hold it (the TLB shootdown). On one hart every switch
+// flushes anyway: nothing to tell.
+static void
+mshare_shootdown(void)
+{
+  int fd = ms_create();
+  ms_map(0, 1, 0, 0);
+  ms_map(2 * SUPERPGSIZE, 1, 0, 0);
+  MS_DATA[0] = 0;
+  char *sink = map_anon(0, MS_FLUSH_ROUNDS, MAP_RW, MAP_PRIVATE | MAP_ANONYMOUS);
+  int pid = start_child(ms_reader, 0);
+  int told = 0;
+  for(int r = 1; r <= MS_FLUSH_ROUNDS; r++){
+    told += ms_await(&MS_FLAG[1], r);   // the reader runs on another hart now
+    if(munmap((char *)MS_DATA, PGSIZE) != 0)
+      fail("munmap of the data page failed");
+    // The page just freed is the next one handed out: let the owner's
+    // own memory take it, so that a reader still holding the old
+    // translation reads the owner's private page, not the new one.
+    sink[(r - 1) * PGSIZE] = -7;
+    ms_map(2 * SUPERPGSIZE, 1, 0, 0);
+    MS_DATA[0] = r;
+    MS_FLAG[0] = r;
+  }
+  int st;
+  if(wait(&st) != pid)
+    fail("wait failed");
+  if(st != 0)
+    fail("round %d: the reader read its old page after the owner unmapped it (%d rounds on two harts)",
+         st, told);
+  close(fd);
+  unlink(MS_NAME);
+}
+
+// A file mapped into the region: an attacher's stores reach the file at
+// the owner's msync, and a read-only attacher reads them.
+static void
+mshare_file(void)
+{
+  make_filled("msf", 16 * PGSIZE, 9);
+  int fd = ms_create();
+  int f = xopen("msf", O_RDWR);
+  char *p = mmap((char *)MS_BASE, 16 * PGSIZE, MAP_RW, MAP_SHARED | MAP_FIXED, f, 0);
+  close(f);
+  if(p != (char *)MS_BASE)
+    fail("mmap of a file into the region failed");
+  if(xfork() == 0){
+    if(munmap(p, MS_SIZE) != 0 || ms_attach(O_RDWR, MAP_RW) != p)
+      fail("attach failed");
+    for(int i = 0; i < 16; i++)
+      p[i * PGSIZE] = shpt_byte(i);
+    exit(0);
+  }
+  reap(1);
+  struct memstat a, b;
+  get_memstat(&a);
+  if(msync(p, 16 * PGSIZE, MS_SYNC) != 0)
+    fail("msync inside the region failed");
+  get_memstat(&b);
+  if(a.file_dirty < 16 || b.file_dirty > a.file_dirty - 16)
+    fail("msync left %d of %d dirty pages dirty", (int)b.file_dirty, (int)a.file_dirty);
+  if(xfork() == 0){
+    if(munmap(p, MS_SIZE) != 0 || ms_attach(O_RDONLY, PROT_READ) != p)
+      fail("read-only attach failed");
+    ms_check(p, 16, 0, "the read-only process");
+    exit(0);
+  }
+  reap(1);
+  if(munmap(p, 16 * PGSIZE) != 0)
+    fail("munmap of the file inside the region failed");
+  f = xopen("msf", O_RDONLY);
+  static char page[PGSIZE];
+  for(int i = 0; i < 16; i++)
+    if(read(f, page, PGSIZE) != PGSIZE || page[0] != shpt_byte(i))
+      fail("the file holds %d at page %d, not the attacher's %d", page[0], i, shpt_byte(i));
+  close(f);
+  close(fd);
+  unlink(MS_NAME);
+  unlink("msf");
+}
+
+// A child whose n-th allocation fails while it makes a region (-1,
+// nothing changed), maps memory into it (-1), or attaches and faults
+// (killed, out of memory); or that succeeds.
+static void
+ms_inject_child(uint64 n)
+{
+  unlink(MS_NAME);
+  int fd = open(MS_NAME, O_CREATE | O_RDWR);
+  kfail(n);
+  int made = mshare(fd, (char *)MS_BASE, MS_SIZE) == 0;
+  char *p = made ? mmap((char *)MS_BASE, 4 * PGSIZE, MAP_RW, SHARED_ANON | MAP_FIXED, -1, 0) : 0;
+  if(p == (char *)MS_BASE)
+    for(int i = 0; i < 4; i++)
+      p[i * PGSIZE] = 1;
+  kfail(0);
+  unlink(MS_NAME);
+  exit(p == (char *)MS_BASE ? 0 : 3);
+}
+
+// Allocation failures while making, filling and attaching regions kill
+// only the child or fail its call; nothing leaks (the runner counts free
+// pages).
+static void
+mshare_inject(void)
+{
+  int refused = 0, killed = 0;
+  for(int n = 1; n <= MS_INJECT_MAX; n++){
+    int st = child_status(ms_inject_child, n);
+    if(st != 0 && st != -1 && st != 3)
+      fail("allocation %d failing: the child exited with %d", n, st);
+    refused += st == 3;
+    killed += st == -1;
+  }
+  unlink(MS_NAME);             // a killed child's region
+  if(refused == 0 || killed == 0)
+    fail("%d calls refused and %d children killed: a failure never showed", refused, killed);
+}
+
+static void t_mshare_attach(void) { spt_run(mshare_attach_test); }
+static void t_mshare_readonly(void) { spt_run(mshare_readonly); }
+static void t_mshare_bad(void) { spt_run(mshare_bad); }
+static void t_mshare_life(void) { spt_run(mshare_life); }
+static void t_mshare_harts(void) { spt_run(mshare_harts); }
+static void t_mshare_shootdown(void) { spt_run(mshare_shootdown); }
+static void t_mshare_file(void) { spt_run(mshare_file); }
+static void t_mshare_inject(void) { spt_run(mshare_inject); }
 
 static struct test tests[] = {
   { "cow-bigfork", t_cow_bigfork, "cow", "fork of over half of memory: eager fails, cow works" },
@@ -4045,6 +4580,15 @@ static struct test tests[] = {
   { "shpt-harts", t_shpt_harts, "shpt", "workers on several harts fault into one shared table" },
   { "shpt-inject", t_shpt_inject, "shpt", "allocation failures while linking and unsharing" },
   { "shpt-dirty", t_shpt_dirty, "shpt", "msync's D-bit harvest flushes a writer's hart (TLB shootdown)" },
+  { "shpt-prot", t_shpt_prot, "shpt", "a read-only mapping links no writable mapping's table" },
+  { "mshare-attach", t_mshare_attach, "mshare", "an unrelated process attaches a region: no fault, no table" },
+  { "mshare-readonly", t_mshare_readonly, "mshare", "read-only attachments read, and may not store or change" },
+  { "mshare-bad", t_mshare_bad, "mshare", "bad sizes, addresses, files and ranges get -1" },
+  { "mshare-life", t_mshare_life, "mshare", "unlink, fork, exec and detach; the last frees the region" },
+  { "mshare-harts", t_mshare_harts, "mshare", "8 processes fault into one region while its owner maps" },
+  { "mshare-shootdown", t_mshare_shootdown, "mshare", "unmapping a page another hart reads flushes that hart" },
+  { "mshare-file", t_mshare_file, "mshare", "a file in a region: attachers' stores reach it at msync" },
+  { "mshare-inject", t_mshare_inject, "mshare", "allocation failures making, filling and attaching regions" },
 };
 
 // The fork mode called name (eager, cow, sharedpt); exits if there is none.

@@ -12,7 +12,7 @@ extern char _secondary_entry[];
 
 // How many harts the kernel runs on: every hart of the machine, up to
 // the NCPU slots of cpus[].
-static int
+int
 harts_used(void)
 {
   return machine.nharts < NCPU ? machine.nharts : NCPU;

@@ -225,13 +225,13 @@ remove_entry(struct inode *dp, uint off, struct inode *ip)
 }
 
 // unlink(path): remove a name; the file goes when its last name and last
-// open descriptor are gone. Refuses "." and ".." and non-empty
-// directories.
+// open descriptor are gone, and an mshare region it named when the last
+// process detaches. Refuses "." and ".." and non-empty directories.
 uint64
 sys_unlink(void)
 {
   char name[DIRSIZ], path[MAXPATH];
-  struct inode *dp, *ip;
+  struct inode *dp, *ip, *region = 0;
   uint off;
   int r;
 
@@ -255,10 +255,14 @@ sys_unlink(void)
       panic("unlink: inode has no links");
     if(ip->type != T_DIR || isdirempty(ip))
       r = remove_entry(dp, off, ip);
+    if(r == 0 && ip->nlink == 0 && ip->mshare)
+      region = ip;             // the region keeps ip
     iunlockput(ip);
   }
   iunlockput(dp);
   end_op();
+  if(region)
+    mshare_unlinked(region);   // may free the region: outside the transaction
   return r;
 }
 

@@ -36,31 +36,54 @@ fault_entry(pte_t *e, int level, uint64 va)
   return pte_shmap(*e) ? 0 : unshare_entry(e, level, va);
 }
 
-// Make the access to user address va by process p possible, if it may
-// be made at all. FAULT_OK when the page is now mapped with the needed
-// permission, FAULT_BAD for an access the process may not make,
-// FAULT_OOM when it may but no memory is left.
-//
-// The lock is let go while the prepare operation sleeps. That is safe
-// because only the process itself changes its regions, and it is here;
-// others only read them.
-enum fault_result
-uvm_fault(struct proc *p, uint64 va, enum fault_access access)
+// Run region vmf->vma's prepare operation with mm's lock let go (it may
+// sleep), holding a reference on the region's object meanwhile. FAULT_OK
+// with the page in vmf->page; or an error; or -1 when the regions
+// changed while the lock was let go (the fault must look again). Only an
+// mshare region's address space changes so: each process's own is
+// changed only by itself, and it is here.
+static int
+prepare_unlocked(struct mm *mm, struct vm_fault *vmf)
 {
-  struct mm *mm = p->mm;
-  if(va >= MAXVA)
-    return FAULT_BAD;
+  uint64 seq = mm->seq;
+  vmf->obj = vmf->vma->obj;
+  vmf->index = vma_index(vmf->vma, vmf->va);
+  obj_get(vmf->obj);
+  release(&mm->lock);
+  int r = vmf->vma->ops->prepare(vmf);
+  obj_put(vmf->obj);
+  acquire(&mm->lock);
+  if(mm->seq == seq)
+    return r;
+  if(vmf->page)
+    kfree((void *)vmf->page);
+  vmf->page = 0;
+  return -1;
+}
+
+// Make the access to user address va in address space mm possible, for
+// process p, if it may be made at all. FAULT_OK when the page is now
+// mapped with the needed permission, FAULT_BAD for an access the process
+// may not make, FAULT_OOM when it may but no memory is left. A fault in
+// an attached mshare region is the region's: its address space, whose
+// tables the process uses, gets the page (mm/mshare.c).
+static enum fault_result
+mm_fault(struct proc *p, struct mm *mm, uint64 va, enum fault_access access)
+{
   struct vm_fault vmf = { p, mm, 0, PGROUNDDOWN(va), access };
   acquire(&mm->lock);
+again:
   vmf.vma = vma_find(mm, va);
   enum fault_result r = FAULT_BAD;
+  if(vmf.vma && (vmf.vma->flags & VMA_MSHARE) && vma_allows(vmf.vma, access)){
+    struct mm *region = mshare_link(mm, vmf.vma, va);
+    release(&mm->lock);
+    return region ? mm_fault(p, region, va, access) : FAULT_OOM;
+  }
   if(vmf.vma && vma_allows(vmf.vma, access) && vmf.vma->ops->fault){
     r = FAULT_OK;
-    if(vmf.vma->ops->prepare){
-      release(&mm->lock);
-      r = vmf.vma->ops->prepare(&vmf);
-      acquire(&mm->lock);
-    }
+    if(vmf.vma->ops->prepare && (r = prepare_unlocked(mm, &vmf)) == -1)
+      goto again;
     if(r == FAULT_OK && vmf.vma->ops->share && vmf.vma->ops->share(&vmf) != 0)
       r = FAULT_OOM;
     if(r == FAULT_OK &&
@@ -73,6 +96,16 @@ uvm_fault(struct proc *p, uint64 va, enum fault_access access)
   if(vmf.page)
     kfree((void *)vmf.page);
   return r;
+}
+
+// Make the access to user address va by process p possible, if it may
+// be made at all (mm_fault).
+enum fault_result
+uvm_fault(struct proc *p, uint64 va, enum fault_access access)
+{
+  if(va >= MAXVA)
+    return FAULT_BAD;
+  return mm_fault(p, p->mm, va, access);
 }
 
 // The access a page-fault cause stands for.

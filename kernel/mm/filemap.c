@@ -161,14 +161,13 @@ filemap_release(struct inode *ip)
 static int
 file_prepare(struct vm_fault *vmf)
 {
-  struct inode *ip = vmf->vma->obj->ip;
-  uint64 index = vma_index(vmf->vma, vmf->va);
-  if((vmf->page = pcache_lookup(vmf->vma->obj, index)) != 0)
+  struct inode *ip = vmf->obj->ip;
+  if((vmf->page = pcache_lookup(vmf->obj, vmf->index)) != 0)
     return FAULT_OK;
   if(myproc()->ilocks > 0 || holding_spinlocks())
     return FAULT_BAD;
   ilock(ip);
-  int r = file_page(ip, index, &vmf->page);
+  int r = file_page(ip, vmf->index, &vmf->page);
   iunlock(ip);
   return r;
 }
@@ -178,14 +177,13 @@ file_prepare(struct vm_fault *vmf)
 static int
 shm_prepare(struct vm_fault *vmf)
 {
-  uint64 index = vma_index(vmf->vma, vmf->va);
-  if((vmf->page = pcache_lookup(vmf->vma->obj, index)) != 0)
+  if((vmf->page = pcache_lookup(vmf->obj, vmf->index)) != 0)
     return FAULT_OK;
   char *mem = kalloc_user();
   if(mem == 0)
     return FAULT_OOM;
   memset(mem, 0, PGSIZE);
-  vmf->page = pcache_add(vmf->vma->obj, index, (uint64)mem);
+  vmf->page = pcache_add(vmf->obj, vmf->index, (uint64)mem);
   return vmf->page ? FAULT_OK : FAULT_OOM;
 }
 
@@ -294,11 +292,14 @@ private_fault(struct vm_fault *vmf)
 #define SPAN PT_LEVEL_SIZE(PT_LEVEL1)   // what one level-0 table maps: 2 MiB
 
 // Does region w map [span, span + SPAN) as region v does: the same object
-// at the same addresses, in another address space?
+// at the same addresses with the same permissions, in another process's
+// address space? (An mshare region's tables are shared by attaching
+// instead.)
 static int
 maps_alike(struct vma *w, struct vma *v, uint64 span)
 {
-  return w != v && w->mm != v->mm && (w->flags & VMA_SHARED) &&
+  return w != v && w->mm != v->mm && w->mm->mshare == 0 && (w->flags & VMA_SHARED) &&
+         w->prot == v->prot &&
          w->start + v->pgoff * PGSIZE == v->start + w->pgoff * PGSIZE &&
          w->start <= span && span + SPAN <= w->end;
 }
@@ -343,7 +344,7 @@ share_table(struct vm_fault *vmf)
 {
   struct vma *v = vmf->vma;
   uint64 span = vmf->va & ~(SPAN - 1);
-  if(!(v->flags & VMA_SHARED) || span < v->start || span + SPAN > v->end)
+  if(!(v->flags & VMA_SHARED) || vmf->mm->mshare || span < v->start || span + SPAN > v->end)
     return 0;
   struct pt_path path;
   if(pt_lookup(vmf->mm->pagetable, span, PT_LEVEL1, 1, unshare_entry, &path) != 0)
@@ -434,17 +435,20 @@ struct harvest {
   struct vma *v;
   int shared_level;           // the level of the table fork shares the walk is in, or -1
   struct spinlock *lock;      // held while the walk is in a shared mapping's table
+  int others;                 // other harts run the address space: an mshare region's
   int flush;                  // a D bit was cleared in a table other harts may use
 };
 
 // Walker callbacks: note when the walk enters and leaves a table fork
 // shares (whose entries nobody may change), and hold the lock of a
 // shared mapping's table while it is in one (its sharers change it too).
+// An mshare region's tables are guarded by its address space's lock,
+// which the walk holds.
 static int
 harvest_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   struct harvest *h = arg;
-  if(h->shared_level >= 0)
+  if(h->shared_level >= 0 || (level == PT_ROOT_LEVEL && pte_shmap(*e)))
     return WALK_CONTINUE;
   if(pte_shmap(*e)){
     h->lock = table_lock(pte_next_table(*e));
@@ -482,7 +486,7 @@ harvest_leaf(void *arg, pte_t *e, int level, uint64 va, uint64 end)
   pcache_set_dirty(h->v->obj, vma_index(h->v, va), pte_pa(*e));
   if(h->shared_level < 0){
     *e = pte_mkclean(*e);
-    h->flush |= h->lock != 0;
+    h->flush |= h->lock != 0 || h->others;
   }
   return WALK_CONTINUE;
 }
@@ -501,9 +505,9 @@ mapping_harts(struct vm_object *obj)
 }
 
 // Does mm map frame pa at va through tables whose D bits only a harvest
-// clears: its own, or a shared mapping's (cleared under the table's lock,
-// with the harts that used it flushed)? Then, once the D bit there is
-// clear, the hardware will show any store to it.
+// clears: its own, or a shared mapping's or an mshare region's (cleared
+// under the table's lock, with the harts that used it flushed)? Then,
+// once the D bit there is clear, the hardware will show any store to it.
 static int
 stores_show(struct mm *mm, uint64 va, uint64 pa)
 {
@@ -514,8 +518,7 @@ stores_show(struct mm *mm, uint64 va, uint64 pa)
      pte_leaf(*path.e[PT_LEVEL0]) && pte_pa(*path.e[PT_LEVEL0]) == pa){
     show = 1;
     for(int l = PT_LEVEL0; l < PT_ROOT_LEVEL; l++)
-      if(kpage_refs(PGROUNDDOWN((uint64)path.e[l])) > 1 &&
-         !(l == PT_LEVEL0 && pte_shmap(*path.e[PT_LEVEL1])))
+      if(kpage_refs(PGROUNDDOWN((uint64)path.e[l])) > 1 && !pte_shmap(*path.e[l + 1]))
         show = 0;
   }
   release(&mm->lock);
@@ -546,10 +549,10 @@ write_page(struct inode *ip, uint64 index, uint64 pa)
 void
 mapping_sync(struct mm *mm, struct vma *v, uint64 start, uint64 end)
 {
-  if(!(v->flags & VMA_SHARED) || v->obj->ip == 0 || start >= end)
+  if(!(v->flags & VMA_SHARED) || v->obj == 0 || v->obj->ip == 0 || start >= end)
     return;
   // lab mmap: begin
-  struct harvest h = { v, -1, 0, 0 };
+  struct harvest h = { v, -1, 0, tlb_harts(mm) != 0, 0 };
   static const struct pt_walk_ops ops = {
     .leaf = harvest_leaf, .table = harvest_table, .table_done = harvest_table_done,
   };

@@ -49,6 +49,7 @@ uint64          vm_events(int event);
 
 // ---- tlb.c: TLB shootdown
 uint64          tlb_harts(struct mm *);
+uint64          tlb_all_harts(void);
 void            tlb_shootdown(uint64 harts, uint64 va, uint64 size);
 
 // ---- slab.c: small objects carved from pages
@@ -145,6 +146,11 @@ struct vm_fault {
   uint64 va;                  // the faulting address, page-aligned
   enum fault_access access;
   struct pt_path path;        // the one walk to va
+  // For the prepare operation, which runs without the lock (the region
+  // may go meanwhile): the object the region maps (a reference), and
+  // its page index at va.
+  struct vm_object *obj;
+  uint64 index;
   uint64 page;                // the object's page for va (a reference), or 0
 };
 extern const struct vma_ops anon_ops;
@@ -167,6 +173,17 @@ extern const struct vma_ops file_ops, shm_ops;
 struct vm_object *file_object(struct inode *);
 uint64          vma_index(struct vma *, uint64 va);
 void            mapping_sync(struct mm *, struct vma *, uint64 start, uint64 end);
+
+// ---- mshare.c: regions whose page tables processes attach
+#define MSHARE_SPACES 2       // a region's address spaces: read-write, read-only
+extern const struct vma_ops mshare_ops;
+void            mshare_init(void);
+struct mm *     mshare_link(struct mm *, struct vma *, uint64 va);
+uint64          mshare_attach(struct mm *, struct file *, uint64 addr, uint64 len, int prot,
+                              int flags);
+int             mshare_begin(struct vma *, int prot, struct mm *space[MSHARE_SPACES],
+                             int sprot[MSHARE_SPACES]);
+void            mshare_end(struct vma *);
 
 // ---- fork.c: fork's copy of the page tables, in the three fork modes
 int             fork_copy(struct mm *old, struct mm *new);

@@ -28,6 +28,7 @@ mm_init(void)
   slab_init(&mm_cache, "mm", sizeof(struct mm));
   vma_init();
   table_locks_init();
+  mshare_init();
 }
 
 // Map the kernel's pages at the top of mm: the trampoline, the trapframe
@@ -56,7 +57,9 @@ map_top(struct mm *mm, void *trapframe, void *usyscall)
 }
 
 // A new address space holding only the kernel's pages at the top (see
-// map_top), with one reference; 0 if out of memory.
+// map_top), with one reference; 0 if out of memory. With no trapframe,
+// an address space no process runs, holding nothing: an mshare
+// region's (mm/mshare.c).
 struct mm *
 mm_create(void *trapframe, void *usyscall)
 {
@@ -67,7 +70,8 @@ mm_create(void *trapframe, void *usyscall)
   mm->refs = 1;
   mm->superpages = SUPER_OFF;
   mm->mmap_low = USERTOP;
-  if((mm->pagetable = pagetable_alloc()) == 0 || map_top(mm, trapframe, usyscall) != 0){
+  if((mm->pagetable = pagetable_alloc()) == 0 ||
+     (trapframe && map_top(mm, trapframe, usyscall) != 0)){
     mm_put(mm);
     return 0;
   }

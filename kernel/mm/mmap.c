@@ -123,11 +123,13 @@ bury(struct mm *mm, struct vma *v, struct vma **dead)
   *dead = v;
 }
 
-// May regions a and b (a just below b) be one region?
+// May regions a and b (a just below b) be one region? (Two attachments
+// never: each attaches a region of its own.)
 static int
 mergeable(struct vma *a, struct vma *b)
 {
   return a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
+         !(a->flags & VMA_MSHARE) &&
          a->ops == b->ops && a->obj == b->obj && a->file == b->file &&
          strncmp(a->name, b->name, VMA_NAME) == 0 &&
          (a->obj == 0 || a->pgoff + (a->end - a->start) / PGSIZE == b->pgoff);
@@ -187,16 +189,20 @@ split_range(struct mm *mm, uint64 start, uint64 end, struct vma **dead)
 // Remove [start, end) (page-aligned, holding only mappings) from mm: its
 // pages, then the regions, which are cut where the range ends inside
 // them. Caller holds mm->lock. 0, or -1 when out of memory (nothing
-// changed).
+// changed). In an mshare region's address space, whose tables other
+// harts use, the tables stay until the region goes, and those harts
+// forget the old translations before the pages can go (with the regions
+// on *dead).
 static int
 unmap_regions(struct mm *mm, uint64 start, uint64 end, struct vma **dead)
 {
   if(split_range(mm, start, end, dead) != 0)
     return -1;
-  if(unmap_range(mm->pagetable, start, end, UNMAP_ALL) != 0){
+  if(unmap_range(mm->pagetable, start, end, mm->mshare ? UNMAP_PAGES : UNMAP_ALL) != 0){
     merge_range(mm, start, end, dead);
     return -1;
   }
+  tlb_shootdown(tlb_harts(mm), start, end - start);
   for(struct vma *v = vma_from(mm, start), *next; v && v->start < end; v = next){
     next = v->next;
     bury(mm, v, dead);
@@ -259,11 +265,118 @@ new_mapping(int prot, int flags, struct file *f, uint64 pgoff)
   return v;
 }
 
+// Put the new region v of len bytes into mm: with fixed (MAP_FIXED) at
+// addr, the mappings there removed first, else where place() finds
+// room. The address, or 0 (v freed).
+static uint64
+insert_mapping(struct mm *mm, struct vma *v, uint64 addr, uint64 len, int fixed)
+{
+  struct vma *dead = 0;
+  if(fixed)
+    sync_range(mm, addr, addr + len);
+  acquire(&mm->lock);
+  if(mm->nvmas + (fixed ? 3 : 1) > MAX_MAP_COUNT){
+    addr = 0;                  // room for the region, and for two splits of MAP_FIXED
+  } else if(fixed){
+    if(unmap_regions(mm, addr, addr + len, &dead) != 0)
+      addr = 0;
+  } else {
+    addr = place(mm, len);
+  }
+  if(addr){
+    v->start = addr;
+    v->end = addr + len;
+    vma_insert(mm, v);
+    merge_range(mm, v->start, v->end, &dead);
+  }
+  release(&mm->lock);
+  if(addr == 0)
+    vma_free(v);
+  free_dead(dead);
+  return addr;
+}
+
+// How [start, end) meets mm's mshare attachments (mm/mshare.c): the
+// attachment it lies inside, for a call that then acts on the region's
+// mappings; 0 if it meets none, or (with whole) only attachments it
+// covers whole, which munmap and MAP_FIXED then detach. *bad is set if it
+// meets one otherwise (in part).
+static struct vma *
+attachment(struct mm *mm, uint64 start, uint64 end, int whole, int *bad)
+{
+  *bad = 0;
+  for(struct vma *v = vma_from(mm, start); v && v->start < end; v = v->next){
+    if(!(v->flags & VMA_MSHARE) || (whole && start <= v->start && v->end <= end))
+      continue;
+    if(v->start <= start && end <= v->end)
+      return v;
+    *bad = 1;
+  }
+  return 0;
+}
+
+// Split the regions of each of an mshare region's address spaces where
+// [start, end) begins and ends, so that the change to come cannot fail
+// in one of them after it was made in another. 0, or -1 when out of
+// memory (the splits made stay: they change nothing anyone sees).
+static int
+split_spaces(struct mm *space[MSHARE_SPACES], uint64 start, uint64 end, struct vma **dead)
+{
+  int r = 0;
+  for(int i = 0; i < MSHARE_SPACES && r == 0; i++){
+    acquire(&space[i]->lock);
+    r = split_range(space[i], start, end, dead);
+    release(&space[i]->lock);
+  }
+  return r;
+}
+
+// mmap with MAP_FIXED inside attachment a: add the shared mapping v to
+// a's region at [addr, addr + len), where the region maps nothing yet,
+// in each of its address spaces (mm/mshare.c), for every process
+// attached. Only a process attached read-write may. The address, or -1
+// (v freed).
+static uint64
+region_mmap(struct vma *a, struct vma *v, uint64 addr, uint64 len)
+{
+  struct mm *space[MSHARE_SPACES];
+  int prot[MSHARE_SPACES];
+  if(!(v->flags & VMA_SHARED) || mshare_begin(a, v->prot, space, prot) != 0){
+    vma_free(v);
+    return -1;
+  }
+  v->start = addr;
+  v->end = addr + len;
+  struct vma *m[MSHARE_SPACES] = { v };
+  int ok = 1;
+  for(int i = 0; i < MSHARE_SPACES && ok; i++){
+    struct vma *in = vma_from(space[i], addr);
+    ok = space[i]->nvmas < MAX_MAP_COUNT && (in == 0 || in->start >= v->end) &&
+         (m[i] || (m[i] = vma_dup(v)) != 0);
+  }
+  struct vma *dead = 0;
+  for(int i = 0; i < MSHARE_SPACES && ok; i++){
+    m[i]->prot = prot[i];
+    acquire(&space[i]->lock);
+    vma_insert(space[i], m[i]);
+    merge_range(space[i], addr, addr + len, &dead);
+    release(&space[i]->lock);
+  }
+  mshare_end(a);
+  for(int i = 0; i < MSHARE_SPACES && !ok; i++)
+    if(m[i])
+      vma_free(m[i]);
+  free_dead(dead);
+  return ok ? addr : -1;
+}
+
 // mmap(addr, length, prot, flags, fd, offset): map length bytes (rounded
 // up to pages) with permissions prot: of the file open as fd from offset
 // (page-aligned) on, or with MAP_ANONYMOUS zeroed memory (fd and offset
 // ignored). Exactly one of MAP_SHARED and MAP_PRIVATE; with MAP_FIXED,
-// addr (page-aligned) is where it must go, else a hint not taken.
+// addr (page-aligned) is where it must go, else a hint not taken. A file
+// that names an mshare region is attached instead, and a MAP_FIXED range
+// inside an attached region is added to the region (mm/mshare.c).
 // Returns the address, or -1 (as a pointer: MAP_FAILED).
 uint64
 sys_mmap(void)
@@ -286,35 +399,22 @@ sys_mmap(void)
   if(!(flags & MAP_ANONYMOUS)){
     if(off % PGSIZE || !range_below(off, len, MAXVA) || (f = mappable_file(prot, flags)) == 0)
       return -1;
+    if(f->ip->mshare)
+      return off ? -1 : mshare_attach(mm, f, addr, len, prot, flags);
   }
   // The owner may read its own regions without the lock (only it changes them).
-  if((flags & MAP_FIXED) && !only_mappings(mm, addr, addr + len))
+  struct vma *a = 0;
+  int bad = 0;
+  if(flags & MAP_FIXED)
+    a = attachment(mm, addr, addr + len, 1, &bad);
+  if(bad || (!a && (flags & MAP_FIXED) && !only_mappings(mm, addr, addr + len)))
     return -1;
   struct vma *v = new_mapping(prot, flags, f, f ? off / PGSIZE : 0);
   if(v == 0)
     return -1;
-  struct vma *dead = 0;
-  if(flags & MAP_FIXED)
-    sync_range(mm, addr, addr + len);
-  acquire(&mm->lock);
-  if(mm->nvmas + ((flags & MAP_FIXED) ? 3 : 1) > MAX_MAP_COUNT){
-    addr = 0;                  // room for the region, and for two splits of MAP_FIXED
-  } else if(flags & MAP_FIXED){
-    if(unmap_regions(mm, addr, addr + len, &dead) != 0)
-      addr = 0;
-  } else {
-    addr = place(mm, len);
-  }
-  if(addr){
-    v->start = addr;
-    v->end = addr + len;
-    vma_insert(mm, v);
-    merge_range(mm, v->start, v->end, &dead);
-  }
-  release(&mm->lock);
-  if(addr == 0)
-    vma_free(v);
-  free_dead(dead);
+  if(a)
+    return region_mmap(a, v, addr, len);
+  addr = insert_mapping(mm, v, addr, len, flags & MAP_FIXED);
   return addr ? addr : -1;
 }
 
@@ -337,6 +437,29 @@ arg_range(uint64 *start, uint64 *end)
   return 0;
 }
 
+// munmap inside attachment a: remove [start, end) from a's region, in
+// each of its address spaces, for every process attached. Only a process
+// attached read-write may. 0 or -1 (nothing changed).
+static int
+region_munmap(struct vma *a, uint64 start, uint64 end)
+{
+  struct mm *space[MSHARE_SPACES];
+  int prot[MSHARE_SPACES];
+  if(mshare_begin(a, 0, space, prot) != 0)
+    return -1;
+  struct vma *dead = 0;
+  int r = split_spaces(space, start, end, &dead);
+  for(int i = 0; i < MSHARE_SPACES && r == 0; i++){
+    sync_range(space[i], start, end);
+    acquire(&space[i]->lock);
+    unmap_regions(space[i], start, end, &dead);  // cannot fail: split, and no table to copy
+    release(&space[i]->lock);
+  }
+  mshare_end(a);
+  free_dead(dead);
+  return r;
+}
+
 // munmap(addr, length): remove the mappings in [addr, addr + length)
 // (length rounded up to pages; addr page-aligned), writing back what
 // shared file mappings stored, and cutting regions it ends inside. Only
@@ -345,10 +468,14 @@ uint64
 sys_munmap(void)
 {
   uint64 start, end;
+  int bad;
   if(arg_range(&start, &end) != 0)
     return -1;
   struct mm *mm = myproc()->mm;
-  if(!only_mappings(mm, start, end))
+  struct vma *a = attachment(mm, start, end, 1, &bad);
+  if(a)
+    return region_munmap(a, start, end);
+  if(bad || !only_mappings(mm, start, end))
     return -1;
   sync_range(mm, start, end);
   struct vma *dead = 0;
@@ -382,20 +509,12 @@ protect_leaf(void *arg, pte_t *e, int level, uint64 va, uint64 end)
   return WALK_CONTINUE;
 }
 
-// mprotect(addr, length, prot): give the mappings in [addr, addr +
-// length) the permissions prot, splitting regions it ends inside. Every
-// page must be in a mapping made by mmap; PROT_WRITE on a shared mapping
-// needs its file open for writing. 0 or -1.
-uint64
-sys_mprotect(void)
+// Give the mappings of mm in [start, end) the permissions prot (see
+// mprotect). Harts that run mm (an mshare region's) forget the old
+// translations. 0, or -1 with nothing changed.
+static int
+protect(struct mm *mm, uint64 start, uint64 end, int prot, struct vma **dead)
 {
-  uint64 start, end;
-  int prot;
-  argint(2, &prot);
-  if(arg_range(&start, &end) != 0 || (prot & ~PROT_KNOWN))
-    return -1;
-  struct mm *mm = myproc()->mm;
-  struct vma *dead = 0;
   int r = -1;
   acquire(&mm->lock);
   if(!all_mapped(mm, start, end, 1))
@@ -403,19 +522,82 @@ sys_mprotect(void)
   for(struct vma *v = vma_from(mm, start); v && v->start < end; v = v->next)
     if((v->flags & VMA_SHARED) && v->file && (prot & PROT_WRITE) && !v->file->writable)
       goto out;
-  if(make_private(mm->pagetable, start, end) != 0 || split_range(mm, start, end, &dead) != 0)
+  if(make_private(mm->pagetable, start, end) != 0 || split_range(mm, start, end, dead) != 0)
     goto out;
   static const struct pt_walk_ops ops = { .leaf = protect_leaf };
   for(struct vma *v = vma_from(mm, start); v && v->start < end; v = v->next){
     v->prot = prot;
     walk_range(mm->pagetable, v->start, v->end, &ops, v);
   }
-  merge_range(mm, start, end, &dead);
+  mm->seq++;
+  tlb_shootdown(tlb_harts(mm), start, end - start);
+  merge_range(mm, start, end, dead);
   r = 0;
 out:
   release(&mm->lock);
+  return r;
+}
+
+// mprotect inside attachment a: protect [start, end) of a's region, in
+// each of its address spaces, for every process attached. Only a process
+// attached read-write may. 0 or -1 (nothing changed).
+static int
+region_mprotect(struct vma *a, uint64 start, uint64 end, int prot)
+{
+  struct mm *space[MSHARE_SPACES];
+  int sprot[MSHARE_SPACES];
+  if(mshare_begin(a, prot, space, sprot) != 0)
+    return -1;
+  struct vma *dead = 0;
+  // Split first: then the first protect fails or none does.
+  int r = split_spaces(space, start, end, &dead);
+  for(int i = 0; i < MSHARE_SPACES && r == 0; i++)
+    r = protect(space[i], start, end, sprot[i], &dead);
+  mshare_end(a);
   free_dead(dead);
   return r;
+}
+
+// mprotect(addr, length, prot): give the mappings in [addr, addr +
+// length) the permissions prot, splitting regions it ends inside. Every
+// page must be in a mapping made by mmap; PROT_WRITE on a shared mapping
+// needs its file open for writing. Inside an attached mshare region, the
+// region's mappings are protected. 0 or -1.
+uint64
+sys_mprotect(void)
+{
+  uint64 start, end;
+  int prot, bad;
+  argint(2, &prot);
+  if(arg_range(&start, &end) != 0 || (prot & ~PROT_KNOWN))
+    return -1;
+  struct mm *mm = myproc()->mm;
+  struct vma *a = attachment(mm, start, end, 0, &bad);
+  if(bad)
+    return -1;
+  if(a)
+    return region_mprotect(a, start, end, prot);
+  struct vma *dead = 0;
+  int r = protect(mm, start, end, prot, &dead);
+  free_dead(dead);
+  return r;
+}
+
+// msync inside attachment a: write back what the shared file mappings
+// of a's region hold in [start, end). A process attached read-only
+// stored nothing there: nothing to do for it. 0 or -1.
+static int
+region_msync(struct vma *a, uint64 start, uint64 end)
+{
+  struct mm *space[MSHARE_SPACES];
+  int prot[MSHARE_SPACES];
+  if(mshare_begin(a, 0, space, prot) != 0)
+    return 0;
+  int ok = all_mapped(space[0], start, end, 0);
+  if(ok)
+    sync_range(space[0], start, end);
+  mshare_end(a);
+  return ok ? 0 : -1;
 }
 
 // msync(addr, length, flags): write back to their files the pages of the
@@ -435,8 +617,12 @@ sys_msync(void)
      (flags & (MS_ASYNC | MS_SYNC)) == (MS_ASYNC | MS_SYNC))
     return -1;
   struct mm *mm = myproc()->mm;
-  if(!all_mapped(mm, start, end, 0))
+  int bad;
+  struct vma *a = attachment(mm, start, end, 0, &bad);
+  if(bad || !all_mapped(mm, start, end, 0))
     return -1;
+  if(a)
+    return region_msync(a, start, end);
   sync_range(mm, start, end);
   return 0;
 }

@@ -53,7 +53,11 @@ enum pt_level {
 // the same object at the same address (McCracken's shared page tables,
 // mm/filemap.c). Its leaves may be writable, and it is changed in place,
 // under its lock (table_lock), for all of them. (RSW0 means COW only in
-// a leaf.)
+// a leaf.) In a root entry of an mshare region's own address space, it
+// marks one of the region's level-1 tables, which the root entries of
+// every process attached point to (mm/mshare.c): it is changed in place
+// for all of them under the region's lock, never copied, and goes only
+// with its last reference.
 #define PTE_SHMAP PTE_RSW0
 
 // Tests.

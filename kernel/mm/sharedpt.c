@@ -145,11 +145,15 @@ private_copy(pte_t *e, pagetable_t t, int level)
 // If the table that entry *e (at level, on the way to va) points to is
 // shared, give this address space its own copy (a shared mapping's table
 // stops being shared so), then clear PTE_WPROT:
-// the caller is about to change something under it. A prepare_fn for
-// pt_lookup. 0, or -1 when no page is free for the copy.
+// the caller is about to change something under it. An mshare region's
+// table is never copied: it is changed in place, for every process
+// attached (mm/mshare.c). A prepare_fn for pt_lookup. 0, or -1 when no
+// page is free for the copy.
 int
 unshare_entry(pte_t *e, int level, uint64 va)
 {
+  if(level == PT_ROOT_LEVEL && pte_shmap(*e))
+    return 0;
   // lab sharedpt: begin
   pagetable_t t = pte_next_table(*e);
   struct spinlock *lk = pte_shmap(*e) ? table_lock(t) : 0;  // its sharers change it
@@ -236,12 +240,16 @@ make_private(pagetable_t pt, uint64 start, uint64 end)
 // Walker callback: a table entry met by an unmap. One whose span the
 // range covers goes whole if it is shared, or if the unmap frees tables
 // (UNMAP_ALL); any other table was made private by unmap_prepare, and
-// the walk goes into it.
+// the walk goes into it. An mshare region's table, in the region's own
+// address space, goes only with the last reference: an unmap in the
+// region empties it for every process attached.
 static int
 unmap_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
   enum unmap_how how = *(enum unmap_how *)arg;
-  if(!covers(level, va, end) || (how != UNMAP_ALL && kpage_refs(pte_pa(*e)) == 1))
+  uint64 refs = kpage_refs(pte_pa(*e));
+  if(!covers(level, va, end) || (how != UNMAP_ALL && refs == 1) ||
+     (level == PT_ROOT_LEVEL && pte_shmap(*e) && refs > 1))
     return WALK_CONTINUE;
   return drop_entry(arg, e, level, va, end);
 }

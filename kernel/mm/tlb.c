@@ -41,6 +41,15 @@ tlb_leave_user(struct mm *mm)
   __atomic_fetch_and(&mm->harts, ~(1UL << cpuid()), __ATOMIC_SEQ_CST);
 }
 
+// Every hart the kernel runs on (bit i: cpus[i]): those that may hold
+// translations of an mshare region's tables, which every process
+// attached uses (mm/mshare.c).
+uint64
+tlb_all_harts(void)
+{
+  return (1UL << harts_used()) - 1;
+}
+
 // The harts (bit i: cpus[i]) that may hold translations of mm's table.
 uint64
 tlb_harts(struct mm *mm)

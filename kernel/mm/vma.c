@@ -56,6 +56,7 @@ vma_dup(struct vma *v)
   c->obj = v->obj;
   c->pgoff = v->pgoff;
   c->file = v->file;
+  c->mshare = v->mshare;
   if(c->ops->open)
     c->ops->open(c);
   return c;
@@ -229,6 +230,7 @@ vma_insert(struct mm *mm, struct vma *v)
   if((v->prev && v->prev->end > v->start) || (v->next && v->end > v->next->start))
     panic("vma_insert: overlap");
   mm->nvmas++;
+  mm->seq++;
   v->mm = mm;
   map_link(v);
 }
@@ -243,6 +245,7 @@ vma_remove(struct mm *mm, struct vma *v)
   if(v->next)
     v->next->prev = v->prev;
   mm->nvmas--;
+  mm->seq++;
   map_unlink(v);
   v->mm = 0;
 }

@@ -107,6 +107,7 @@ extern uint64 sys_mmap(void);
 extern uint64 sys_munmap(void);
 extern uint64 sys_mprotect(void);
 extern uint64 sys_msync(void);
+extern uint64 sys_mshare(void);
 
 static uint64 (*syscalls[])(void) = {
   [SYS_fork]    sys_fork,
@@ -147,6 +148,7 @@ static uint64 (*syscalls[])(void) = {
   [SYS_munmap]  sys_munmap,
   [SYS_mprotect] sys_mprotect,
   [SYS_msync]   sys_msync,
+  [SYS_mshare]  sys_mshare,
 };
 
 // lab syscall: begin
