@@ -418,7 +418,8 @@ def plot_shm(res, path, plt):
                     ax.plot([p[0] for p in points], [p[1] for p in points],
                             marker=marker, color=color,
                             linestyle="-" if i == 0 else "--",
-                            label="%s, %d MiB" % (mode, mib))
+                            label="base: processes mapping nothing" if mode == "base"
+                            else "%s, %d MiB" % (mode, mib))
         ax.set_xscale("log", base=2)
         ax.set_xticks(counts)
         ax.set_xticklabels(["%d" % n for n in counts])
