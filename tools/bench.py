@@ -7,6 +7,8 @@
 
     tools/bench.py --runs 3             medians of three boots (a noisy host)
     tools/bench.py --part files --mem 512M   only read() against mmap of a file
+    tools/bench.py --part shm           only N processes mapping one shared region
+    tools/bench.py --part shm --mem 1G  the same, with a 512 MiB region too
 
 Builds the kernel (make), boots it in QEMU on a private copy of fs.img
 (tools/gradelib.py's machinery, as the test suite does), runs membench at
@@ -15,10 +17,15 @@ the fork() call's latency, the part of it that copies or shares memory,
 and fork + exit + wait, with the ratios between the modes; fork followed
 by the child writing part of the heap; the page-table pages of 16
 children; the cost of one lazy and one copy-on-write fault, and of a
-lazy fault with 1, 100 and 10,000 regions; and the
-megapage comparison. The plot (the three parts of fork against heap
-size, log scale) needs matplotlib; without it the tables are still
-printed. The exit status is 0 only when membench ran to its end.
+lazy fault with 1, 100 and 10,000 regions; the
+megapage comparison; and, per number of processes N, the page-table
+pages, faults and time of N processes mapping one shared region, with
+plain mappings, McCracken's shared level-0 tables and mshare. The plots
+(the three parts of fork against heap size, log scale, to --png; the
+page-table pages and time of the shared region against N to
+tools/bench-shm.png, or to --png with --part shm) need matplotlib;
+without it the tables are still printed. The exit status is 0 only when
+membench ran to its end.
 """
 
 import argparse
@@ -39,6 +46,9 @@ ROOT = gradelib.ROOT
 RUN_TIMEOUT = 600           # seconds membench may take
 HALT_TIMEOUT = 30           # seconds QEMU may take to power off
 SYSTEM_PYTHON = "/usr/bin/python3"   # the one Debian's python3-matplotlib serves
+SHM_PNG = os.path.join(ROOT, "tools", "bench-shm.png")   # the README's shared-region plot
+PGSIZE = 4096
+MIB = 1024 * 1024
 
 MODES = ("eager", "cow", "sharedpt")
 FORK_RE = re.compile(r"^fork heap=(\d+)MiB mode=(\w+) call_first_us=(\d+) "
@@ -63,6 +73,15 @@ FILES_RE = re.compile(r"^files what=(read|map) mib=(\d+) cold_us=(\d+) warm_us=(
                       re.MULTILINE)
 FILE_PROCS_RE = re.compile(r"^files what=procs n=(\d+) how=(map|read) "
                            r"(?:us=(\d+) pages=(\d+)|skipped free_pages=\d+)$", re.MULTILINE)
+SHM_MODES = ("plain", "mccracken", "mshare")
+SHM_RE = re.compile(r"^shm mode=(\w+) n=(\d+) mib=(\d+) pt_pages=(\d+) faults=(\d+) "
+                    r"us=(\d+)$", re.MULTILINE)
+SHM_BASE_RE = re.compile(r"^shm what=base n=(\d+) mib=(\d+) pt_pages=(\d+) us=(\d+)$",
+                         re.MULTILINE)
+SHM_SKIP_RE = re.compile(r"^shm mode=(\w+) skipped$", re.MULTILINE)
+SHM_SIZE_SKIP_RE = re.compile(r"^shm (?:mib=(\d+) )?skipped free_pages=(\d+)", re.MULTILINE)
+SHM_PROCS_RE = re.compile(r"^shm what=procs n=(\d+)$", re.MULTILINE)
+Shm = collections.namedtuple("Shm", "pt_pages faults us")
 Fork = collections.namedtuple("Fork", "call_first call copy_first copy cycle_first "
                                       "cycle reps")
 DONE_RE = re.compile(r"^membench: done$", re.MULTILINE)
@@ -78,7 +97,10 @@ ERROR_RE = re.compile(r"^membench: error: (.*)$", re.MULTILINE)
 # against mmap of a file, file_procs[how] = (n, us, pages) or None when
 # skipped, supers[what] = (mib, off, on,
 # ratio) and super_pt = (mib, off, on) for the 4 KiB-pages-only vs
-# megapage heap.
+# megapage heap; shm[(mib, mode, n)] = Shm (page-table pages, faults, us)
+# of n processes mapping a shared region of mib MiB, shm_base[(mib, n)] =
+# Shm of n processes mapping nothing (no faults), shm_skipped[mode or
+# region MiB, 0 for all of them] = 1, and shm_procs = the largest n.
 def parse(out):
     return {
         "forks": {(int(m[0]), m[1]): Fork(*[float(x) if "." in x else int(x)
@@ -99,6 +121,13 @@ def parse(out):
                    for m in SUPER_RE.findall(out)},
         "super_pt": next(((int(m[0]), int(m[1]), int(m[2]))
                           for m in SUPER_PT_RE.findall(out)), None),
+        "shm": {(int(m[2]), m[0], int(m[1])): Shm(int(m[3]), int(m[4]), int(m[5]))
+                for m in SHM_RE.findall(out)},
+        "shm_base": {(int(m[1]), int(m[0])): Shm(int(m[2]), 0, int(m[3]))
+                     for m in SHM_BASE_RE.findall(out)},
+        "shm_skipped": dict([(m, 1) for m in SHM_SKIP_RE.findall(out)] +
+                            [(int(m[0] or 0), 1) for m in SHM_SIZE_SKIP_RE.findall(out)]),
+        "shm_procs": next((int(m) for m in SHM_PROCS_RE.findall(out)), None),
     }
 
 
@@ -187,10 +216,11 @@ def ratio_cell(res, mib, of, a, b):
     return "%.1f" % (getattr(x, of) / getattr(y, of))
 
 
-# Print the fork tables (with the ratios), the write workloads, the
-# page-table pages, the fault costs and the megapage comparison.
+# Print the fork tables (with the ratios; none if no fork was measured),
+# the write workloads, the page-table pages, the fault costs, the
+# megapage comparison and the shared-region tables.
 def print_tables(res):
-    for part, title, fmt in FORK_PARTS:
+    for part, title, fmt in FORK_PARTS if heap_sizes(res) else ():
         print("%s, microseconds: first fork after writing the heap / median "
               "of repeated forks" % title)
         print("%8s %18s %18s %18s %9s %9s %9s" % (
@@ -255,6 +285,54 @@ def print_tables(res):
         if res["super_pt"]:
             mib, off, on = res["super_pt"]
             print("%-34s %10d %10d" % ("page-table pages, %d MiB heap" % mib, off, on))
+    print_shm_tables(res)
+
+
+# Page-table bytes per page of a region of mib MiB that pt_pages tables
+# serve.
+def bytes_per_page(pt_pages, mib):
+    return pt_pages * PGSIZE / (mib * MIB / PGSIZE)
+
+
+# The region sizes and process counts the shared-region part measured.
+def shm_grid(res):
+    keys = list(res["shm"]) + [(mib, "base", n) for mib, n in res["shm_base"]]
+    return sorted({k[0] for k in keys}), sorted({k[2] for k in keys})
+
+
+# The Shm of n processes in mode (or "base") with a region of mib MiB, or
+# None if it was not measured.
+def shm_result(res, mib, mode, n):
+    if mode == "base":
+        return res["shm_base"].get((mib, n))
+    return res["shm"].get((mib, mode, n))
+
+
+# Print the shared-region tables: per region size, N and mode, the
+# page-table pages, faults, time, and the table bytes per page against
+# the seminar's 8 bytes (one entry) per process per page.
+def print_shm_tables(res):
+    sizes, counts = shm_grid(res)
+    for mib in sizes:
+        print("\n%d MiB shared region (%d pages), N processes each mapping it and "
+              "loading every page" % (mib, mib * MIB // PGSIZE))
+        print("%5s %10s %9s %9s %10s %11s %8s" % ("N", "mode", "pt pages", "faults",
+                                                 "ms", "bytes/page", "8 x N"))
+        for n in counts:
+            for mode in SHM_MODES + ("base",):
+                r = shm_result(res, mib, mode, n)
+                if r is not None:
+                    print("%5d %10s %9d %9d %10.1f %11.1f %8d" % (
+                        n, mode, r.pt_pages, r.faults, r.us / 1000,
+                        bytes_per_page(r.pt_pages, mib), 8 * n))
+    for what in sorted(res["shm_skipped"], key=str):
+        print("shared region: %s skipped" % (
+            "mode %s (mshare() failed, or membench was built without it)" % what
+            if isinstance(what, str) else
+            "%d MiB (boot with more --mem)" % what if what else
+            "all (boot with more --mem)"))
+    if res["shm_procs"]:
+        print("shared region: at most %d processes (fork failed beyond)" % res["shm_procs"])
 
 
 # Debian's python3-matplotlib is for /usr/bin/python3 only. When this
@@ -318,6 +396,46 @@ def plot(res, path, plt):
     print("bench: plot written to %s" % path)
 
 
+# Plot the shared region's page-table pages and time against the number
+# of processes, one line per mode (and the processes' own tables, base,
+# the same for any region), solid for the smallest region, dashed for a
+# larger one; log scales; write the PNG to path.
+def plot_shm(res, path, plt):
+    sizes, counts = shm_grid(res)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    panels = (("pt_pages", "page-table pages in use (all processes)"),
+              ("us", "until all have mapped and loaded every page (ms)"))
+    styles = (("plain", "o"), ("mccracken", "s"), ("mshare", "^"), ("base", "x"))
+    for ax, (field, title) in zip(axes, panels):
+        for i, mib in enumerate(sizes):
+            for (mode, marker), color in zip(styles, ("C0", "C1", "C2", "0.5")):
+                if mode == "base" and i > 0:
+                    continue
+                got = [(n, shm_result(res, mib, mode, n)) for n in counts]
+                points = [(n, getattr(r, field) / (1000 if field == "us" else 1))
+                          for n, r in got if r is not None]
+                if points:
+                    ax.plot([p[0] for p in points], [p[1] for p in points],
+                            marker=marker, color=color,
+                            linestyle="-" if i == 0 else "--",
+                            label="base: processes mapping nothing" if mode == "base"
+                            else "%s, %d MiB" % (mode, mib))
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(counts)
+        ax.set_xticklabels(["%d" % n for n in counts])
+        ax.set_yscale("log")
+        ax.set_xlabel("processes N, each mapping the region and loading every page")
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend(fontsize="small")
+    fig.suptitle("Atlas: one shared region, N processes: plain mappings, McCracken's "
+                 "shared tables, mshare", y=1.03)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    print("bench: plot written to %s" % path)
+
+
 # Did membench run to its end? Print why not, if it did not.
 def complete(out):
     err = ERROR_RE.search(out)
@@ -340,14 +458,16 @@ def main(argv=None):
     ap.add_argument("--mem", default="256M",
                     help="QEMU memory (default 256M: a 64 MiB eager fork "
                          "needs room for two copies)")
-    ap.add_argument("--png", default=os.path.join(ROOT, "bench", "fork.png"),
-                    help="where to write the plot (default bench/fork.png)")
+    ap.add_argument("--png", default=None,
+                    help="where to write the plot (default bench/fork.png; with "
+                         "--part shm, the shared-region plot, default "
+                         "tools/bench-shm.png)")
     ap.add_argument("--runs", type=int, default=1,
                     help="boot and run membench this many times and report "
                          "the median of each number (default 1)")
     ap.add_argument("--timeout", type=float, default=RUN_TIMEOUT,
                     help="seconds membench may take (default %d)" % RUN_TIMEOUT)
-    ap.add_argument("--part", default="", choices=("", "super", "regions", "files"),
+    ap.add_argument("--part", default="", choices=("", "super", "regions", "files", "shm"),
                     help="run only this part of membench (membench PART)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="stream the console output")
@@ -374,9 +494,11 @@ def main(argv=None):
                                 "one run" if args.runs == 1 else
                                 "medians of %d runs" % args.runs,
                                 seconds, time.monotonic() - t0))
-    plt = load_pyplot() if res["forks"] else None
-    if plt:
-        plot(res, args.png, plt)
+    plt = load_pyplot() if res["forks"] or res["shm"] else None
+    if plt and res["forks"]:
+        plot(res, args.png or os.path.join(ROOT, "bench", "fork.png"), plt)
+    if plt and res["shm"]:
+        plot_shm(res, args.png if args.png and args.part == "shm" else SHM_PNG, plt)
     return 0 if ok else 1
 
 

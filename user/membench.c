@@ -2,9 +2,10 @@
 // one lazy and one copy-on-write page fault cost.
 //
 //   membench          every measurement below
-//   membench super    only the megapage ones (the last part)
+//   membench super    only the megapage ones
 //   membench regions  only the fault cost against the number of regions
 //   membench files    only read() against mmap of a file
+//   membench shm      only many processes mapping one shared region
 //
 // For heaps of 0, 1, 8, 32 and 64 MiB (bytes added with sbrk on top of
 // the program's own few pages, every page written first) it forks in
@@ -36,12 +37,44 @@
 // every page, and the pages they hold then (the read half needs more
 // than 256 MiB of memory, or it is skipped).
 //
-// Last, with 2 MiB megapages off and on: the time to touch every page of
+// Then, with 2 MiB megapages off and on: the time to touch every page of
 // a fresh 64 MiB heap (lazy faults), the time of random loads all over
 // it (TLB-heavy), and the page-table pages it takes; then a sparse heap,
 // one page in 64 of 1 GiB touched (as xv6's lazy tests do), timed with
 // the memory it took. Everything before runs with megapages off, so
 // those numbers stay 4 KiB-page numbers.
+//
+// Last, shared memory with and without shared page tables (issue 16;
+// membench shm runs only this): for N = 1, 8, 32 and as many children as
+// fork allows (NPROC less the processes running), N children at once map
+// one 64 MiB shared region and load a word of every page, in three modes:
+//  - plain: each maps the file at an address of its own, so each builds
+//    its own page tables for it, as every process does on Linux;
+//  - mccracken: each maps it at the same 2 MiB-aligned address, so the
+//    level-0 tables are linked between them (McCracken 2003): a child
+//    faulting in a 2 MiB span takes the table another one built;
+//  - mshare: the program creates an mshare region (/mshare/bench, 1 GiB
+//    at 64 GiB), maps shared memory inside it and loads every page; each
+//    child drops the attachment fork gave it and attaches by name, as an
+//    unrelated process would (open, then mmap of the whole region), and
+//    uses the region's page tables. Built only when kernel/syscall.h has
+//    SYS_mshare; without it, or when mshare() fails, the mode is skipped.
+// The region of the first two is a 16 MiB file (the files part's, created
+// once and held in the page cache), mapped 4 times side by side: creating
+// a 64 MiB file costs two minutes of disk writes, and the page tables
+// cannot tell the copies apart. Per mode and N: the page-table pages in
+// use (memstat's pt_pages, the system's) with every child done, less
+// those before the mode's setup (so mshare's region tables count); the
+// faults that mapped a page-cache page, system-wide (file_faults; shared
+// memory's faults count there too), from the first fork; and the time
+// from the first fork until every child has loaded every page. A base
+// line: N children that map nothing (the tables every process has).
+// With the page-table bytes per page of the region against the seminar's
+// arithmetic, sizeof(pte_t) = 8 bytes per process per page (1,000
+// processes: 8,000 bytes of table entries for one 4 KiB page). With
+// memory for it (MEM=1G), the same again for a 512 MiB region (the file
+// mapped 32 times). Free pages must come back to where they were. This
+// part takes about 40 s with 256 MiB, most of it writing the file.
 //
 // One line per result, for scripts (tools/bench.py):
 //   fork heap=<MiB>MiB mode=<m> call_first_us=<int> call_median_us=<int>
@@ -64,13 +97,22 @@
 //   super what=pt_pages mib=64 off=<n> on=<n>   (the process's, heap touched)
 //   super what=sparse mib=1024 off_us=<int> on_us=<int> off_over_on=<int>.<digit>
 //   super what=sparse_pages mib=1024 off=<n> on=<n>   (pages the touches took)
-// then a table for people, and "membench: done" as the last line. On an
+//   shm what=procs n=<N>   (the most children fork allowed)
+//   shm mode=<plain|mccracken|mshare> n=<N> mib=<64|512> pt_pages=<n> faults=<n> us=<int>
+//   shm what=bytes_per_page mode=<m> n=<N> mib=<64|512> bytes=<int>.<digit>
+//   shm what=base n=<N> mib=<64|512> pt_pages=<n> us=<int>
+//   shm mode=<m> skipped   (this kernel cannot: mshare before the system call)
+//   shm mib=512 skipped free_pages=<n> need_pages=<n>   (or shm skipped free_pages=<n>)
+//   shm what=free_pages start=<n> end=<n>   (an error follows if they differ)
+// then tables for people, and "membench: done" as the last line. On an
 // error it prints "membench: error: ..." and exits with status 1. The
 // fork mode in force at the start is restored in both cases.
 
 #include "kernel/fcntl.h"
 #include "kernel/types.h"
+#include "kernel/param.h"
 #include "kernel/riscv.h"
+#include "kernel/syscall.h"
 #include "kernel/vm.h"
 #include "user/user.h"
 
@@ -208,6 +250,16 @@ touch(char *p, int npages)
   volatile char *v = p;
   for(int i = 0; i < npages; i++)
     v[(uint64)i * PGSIZE] = 1;
+}
+
+// Load one word of each of the npages pages from p.
+static void
+load_pages(char *p, uint64 npages)
+{
+  uint64 sum = 0;
+  for(uint64 i = 0; i < npages; i++)
+    sum += *(volatile int *)(p + i * PGSIZE);
+  load_sink = sum;
 }
 
 // Grow or shrink the heap to npages pages past heap_base, eagerly.
@@ -564,8 +616,7 @@ map_and_touch(void)
   if(fd < 0 || p == (char *)-1)
     fail("mmap of " FILE_NAME " failed");
   close(fd);
-  for(int i = 0; i < FILE_MIB * MIB; i += PGSIZE)
-    load_sink += *(volatile int *)(p + i);
+  load_pages(p, FILE_MIB * MIB / PGSIZE);
   return p;
 }
 
@@ -578,25 +629,72 @@ time_map(void)
   return nsec() - t0;
 }
 
-// One of FILE_PROCS processes: read the file into a buffer of its own
-// (read set) or map it, touching every page; say so down the ready pipe,
-// and wait until the parent closes the gate pipe's write end.
+static int ready_fds[2], gate_fds[2];  // start_children's pipes
+
+// Make the pipes start_children uses (before counting pages: they take
+// some, until gate_open).
 static void
-file_proc(int read_it, int *ready, int *gate)
+make_gate(void)
 {
-  if(read_it){
-    if(sbrk(FILE_MIB * MIB) == SBRK_ERROR)
-      fail("sbrk failed");
-    file_buf = sbrk(0) - FILE_MIB * MIB;
-    time_read();
-  } else {
-    map_and_touch();
-  }
+  if(pipe(ready_fds) < 0 || pipe(gate_fds) < 0)
+    fail("pipe failed");
+}
+
+// Fork n children: child i does work(i), says so down the ready pipe and
+// waits until gate_open(), so that all are alive at once while the parent
+// counts what they hold. Returns when every child has done its work;
+// fails if one died first.
+static void
+start_children(int n, void (*work)(int))
+{
   char c = 'r';
-  write(ready[1], &c, 1);
-  close(gate[1]);
-  read(gate[0], &c, 1);
-  exit(0);
+  for(int i = 0; i < n; i++){
+    int pid = fork();
+    if(pid < 0)
+      fail("fork failed");
+    if(pid == 0){
+      close(ready_fds[0]);
+      close(gate_fds[1]);
+      work(i);
+      write(ready_fds[1], &c, 1);
+      close(ready_fds[1]);
+      read(gate_fds[0], &c, 1);
+      exit(0);
+    }
+  }
+  close(ready_fds[1]);         // so that the reads below end if all die
+  for(int i = 0; i < n; i++)
+    if(read(ready_fds[0], &c, 1) != 1)
+      fail("a child died before it had done its work");
+}
+
+// Let the n children of start_children exit, wait for them, and close
+// the pipes.
+static void
+gate_open(int n)
+{
+  close(ready_fds[0]);
+  close(gate_fds[0]);
+  close(gate_fds[1]);
+  for(int i = 0; i < n; i++)
+    wait(0);
+}
+
+// One of FILE_PROCS readers: read the file into a buffer of its own.
+static void
+read_proc(int i)
+{
+  if(sbrk(FILE_MIB * MIB) == SBRK_ERROR)
+    fail("sbrk failed");
+  file_buf = sbrk(0) - FILE_MIB * MIB;
+  time_read();
+}
+
+// One of FILE_PROCS mappers: map the file and touch every page.
+static void
+map_proc(int i)
+{
+  map_and_touch();
 }
 
 // FILE_PROCS processes each reading or mapping the file at once: the
@@ -611,30 +709,13 @@ procs_line(int read_it)
     printf("files what=procs n=%d how=%s skipped free_pages=%d\n", FILE_PROCS, how, kpages());
     return;
   }
-  int ready[2], gate[2];
-  if(pipe(ready) < 0 || pipe(gate) < 0)
-    fail("pipe failed");
+  make_gate();
   int before = kpages();
   uint64 t0 = nsec();
-  for(int i = 0; i < FILE_PROCS; i++){
-    int pid = fork();
-    if(pid < 0)
-      fail("fork failed");
-    if(pid == 0)
-      file_proc(read_it, ready, gate);
-  }
-  char c;
-  for(int i = 0; i < FILE_PROCS; i++)
-    if(read(ready[0], &c, 1) != 1)
-      fail("a reader or mapper died");
+  start_children(FILE_PROCS, read_it ? read_proc : map_proc);
   uint64 ns = nsec() - t0;
   int held = before - kpages();
-  close(ready[0]);
-  close(ready[1]);
-  close(gate[0]);
-  close(gate[1]);
-  for(int i = 0; i < FILE_PROCS; i++)
-    wait(0);
+  gate_open(FILE_PROCS);
   printf("files what=procs n=%d how=%s us=%d pages=%d\n", FILE_PROCS, how, (int)us(ns), held);
 }
 
@@ -673,6 +754,366 @@ file_lines(void)
   procs_line(0);
   procs_line(1);
   unlink(FILE_NAME);
+}
+
+// ---- Shared memory: many processes mapping one region (issue 16) ----------
+
+#define GIB (1024UL * MIB)
+#define SHM_MIB 64               // the region every process maps ...
+#define SHM_BIG_MIB 512          // ... and this one too, when memory allows (MEM=1G)
+#define SHM_BASE (128 * GIB)     // where the children map the file: far above the heap
+#define SHM_NCOUNTS 4
+
+// How one mode sets up the region and how a child maps it.
+struct shm_mode {
+  const char *name;
+  int (*setup)(int mib);         // before the children (0: nothing to do): 0, or -1
+                                 // when the kernel cannot (the mode is skipped)
+  char *(*map)(int i, int mib);  // in child i: map the region, return its address
+                                 // (0: the mode is not built into this program)
+  void (*teardown)(void);        // after the children (0: nothing to do)
+};
+
+// What n children took in one mode: page-table pages added, faults that
+// mapped a page-cache page, ns until all had loaded every page.
+struct shm_result {
+  int done;
+  uint64 pt_pages, faults, ns;
+};
+
+static int shm_counts[SHM_NCOUNTS] = { 1, 8, 32, 0 };  // the last: as many as fork allows
+
+// Map the file (FILE_NAME) shared at addr, as many times side by side as
+// a region of mib MiB takes, each mapping the whole file.
+static char *
+map_file_at(uint64 addr, int mib)
+{
+  int fd = open(FILE_NAME, O_RDONLY);
+  if(fd < 0)
+    fail("cannot open " FILE_NAME);
+  for(int k = 0; k < mib / FILE_MIB; k++){
+    char *at = (char *)addr + (uint64)k * FILE_MIB * MIB;
+    if(mmap(at, FILE_MIB * MIB, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) != at)
+      fail("mmap of " FILE_NAME " failed");
+  }
+  close(fd);
+  return (char *)addr;
+}
+
+// Plain shared mappings, what Linux does: every process maps the file
+// where it likes and builds its own page tables for it. Child i maps it
+// i GiB above the first, so that no two map the same part of the file at
+// the same address (maps_alike in kernel/mm/filemap.c: not even one
+// child's second copy where another has its first): McCracken sharing
+// never applies. Each child's region starts 1 GiB-aligned, so it needs
+// the same tables as in the McCracken mode.
+static char *
+map_plain(int i, int mib)
+{
+  return map_file_at(SHM_BASE + (uint64)i * GIB, mib);
+}
+
+// McCracken sharing: every child maps the file at the same 2 MiB-aligned
+// address, so a child faulting in a 2 MiB span links the level-0 table
+// another one built there, and finds the pages that one faulted in.
+static char *
+map_mccracken(int i, int mib)
+{
+  return map_file_at(SHM_BASE, mib);
+}
+
+// The base line: a child that maps nothing, for the tables every process
+// has of its own (its text, stack and the tables above them).
+static char *
+map_nothing(int i, int mib)
+{
+  return 0;
+}
+
+#ifdef SYS_mshare
+#define MSHARE_NAME "/mshare/bench"
+#define MSHARE_ADDR (64 * GIB)   // the region's address and size: multiples of
+#define MSHARE_SIZE GIB          // 1 GiB, what one root table entry maps
+
+static int mshare_fd = -1;       // the creator's descriptor of MSHARE_NAME
+
+// mshare: this program creates the region MSHARE_NAME, maps mib MiB of
+// shared memory at its start and loads every page (building the region's
+// page tables and pages once), staying attached. 0, or -1 when the
+// kernel has no mshare.
+static int
+mshare_create(int mib)
+{
+  if((mshare_fd = open(MSHARE_NAME, O_CREATE | O_RDWR)) < 0)
+    return -1;
+  if(mshare(mshare_fd, (void *)MSHARE_ADDR, MSHARE_SIZE) != 0){
+    close(mshare_fd);
+    unlink(MSHARE_NAME);
+    return -1;
+  }
+  char *p = mmap((void *)MSHARE_ADDR, (uint64)mib * MIB, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
+  if(p != (char *)MSHARE_ADDR)
+    fail("mmap inside the mshare region failed");
+  load_pages(p, (uint64)mib * MIB / PGSIZE);
+  return 0;
+}
+
+// In child i: let go of the attachment fork gave, and attach as a process
+// that is no relative of the creator would, by name. The region's page
+// tables are then this process's: no faults, no tables of its own.
+static char *
+mshare_attach(int i, int mib)
+{
+  if(munmap((void *)MSHARE_ADDR, MSHARE_SIZE) != 0)
+    fail("detaching the mshare region fork gave failed");
+  int fd = open(MSHARE_NAME, O_RDWR);
+  char *p = mmap(0, MSHARE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if(fd < 0 || p != (char *)MSHARE_ADDR)
+    fail("attaching " MSHARE_NAME " failed");
+  close(fd);
+  return p;
+}
+
+// The creator removes the name and detaches; the region goes with the
+// last of its children.
+static void
+mshare_destroy(void)
+{
+  if(unlink(MSHARE_NAME) != 0 || munmap((void *)MSHARE_ADDR, MSHARE_SIZE) != 0)
+    fail("removing the mshare region failed");
+  close(mshare_fd);
+}
+#define MSHARE_MODE { "mshare", mshare_create, mshare_attach, mshare_destroy }
+#else
+#define MSHARE_MODE { "mshare", 0, 0, 0 }   // kernel/syscall.h has no SYS_mshare
+#endif
+
+#define SHM_NMODES 3
+static const struct shm_mode shm_modes[SHM_NMODES] = {
+  { "plain", 0, map_plain, 0 },
+  { "mccracken", 0, map_mccracken, 0 },
+  MSHARE_MODE,
+};
+static const struct shm_mode shm_base = { "base", 0, map_nothing, 0 };
+
+static const struct shm_mode *shm_mode;  // shm_work's mode ...
+static int shm_mib;                      // ... and region size
+
+// Child i of a run: map the region as shm_mode says and load one word of
+// every page.
+static void
+shm_work(int i)
+{
+  char *p = shm_mode->map(i, shm_mib);
+  if(p)
+    load_pages(p, (uint64)shm_mib * MIB / PGSIZE);
+}
+
+// One run: n children at once map the region of mib MiB as md says and
+// load every page; fill in *r. The page-table pages are counted from
+// before the mode's setup (mshare's region tables count), the faults
+// (the system's) and the time from the first fork until every child has
+// loaded every page. -1 when the mode cannot run here (skipped).
+static int
+shm_run(const struct shm_mode *md, int n, int mib, struct shm_result *r)
+{
+  struct memstat before, start, all;
+  memstat(&before);
+  if(md->map == 0 || (md->setup && md->setup(mib) != 0))
+    return -1;
+  shm_mode = md;
+  shm_mib = mib;
+  make_gate();
+  memstat(&start);
+  uint64 t0 = nsec();
+  start_children(n, shm_work);
+  r->ns = nsec() - t0;
+  memstat(&all);
+  gate_open(n);
+  if(md->teardown)
+    md->teardown();
+  r->pt_pages = all.pt_pages - before.pt_pages;
+  r->faults = all.file_faults - start.file_faults;
+  r->done = 1;
+  return 0;
+}
+
+// How many processes this one may fork and have alive at once: fork
+// until fork fails, or NPROC have been made.
+static int
+shm_max_procs(void)
+{
+  int gate[2], n = 0;
+  if(pipe(gate) < 0)
+    fail("pipe failed");
+  for(; n < NPROC; n++){
+    int pid = fork();
+    if(pid < 0)
+      break;
+    if(pid == 0){
+      char c;
+      close(gate[1]);
+      read(gate[0], &c, 1);
+      exit(0);
+    }
+  }
+  close(gate[0]);
+  close(gate[1]);
+  for(int i = 0; i < n; i++)
+    wait(0);
+  return n;
+}
+
+// Create the file (FILE_NAME, FILE_MIB) and read it once, so that its
+// pages are in the page cache, where the descriptor returned keeps them.
+// A child does the work: the tables of the heap it takes to do it would
+// stay after the heap shrank (sbrk leaves them), and this part must give
+// back every page it takes.
+static int
+make_cached_file(void)
+{
+  int fd = open(FILE_NAME, O_CREATE | O_RDONLY);
+  if(fd < 0)
+    fail("cannot create " FILE_NAME);
+  int pid = fork();
+  if(pid < 0)
+    fail("fork failed");
+  if(pid == 0){
+    set_heap(FILE_MIB * MIB / PGSIZE);
+    file_buf = heap_base;
+    make_bench_file();
+    time_read();
+    exit(0);
+  }
+  int status;
+  if(wait(&status) != pid || status != 0)
+    fail("the child making " FILE_NAME " failed");
+  return fd;
+}
+
+// Free pages a region of mib MiB needs with nmax children: its pages for
+// mshare's shared memory, and a level-0 table per 2 MiB per child with a
+// few more each (plain mappings).
+static uint64
+shm_need_pages(int mib, int nmax)
+{
+  uint64 pages = (uint64)mib * MIB / PGSIZE;
+  return pages + nmax * ((uint64)mib * MIB / SUPERPGSIZE + 8) + MARGIN_PAGES;
+}
+
+// Print one result line, and the page-table bytes per page of the region.
+static void
+shm_line(const char *mode, int n, int mib, struct shm_result *r)
+{
+  char buf[32];
+  uint64 pages = (uint64)mib * MIB / PGSIZE;
+  printf("shm mode=%s n=%d mib=%d pt_pages=%lu faults=%lu us=%lu\n", mode, n, mib,
+         r->pt_pages, r->faults, us(r->ns));
+  printf("shm what=bytes_per_page mode=%s n=%d mib=%d bytes=%s\n", mode, n, mib,
+         ratio1(buf, r->pt_pages * PGSIZE, pages));
+}
+
+// Print v right-aligned in a field of width characters.
+static void
+print_num(uint64 v, int width)
+{
+  char buf[24];
+  utoa(buf, v);
+  print_right(buf, width);
+}
+
+// One row of the table for people: mode name, n, the result, and the
+// seminar's arithmetic (a table entry of sizeof(pte_t) per process per
+// page) beside the page-table bytes per page measured.
+static void
+shm_row(const char *name, int n, int mib, struct shm_result *r)
+{
+  char buf[32];
+  print_right(name, 9);
+  print_num(n, 5);
+  print_num(r->pt_pages, 10);
+  print_num(r->faults, 10);
+  print_right(fixed1(buf, (r->ns + 50000) / 100000), 10);
+  print_right(ratio1(buf, r->pt_pages * PGSIZE, (uint64)mib * MIB / PGSIZE), 12);
+  print_num(sizeof(pte_t) * n, 8);
+  printf("\n");
+}
+
+// The table for people of one region size: every count and mode, and
+// the base line.
+static void
+shm_table(int mib, struct shm_result res[SHM_NCOUNTS][SHM_NMODES + 1])
+{
+  printf("\n%d MiB shared (%d pages): N processes each mapping it and loading "
+         "every page\n", mib, mib * (MIB / PGSIZE));
+  printf("     mode    N  pt pages    faults        ms  bytes/page   8 x N\n");
+  for(int c = 0; c < SHM_NCOUNTS; c++)
+    for(int m = 0; m <= SHM_NMODES; m++)
+      if(res[c][m].done)
+        shm_row(m < SHM_NMODES ? shm_modes[m].name : shm_base.name, shm_counts[c],
+                mib, &res[c][m]);
+}
+
+// Measure every mode and count for a region of mib MiB, with up to nmax
+// children (the last count); skipped[m] notes modes that cannot run here.
+static void
+shm_size(int mib, int nmax, int *skipped)
+{
+  static struct shm_result res[SHM_NCOUNTS][SHM_NMODES + 1];
+  uint64 need = shm_need_pages(mib, nmax);
+  if(kpages() < need){
+    printf("shm mib=%d skipped free_pages=%d need_pages=%lu\n", mib, kpages(), need);
+    return;
+  }
+  memset(res, 0, sizeof(res));
+  for(int c = 0; c < SHM_NCOUNTS; c++){
+    int n = shm_counts[c];
+    if(n > nmax || (c + 1 < SHM_NCOUNTS && n == nmax))
+      continue;                // more than fork allows, or the last count's
+    for(int m = 0; m < SHM_NMODES; m++){
+      if(skipped[m])
+        continue;
+      if(shm_run(&shm_modes[m], n, mib, &res[c][m]) != 0){
+        printf("shm mode=%s skipped\n", shm_modes[m].name);
+        skipped[m] = 1;
+        continue;
+      }
+      shm_line(shm_modes[m].name, n, mib, &res[c][m]);
+    }
+    struct shm_result *base = &res[c][SHM_NMODES];
+    shm_run(&shm_base, n, mib, base);
+    printf("shm what=base n=%d mib=%d pt_pages=%lu us=%lu\n", n, mib, base->pt_pages,
+           us(base->ns));
+  }
+  shm_table(mib, res);
+}
+
+// N processes at once mapping one shared region of SHM_MIB, and of
+// SHM_BIG_MIB when memory allows, in each mode (see the top); then
+// check that every page the part took came back.
+static void
+shm_lines(void)
+{
+  int free0 = kpages();
+  if(free0 < 2 * FILE_MIB * (MIB / PGSIZE) + shm_need_pages(SHM_MIB, NPROC)){
+    printf("shm skipped free_pages=%d\n", free0);
+    return;
+  }
+  int nmax = shm_max_procs();
+  shm_counts[SHM_NCOUNTS - 1] = nmax;
+  printf("shm what=procs n=%d\n", nmax);
+  int fd = make_cached_file();
+  int skipped[SHM_NMODES] = { 0 };
+  shm_size(SHM_MIB, nmax, skipped);
+  shm_size(SHM_BIG_MIB, nmax, skipped);
+  close(fd);
+  if(unlink(FILE_NAME) != 0)
+    fail("cannot remove " FILE_NAME);
+  int free1 = kpages();
+  printf("shm what=free_pages start=%d end=%d\n", free0, free1);
+  if(free1 != free0)
+    fail("shm: free pages did not come back to where they were");
 }
 
 // One superpage measurement with megapages on or off: grow the heap to a
@@ -907,6 +1348,11 @@ main(int argc, char *argv[])
     printf("membench: done\n");
     return 0;
   }
+  if(argc == 2 && strcmp(argv[1], "shm") == 0){
+    shm_lines();
+    printf("membench: done\n");
+    return 0;
+  }
   for(int s = 0; s < NSIZES; s++)
     fork_row(s);
   set_heap(0);
@@ -916,6 +1362,7 @@ main(int argc, char *argv[])
   file_lines();
   ratio_lines();
   super_lines();
+  shm_lines();
   table(lazy_ns, cow_ns);
   forkmode(saved_mode);
   printf("membench: done\n");
