@@ -78,7 +78,6 @@ SHM_RE = re.compile(r"^shm mode=(\w+) n=(\d+) mib=(\d+) pt_pages=(\d+) faults=(\
                     r"us=(\d+)$", re.MULTILINE)
 SHM_BASE_RE = re.compile(r"^shm what=base n=(\d+) mib=(\d+) pt_pages=(\d+) us=(\d+)$",
                          re.MULTILINE)
-SHM_SKIP_RE = re.compile(r"^shm mode=(\w+) skipped$", re.MULTILINE)
 SHM_SIZE_SKIP_RE = re.compile(r"^shm (?:mib=(\d+) )?skipped free_pages=(\d+)", re.MULTILINE)
 SHM_PROCS_RE = re.compile(r"^shm what=procs n=(\d+)$", re.MULTILINE)
 Shm = collections.namedtuple("Shm", "pt_pages faults us")
@@ -99,8 +98,8 @@ ERROR_RE = re.compile(r"^membench: error: (.*)$", re.MULTILINE)
 # ratio) and super_pt = (mib, off, on) for the 4 KiB-pages-only vs
 # megapage heap; shm[(mib, mode, n)] = Shm (page-table pages, faults, us)
 # of n processes mapping a shared region of mib MiB, shm_base[(mib, n)] =
-# Shm of n processes mapping nothing (no faults), shm_skipped[mode or
-# region MiB, 0 for all of them] = 1, and shm_procs = the largest n.
+# Shm of n processes mapping nothing (no faults), shm_skipped[region MiB,
+# 0 for all of them] = 1, and shm_procs = the largest n.
 def parse(out):
     return {
         "forks": {(int(m[0]), m[1]): Fork(*[float(x) if "." in x else int(x)
@@ -125,8 +124,7 @@ def parse(out):
                 for m in SHM_RE.findall(out)},
         "shm_base": {(int(m[1]), int(m[0])): Shm(int(m[2]), 0, int(m[3]))
                      for m in SHM_BASE_RE.findall(out)},
-        "shm_skipped": dict([(m, 1) for m in SHM_SKIP_RE.findall(out)] +
-                            [(int(m[0] or 0), 1) for m in SHM_SIZE_SKIP_RE.findall(out)]),
+        "shm_skipped": dict((int(m[0] or 0), 1) for m in SHM_SIZE_SKIP_RE.findall(out)),
         "shm_procs": next((int(m) for m in SHM_PROCS_RE.findall(out)), None),
     }
 
@@ -325,12 +323,9 @@ def print_shm_tables(res):
                     print("%5d %10s %9d %9d %10.1f %11.1f %8d" % (
                         n, mode, r.pt_pages, r.faults, r.us / 1000,
                         bytes_per_page(r.pt_pages, mib), 8 * n))
-    for what in sorted(res["shm_skipped"], key=str):
-        print("shared region: %s skipped" % (
-            "mode %s (mshare() failed, or membench was built without it)" % what
-            if isinstance(what, str) else
-            "%d MiB (boot with more --mem)" % what if what else
-            "all (boot with more --mem)"))
+    for mib in sorted(res["shm_skipped"]):
+        print("shared region: %s skipped (boot with more --mem)" % (
+            "%d MiB" % mib if mib else "all"))
     if res["shm_procs"]:
         print("shared region: at most %d processes (fork failed beyond)" % res["shm_procs"])
 

@@ -57,8 +57,7 @@
 //    at 64 GiB), maps shared memory inside it and loads every page; each
 //    child drops the attachment fork gave it and attaches by name, as an
 //    unrelated process would (open, then mmap of the whole region), and
-//    uses the region's page tables. Built only when kernel/syscall.h has
-//    SYS_mshare; without it, or when mshare() fails, the mode is skipped.
+//    uses the region's page tables.
 // The region of the first two is a 16 MiB file (the files part's, created
 // once and held in the page cache), mapped 4 times side by side: creating
 // a 64 MiB file costs two minutes of disk writes, and the page tables
@@ -101,7 +100,6 @@
 //   shm mode=<plain|mccracken|mshare> n=<N> mib=<64|512> pt_pages=<n> faults=<n> us=<int>
 //   shm what=bytes_per_page mode=<m> n=<N> mib=<64|512> bytes=<int>.<digit>
 //   shm what=base n=<N> mib=<64|512> pt_pages=<n> us=<int>
-//   shm mode=<m> skipped   (this kernel cannot: mshare before the system call)
 //   shm mib=512 skipped free_pages=<n> need_pages=<n>   (or shm skipped free_pages=<n>)
 //   shm what=free_pages start=<n> end=<n>   (an error follows if they differ)
 // then tables for people, and "membench: done" as the last line. On an
@@ -767,10 +765,8 @@ file_lines(void)
 // How one mode sets up the region and how a child maps it.
 struct shm_mode {
   const char *name;
-  int (*setup)(int mib);         // before the children (0: nothing to do): 0, or -1
-                                 // when the kernel cannot (the mode is skipped)
+  void (*setup)(int mib);        // before the children (0: nothing to do)
   char *(*map)(int i, int mib);  // in child i: map the region, return its address
-                                 // (0: the mode is not built into this program)
   void (*teardown)(void);        // after the children (0: nothing to do)
 };
 
@@ -830,7 +826,6 @@ map_nothing(int i, int mib)
   return 0;
 }
 
-#ifdef SYS_mshare
 #define MSHARE_NAME "/mshare/bench"
 #define MSHARE_ADDR (64 * GIB)   // the region's address and size: multiples of
 #define MSHARE_SIZE GIB          // 1 GiB, what one root table entry maps
@@ -839,24 +834,19 @@ static int mshare_fd = -1;       // the creator's descriptor of MSHARE_NAME
 
 // mshare: this program creates the region MSHARE_NAME, maps mib MiB of
 // shared memory at its start and loads every page (building the region's
-// page tables and pages once), staying attached. 0, or -1 when the
-// kernel has no mshare.
-static int
+// page tables and pages once), staying attached.
+static void
 mshare_create(int mib)
 {
-  if((mshare_fd = open(MSHARE_NAME, O_CREATE | O_RDWR)) < 0)
-    return -1;
-  if(mshare(mshare_fd, (void *)MSHARE_ADDR, MSHARE_SIZE) != 0){
-    close(mshare_fd);
-    unlink(MSHARE_NAME);
-    return -1;
-  }
+  unlink(MSHARE_NAME);           // left by a run that failed
+  if((mshare_fd = open(MSHARE_NAME, O_CREATE | O_RDWR)) < 0 ||
+     mshare(mshare_fd, (void *)MSHARE_ADDR, MSHARE_SIZE) != 0)
+    fail("mshare of " MSHARE_NAME " failed");
   char *p = mmap((void *)MSHARE_ADDR, (uint64)mib * MIB, PROT_READ | PROT_WRITE,
                  MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
   if(p != (char *)MSHARE_ADDR)
     fail("mmap inside the mshare region failed");
   load_pages(p, (uint64)mib * MIB / PGSIZE);
-  return 0;
 }
 
 // In child i: let go of the attachment fork gave, and attach as a process
@@ -884,16 +874,12 @@ mshare_destroy(void)
     fail("removing the mshare region failed");
   close(mshare_fd);
 }
-#define MSHARE_MODE { "mshare", mshare_create, mshare_attach, mshare_destroy }
-#else
-#define MSHARE_MODE { "mshare", 0, 0, 0 }   // kernel/syscall.h has no SYS_mshare
-#endif
 
 #define SHM_NMODES 3
 static const struct shm_mode shm_modes[SHM_NMODES] = {
   { "plain", 0, map_plain, 0 },
   { "mccracken", 0, map_mccracken, 0 },
-  MSHARE_MODE,
+  { "mshare", mshare_create, mshare_attach, mshare_destroy },
 };
 static const struct shm_mode shm_base = { "base", 0, map_nothing, 0 };
 
@@ -914,14 +900,14 @@ shm_work(int i)
 // load every page; fill in *r. The page-table pages are counted from
 // before the mode's setup (mshare's region tables count), the faults
 // (the system's) and the time from the first fork until every child has
-// loaded every page. -1 when the mode cannot run here (skipped).
-static int
+// loaded every page.
+static void
 shm_run(const struct shm_mode *md, int n, int mib, struct shm_result *r)
 {
   struct memstat before, start, all;
   memstat(&before);
-  if(md->map == 0 || (md->setup && md->setup(mib) != 0))
-    return -1;
+  if(md->setup)
+    md->setup(mib);
   shm_mode = md;
   shm_mib = mib;
   make_gate();
@@ -936,7 +922,6 @@ shm_run(const struct shm_mode *md, int n, int mib, struct shm_result *r)
   r->pt_pages = all.pt_pages - before.pt_pages;
   r->faults = all.file_faults - start.file_faults;
   r->done = 1;
-  return 0;
 }
 
 // How many processes this one may fork and have alive at once: fork
@@ -1056,9 +1041,9 @@ shm_table(int mib, struct shm_result res[SHM_NCOUNTS][SHM_NMODES + 1])
 }
 
 // Measure every mode and count for a region of mib MiB, with up to nmax
-// children (the last count); skipped[m] notes modes that cannot run here.
+// children (the last count).
 static void
-shm_size(int mib, int nmax, int *skipped)
+shm_size(int mib, int nmax)
 {
   static struct shm_result res[SHM_NCOUNTS][SHM_NMODES + 1];
   uint64 need = shm_need_pages(mib, nmax);
@@ -1072,13 +1057,7 @@ shm_size(int mib, int nmax, int *skipped)
     if(n > nmax || (c + 1 < SHM_NCOUNTS && n == nmax))
       continue;                // more than fork allows, or the last count's
     for(int m = 0; m < SHM_NMODES; m++){
-      if(skipped[m])
-        continue;
-      if(shm_run(&shm_modes[m], n, mib, &res[c][m]) != 0){
-        printf("shm mode=%s skipped\n", shm_modes[m].name);
-        skipped[m] = 1;
-        continue;
-      }
+      shm_run(&shm_modes[m], n, mib, &res[c][m]);
       shm_line(shm_modes[m].name, n, mib, &res[c][m]);
     }
     struct shm_result *base = &res[c][SHM_NMODES];
@@ -1104,9 +1083,8 @@ shm_lines(void)
   shm_counts[SHM_NCOUNTS - 1] = nmax;
   printf("shm what=procs n=%d\n", nmax);
   int fd = make_cached_file();
-  int skipped[SHM_NMODES] = { 0 };
-  shm_size(SHM_MIB, nmax, skipped);
-  shm_size(SHM_BIG_MIB, nmax, skipped);
+  shm_size(SHM_MIB, nmax);
+  shm_size(SHM_BIG_MIB, nmax);
   close(fd);
   if(unlink(FILE_NAME) != 0)
     fail("cannot remove " FILE_NAME);

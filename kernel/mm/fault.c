@@ -2,10 +2,11 @@
 // is either resolved or ends the process. One path for traps from user
 // mode and equally for the kernel's own accesses to user memory
 // (copyin/copyout, mm/usercopy.c):
-//   trap -> the region of the address (vma_find) -> may the region be
-//   accessed so? -> for a region that maps a file or shared memory, its
-//   prepare operation finds the page (reading the file sleeps, so this
-//   comes before the lock) -> one walk to the address, making the tables
+//   trap -> the region of the address (vma_find; in an attached mshare
+//   region, the region's own address space and its region there,
+//   mm/mshare.c) -> may the region be accessed so? -> for a region that
+//   maps a file or shared memory, its prepare operation finds the page
+//   (reading the file sleeps, so this comes before the lock) -> one walk to the address, making the tables
 //   on the way private and creating missing ones -> the region's fault
 //   operation (for anonymous memory, mm/anon.c: a zeroed page on first
 //   touch, a copy on a store to a copy-on-write page; for files and

@@ -62,8 +62,8 @@ uvm_prefault(uint64 va, uint64 len, int write)
     struct vma *v = vma_find(p->mm, a);
     if(v == 0 || killed(p))
       return;
-    if(v->ops->prepare == 0){
-      a = v->end;                // nothing here needs it
+    if(v->ops->prepare == 0 && !(v->flags & VMA_MSHARE)){
+      a = v->end;                // nothing here needs it (an mshare region may map files)
       continue;
     }
     if(user_page(p->mm->pagetable, a, write) == 0)
