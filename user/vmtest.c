@@ -4089,8 +4089,9 @@ ms_wait(int fd)
 
 // A process that did not inherit the region attaches it and finds what
 // the owner mapped and stored there without a fault or a page-table page
-// of its own; its stores are the owner's; and a mapping the owner adds
-// later is there for it at once, again without a fault.
+// of its own; its stores are the owner's; a mapping the owner adds later
+// is there for it at once, again without a fault; and so is a page the
+// owner puts in place of one it unmapped.
 static void
 mshare_attach_test(void)
 {
@@ -4107,6 +4108,11 @@ mshare_attach_test(void)
     ms_signal(ready[1]);
     ms_wait(go[0]);              // the owner added a mapping at 8 MiB
     ms_read_shared(p + 2 * MS_PAGES * PGSIZE, MS_PAGES, 0, "the attached process");
+    ms_signal(ready[1]);
+    ms_wait(go[0]);              // the owner put a new page 0 in place of the old
+    if(p[0] != (char)(shpt_byte(0) + 5))
+      fail("the attached process reads %d at page 0, not the owner's new page's %d", p[0],
+           (char)(shpt_byte(0) + 5));
     exit(0);
   }
   int fd = ms_create();
@@ -4115,6 +4121,11 @@ mshare_attach_test(void)
   ms_wait(ready[0]);
   ms_check(p, MS_PAGES, 1, "the owner, after the other's stores");
   ms_map(2 * MS_PAGES * PGSIZE, MS_PAGES, 1, 0);
+  ms_signal(go[1]);
+  ms_wait(ready[0]);
+  if(munmap(p, PGSIZE) != 0)
+    fail("munmap inside the region failed");
+  ms_map(0, 1, 1, 5);
   ms_signal(go[1]);
   reap(1);
   close(fd);
