@@ -4128,6 +4128,15 @@ mshare_attach_test(void)
   ms_map(0, 1, 1, 5);
   ms_signal(go[1]);
   reap(1);
+  if(xfork() == 0){              // one attaching now finds the same
+    if(munmap(p, MS_SIZE) != 0 || ms_attach(O_RDWR, MAP_RW) != p)
+      fail("a late attach failed");
+    ms_check(p + PGSIZE, MS_PAGES - 1, 1, "a late attacher");
+    if(p[0] != (char)(shpt_byte(0) + 5))
+      fail("a late attacher reads %d at page 0, not %d", p[0], (char)(shpt_byte(0) + 5));
+    exit(0);
+  }
+  reap(1);
   close(fd);
   if(unlink(MS_NAME) != 0)
     fail("unlink %s failed", MS_NAME);
