@@ -28,15 +28,19 @@ REGION_FLAGS = (("VMA_PRIVATE", 1 << 0, "private"),
                 ("VMA_GUARD", 1 << 3, "guard"),
                 ("VMA_SPECIAL", 1 << 4, "special"),
                 ("VMA_MMAP", 1 << 5, "mmap"),
-                ("VMA_SHARED", 1 << 6, "shared"))
+                ("VMA_SHARED", 1 << 6, "shared"),
+                ("VMA_MSHARE", 1 << 7, "mshare"))
 VMA_PRIVATE = REGION_FLAGS[0][1]
 VMA_SHARED = REGION_FLAGS[6][1]
 
 # ops->kind of anonymous memory (kernel/mm/anon.c): a page fault the
 # region allows maps a zeroed page. And of the regions that map an
-# object's pages (kernel/mm/filemap.c): a file's, or shared memory's.
+# object's pages (kernel/mm/filemap.c): a file's, or shared memory's. And
+# of an attached mshare region (kernel/mm/mshare.c), whose faults are the
+# region's own address space's.
 ANON = "anon"
 OBJECT_KINDS = ("file", "shm")
+MSHARE = "mshare"
 
 
 @dataclass
@@ -137,13 +141,18 @@ def va_lines(regions, va, mapped):
                          "a bad access, which kills the process")
         return lines
     lines = [f"region: {region_title(r)}"]
-    if mapped or (r.kind != ANON and r.kind not in OBJECT_KINDS):
+    if mapped or (r.kind not in (ANON, MSHARE) and r.kind not in OBJECT_KINDS):
         return lines
     if not r.prot:
         lines.append("note: the region allows no access: a user access kills the process")
     elif r.kind == ANON:
         lines.append("note: a user access the region allows makes the kernel "
                      "map a zeroed page here")
+    elif r.kind == MSHARE:
+        lines.append("note: an attached mshare region: a user access it allows is "
+                     "resolved in the region's own address space, whose tables this "
+                     "process's root entry points to (a bad access where the region "
+                     "maps nothing)")
     else:
         lines.append("note: a user access the region allows makes the kernel map the "
                      "object's page here (a file's from the page cache, read from the "

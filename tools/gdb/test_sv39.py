@@ -395,7 +395,8 @@ def test_region_permissions_and_flags():
     assert regions.flag_words(PRIVATE) == "-"
     assert regions.flag_words(PRIVATE | GROWSUP) == "growsup"
     assert regions.flag_words(STACK | GUARD | SPECIAL) == "stack,guard,special"
-    assert regions.flag_words(GUARD | 1 << 7 | 1 << 9) == "guard,0x280"
+    assert regions.flag_words(regions.VMA_SHARED | MMAP | 1 << 7) == "mmap,mshare"
+    assert regions.flag_words(GUARD | 1 << 8 | 1 << 10) == "guard,0x500"
 
 
 @test
