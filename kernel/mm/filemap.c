@@ -304,13 +304,29 @@ maps_alike(struct vma *w, struct vma *v, uint64 span)
          w->start <= span && span + SPAN <= w->end;
 }
 
+#define TABLE_TRIES 1000     // times find_table tries another address space's lock
+
+// Try to take lk a bounded number of times: 1 if taken. Processes that
+// map a region alike often fault in step, and one that holds its lock a
+// moment longer (finishing its own fault) would otherwise make the other
+// build a second table for the span.
+static int
+tryacquire_briefly(struct spinlock *lk)
+{
+  for(int i = 0; i < TABLE_TRIES; i++)
+    if(tryacquire(lk))
+      return 1;
+  return 0;
+}
+
 // The level-0 table for [span, span + SPAN) that another address space
 // mapping v's object as v does has made shareable, with a reference
 // taken on it; 0 if there is none (or its owner is busy). Found through
 // the object's list of its mappings, as McCracken's patch finds it
 // through the address_space's vmas. The caller holds its own mm's lock,
 // so another's is only tried, never waited for: two processes faulting
-// at once could otherwise each wait for the other's.
+// at once could otherwise each wait for the other's (a process waiting
+// for the object's lock, which the caller holds, keeps its own).
 static pagetable_t
 find_table(struct vma *v, uint64 span)
 {
@@ -318,7 +334,7 @@ find_table(struct vma *v, uint64 span)
   pagetable_t t = 0;
   acquire(&obj->lock);
   for(struct vma *w = obj->maps; w && t == 0; w = w->map_next){
-    if(!maps_alike(w, v, span) || !tryacquire(&w->mm->lock))
+    if(!maps_alike(w, v, span) || !tryacquire_briefly(&w->mm->lock))
       continue;
     struct pt_path path;
     if(pt_lookup(w->mm->pagetable, span, PT_LEVEL1, 0, 0, &path) == 0 &&
