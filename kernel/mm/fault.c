@@ -6,8 +6,9 @@
 //   region, the region's own address space and its region there,
 //   mm/mshare.c) -> may the region be accessed so? -> for a region that
 //   maps a file or shared memory, its prepare operation finds the page
-//   (reading the file sleeps, so this comes before the lock) -> one walk to the address, making the tables
-//   on the way private and creating missing ones -> the region's fault
+//   (reading the file sleeps, so this comes before the lock) -> one walk
+//   to the address, making the tables on the way private and creating
+//   missing ones -> the region's fault
 //   operation (for anonymous memory, mm/anon.c: a zeroed page on first
 //   touch, a copy on a store to a copy-on-write page; for files and
 //   shared memory, mm/filemap.c: the read, copy-on-write and shared
@@ -79,7 +80,7 @@ again:
   if(vmf.vma && (vmf.vma->flags & VMA_MSHARE) && vma_allows(vmf.vma, access)){
     struct mm *region = mshare_link(mm, vmf.vma, va);
     release(&mm->lock);
-    return region ? mm_fault(p, region, va, access) : FAULT_OOM;
+    return mm_fault(p, region, va, access);
   }
   if(vmf.vma && vma_allows(vmf.vma, access) && vmf.vma->ops->fault){
     r = FAULT_OK;

@@ -133,6 +133,7 @@ void            vma_insert(struct mm *, struct vma *);
 void            vma_remove(struct mm *, struct vma *);
 struct vma *    vma_find(struct mm *, uint64 va);
 struct vma *    vma_from(struct mm *, uint64 va);
+int             vma_range_free(struct mm *, uint64 start, uint64 end);
 int             vma_allows(struct vma *, enum fault_access);
 int             vma_pte_perm(struct vma *);
 

@@ -76,10 +76,9 @@ free_range_below(struct mm *mm, uint64 low, uint64 high, uint64 len)
 {
   uint64 start = high - len;
   while(start >= low && start < high){
-    struct vma *v = vma_from(mm, start);
-    if(v == 0 || v->start >= start + len)
+    if(vma_range_free(mm, start, start + len))
       return start;
-    start = v->start - len;
+    start = vma_from(mm, start)->start - len;
   }
   return 0;
 }
@@ -349,11 +348,9 @@ region_mmap(struct vma *a, struct vma *v, uint64 addr, uint64 len)
   v->end = addr + len;
   struct vma *m[MSHARE_SPACES] = { v };
   int ok = 1;
-  for(int i = 0; i < MSHARE_SPACES && ok; i++){
-    struct vma *in = vma_from(space[i], addr);
-    ok = space[i]->nvmas < MAX_MAP_COUNT && (in == 0 || in->start >= v->end) &&
+  for(int i = 0; i < MSHARE_SPACES && ok; i++)
+    ok = space[i]->nvmas < MAX_MAP_COUNT && vma_range_free(space[i], addr, v->end) &&
          (m[i] || (m[i] = vma_dup(v)) != 0);
-  }
   struct vma *dead = 0;
   for(int i = 0; i < MSHARE_SPACES && ok; i++){
     m[i]->prot = prot[i];

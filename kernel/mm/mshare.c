@@ -240,8 +240,7 @@ attach(struct mm *mm, struct mshare *ms, int prot)
   }
   v->mshare = ms;
   acquire(&mm->lock);
-  struct vma *in = vma_from(mm, ms->start);
-  int ok = mm->nvmas < MAX_MAP_COUNT && (in == 0 || in->start >= ms->end);
+  int ok = mm->nvmas < MAX_MAP_COUNT && vma_range_free(mm, ms->start, ms->end);
   if(ok){
     vma_insert(mm, v);
     for(uint64 va = ms->start; va < ms->end; va += GIB)

@@ -286,6 +286,14 @@ vma_from(struct mm *mm, uint64 va)
   return found;
 }
 
+// Does mm have no region in [start, end)?
+int
+vma_range_free(struct mm *mm, uint64 start, uint64 end)
+{
+  struct vma *v = vma_from(mm, start);
+  return v == 0 || v->start >= end;
+}
+
 // May the process make this access to region v?
 int
 vma_allows(struct vma *v, enum fault_access access)
