@@ -4,7 +4,8 @@
 //   0x00100000  sifive_test (used by OpenSBI for power-off)
 //   0x0C000000  PLIC
 //   0x10000000  UART 16550
-//   0x10001000  virtio-mmio disk (slot 0)
+//   0x10001000  virtio-mmio slot 0: the file system's disk
+//   0x10002000  virtio-mmio slot 1: the swap disk (may be empty)
 //   0x80000000  start of RAM: OpenSBI firmware (M-mode, PMP-protected)
 //   0x80200000  kernel image: text, rodata, data, bss
 //   end         free pages, handed out by the page allocator
@@ -28,8 +29,12 @@
 #define SIFIVE_TEST 0x100000L  // test finisher: powers QEMU off with a status
 #define UART0      0x10000000L
 #define UART0_IRQ  10
-#define VIRTIO0    0x10001000L
+// QEMU virt has eight virtio-mmio slots, one page of registers each;
+// Atlas drives the first two.
+#define VIRTIO0    0x10001000L   // slot 0: the file system's disk
 #define VIRTIO0_IRQ 1
+#define VIRTIO1    0x10002000L   // slot 1: the swap disk
+#define VIRTIO1_IRQ 2
 #define PLIC       0x0c000000L
 #define PLIC_SIZE  0x400000L
 #define PLIC_PRIORITY    (PLIC + 0x0)

@@ -38,6 +38,7 @@ kvminit(void)
   kvmmap(kpt, SIFIVE_TEST, SIFIVE_TEST, PGSIZE, PTE_R | PTE_W);
   kvmmap(kpt, UART0, UART0, PGSIZE, PTE_R | PTE_W);
   kvmmap(kpt, VIRTIO0, VIRTIO0, PGSIZE, PTE_R | PTE_W);
+  kvmmap(kpt, VIRTIO1, VIRTIO1, PGSIZE, PTE_R | PTE_W);
   kvmmap(kpt, PLIC, PLIC, PLIC_SIZE, PTE_R | PTE_W);
 
   uint64 text = KERNLINK, rodata = (uint64)etext, data = (uint64)erodata;
