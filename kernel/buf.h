@@ -4,7 +4,6 @@
 
 struct buf {
   int valid;   // has data been read from disk?
-  int disk;    // does disk "own" buf (request in flight)?
   uint dev;
   uint blockno;
   struct sleeplock lock;

@@ -103,10 +103,18 @@ void            timerinit(void);
 uint64          time_ns(void);
 void            timerinithart(void);
 void            clockintr(void);
-// virtio_disk.c
+// virtio_disk.c: the virtio block disks, numbered by virtio-mmio slot
+#define DISK_FS   0     // VIRTIO0: the file system's disk, always there
+#define DISK_SWAP 1     // VIRTIO1: the swap disk, if QEMU was given one
 void            virtio_disk_init(void);
+uint64          virtio_disk_size(int);
+int             virtio_disk_request(int, uint64 off, void *, uint32 len, int write);
 void            virtio_disk_rw(struct buf *, int write);
-void            virtio_disk_intr(void);
+void            virtio_disk_intr(int irq);
+// swapdisk.c: the swap disk in pages
+void            swapdisk_init(void);
+uint64          swapdisk_pages(void);
+int             swapdisk_rw(uint64 page, void *pa, int write);
 
 // ---- mm/ ---------------------------------------------------------------
 // The memory system's interface to the rest of the kernel; what only

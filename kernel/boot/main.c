@@ -88,7 +88,8 @@ kmain(uint64 hartid, uint64 dtb)
   binit();                 // buffer cache
   iinit();                 // inode table
   fileinit();              // file table
-  virtio_disk_init();      // the disk
+  virtio_disk_init();      // the disks
+  swapdisk_init();         // the swap disk, if QEMU has one
   userinit();              // first user process
   __sync_synchronize();    // setup is visible before other harts run
   start_other_harts(hartid);

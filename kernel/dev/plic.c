@@ -1,5 +1,5 @@
 // The platform-level interrupt controller (PLIC) routes device interrupts
-// (UART, virtio disk) to harts. Each hart's S-mode has its own context,
+// (UART, virtio disks) to harts. Each hart's S-mode has its own context,
 // numbered by hart id (not by the hart's slot in cpus[]).
 #include "types.h"
 #include "param.h"
@@ -17,6 +17,7 @@ plicinit(void)
 {
   PLIC_REG(PLIC_PRIORITY + UART0_IRQ*4) = 1;
   PLIC_REG(PLIC_PRIORITY + VIRTIO0_IRQ*4) = 1;
+  PLIC_REG(PLIC_PRIORITY + VIRTIO1_IRQ*4) = 1;
 }
 
 // Set up this hart's S-mode context: take the devices' interrupts if
@@ -29,7 +30,8 @@ void
 plicinithart(int devices)
 {
   int hart = mycpu()->hartid;
-  PLIC_REG(PLIC_SENABLE(hart)) = devices ? (1 << UART0_IRQ) | (1 << VIRTIO0_IRQ) : 0;
+  PLIC_REG(PLIC_SENABLE(hart)) =
+    devices ? (1 << UART0_IRQ) | (1 << VIRTIO0_IRQ) | (1 << VIRTIO1_IRQ) : 0;
   PLIC_REG(PLIC_SPRIORITY(hart)) = 0;   // threshold: accept any priority
 }
 

@@ -29,6 +29,8 @@
 #define VIRTIO_MMIO_QUEUE_DRIVER_HIGH   0x094
 #define VIRTIO_MMIO_QUEUE_DEVICE_LOW    0x0a0 // used ring address
 #define VIRTIO_MMIO_QUEUE_DEVICE_HIGH   0x0a4
+#define VIRTIO_MMIO_CONFIG_GENERATION   0x0fc // changes when the config does
+#define VIRTIO_MMIO_CONFIG              0x100 // device-specific configuration
 
 // Values the identification registers must hold.
 #define VIRTIO_MAGIC        0x74726976  // "virt", little-endian
@@ -106,6 +108,9 @@ struct virtq_used {
 #define VIRTIO_BLK_T_OUT  1  // write to the disk
 
 #define VIRTIO_BLK_S_OK   0  // status byte of a request that succeeded
+
+// Block device configuration, byte offsets from VIRTIO_MMIO_CONFIG.
+#define VIRTIO_BLK_CFG_CAPACITY 0x00  // 64 bits: the disk's size in sectors
 
 // Header that starts every block request (first descriptor); the data
 // buffer and a one-byte status the device fills in follow.

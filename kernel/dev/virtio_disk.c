@@ -1,8 +1,11 @@
-// Driver for the virtio block device on QEMU's virt machine (modern
-// virtio-mmio transport, one request queue).
+// Driver for the virtio block devices on QEMU's virt machine (modern
+// virtio-mmio transport, one request queue each). Atlas drives two disks,
+// numbered by their virtio-mmio slot: the file system's (DISK_FS), which
+// must be there, and the swap disk (DISK_SWAP), which may be missing.
+// Each has its own registers, queue, lock and interrupt.
 //
 // A request is a chain of three descriptors: the request header (read by
-// the device), the block's data (read or written by the device) and a
+// the device), the data (read or written by the device) and a
 // status byte (written by the device). The driver puts the chain's first
 // descriptor in the available ring and notifies the device; when the
 // device is done it puts the chain in the used ring and interrupts.
@@ -21,8 +24,8 @@
 #include "defs.h"
 #include "virtio.h"
 
-// The 32-bit device register at byte offset off.
-#define REG(off) ((volatile uint32 *)(VIRTIO0 + (off)))
+// The 32-bit register at byte offset off of disk d.
+#define REG(d, off) ((volatile uint32 *)((d)->base + (off)))
 
 // Descriptors in one request chain.
 #define CHAIN 3
@@ -40,8 +43,13 @@
    VIRTIO_FEATURE_BIT(VIRTIO_F_EVENT_IDX)      | \
    VIRTIO_FEATURE_BIT(VIRTIO_F_INDIRECT_DESC))
 
-static struct {
-  struct spinlock lock;  // guards everything here and the queue memory
+struct disk {
+  uint64 base;           // the registers (memlayout.h)
+  int irq;               // the interrupt
+  int present;           // found and started at boot; fixed after that
+  uint64 size;           // capacity in bytes, set at boot
+
+  struct spinlock lock;  // guards what follows and the queue memory
 
   // The queue, one page each, shared with the device.
   struct virtq_desc *desc;
@@ -53,69 +61,90 @@ static struct {
 
   // Per request in flight, indexed by the chain's first descriptor.
   struct {
-    struct buf *b;             // buffer waiting for this request
+    int busy;                  // the device owns the request's data
     volatile uint8 status;     // written by the device at completion
   } inflight[VIRTIO_NDESC];
   struct virtio_blk_req req[VIRTIO_NDESC];  // headers, same indexing
-} disk;
+};
 
-// Give up on the device: tell it so, then stop the kernel.
+static struct disk disks[] = {
+  [DISK_FS]   = { .base = VIRTIO0, .irq = VIRTIO0_IRQ },
+  [DISK_SWAP] = { .base = VIRTIO1, .irq = VIRTIO1_IRQ },
+};
+
+// Give up on disk d: tell it so, then stop the kernel.
 static void
-fail(char *why)
+fail(struct disk *d, char *why)
 {
-  *REG(VIRTIO_MMIO_STATUS) = *REG(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_FAILED;
+  *REG(d, VIRTIO_MMIO_STATUS) = *REG(d, VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_FAILED;
   panic(why);
 }
 
-// Add bits to the device status register.
+// Add bits to disk d's status register.
 static void
-set_status(uint32 bits)
+set_status(struct disk *d, uint32 bits)
 {
-  *REG(VIRTIO_MMIO_STATUS) = *REG(VIRTIO_MMIO_STATUS) | bits;
+  *REG(d, VIRTIO_MMIO_STATUS) = *REG(d, VIRTIO_MMIO_STATUS) | bits;
 }
 
-// Check that the device at VIRTIO0 is a modern virtio block device.
-static void
-check_identity(void)
+// Is there a modern virtio block device in d's slot? An empty slot
+// reads device id 0.
+static int
+is_block_device(struct disk *d)
 {
-  if(*REG(VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MAGIC ||
-     *REG(VIRTIO_MMIO_VERSION) != VIRTIO_MMIO_MODERN ||
-     *REG(VIRTIO_MMIO_DEVICE_ID) != VIRTIO_ID_BLOCK)
-    panic("virtio disk: no modern virtio block device at VIRTIO0");
+  return *REG(d, VIRTIO_MMIO_MAGIC_VALUE) == VIRTIO_MAGIC &&
+         *REG(d, VIRTIO_MMIO_VERSION) == VIRTIO_MMIO_MODERN &&
+         *REG(d, VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_BLOCK;
 }
 
-// Read feature word sel offered by the device.
+// Read feature word sel offered by disk d.
 static uint32
-device_features(uint32 sel)
+device_features(struct disk *d, uint32 sel)
 {
-  *REG(VIRTIO_MMIO_DEVICE_FEATURES_SEL) = sel;
-  return *REG(VIRTIO_MMIO_DEVICE_FEATURES);
+  *REG(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL) = sel;
+  return *REG(d, VIRTIO_MMIO_DEVICE_FEATURES);
 }
 
 // Accept the features in word sel.
 static void
-driver_features(uint32 sel, uint32 bits)
+driver_features(struct disk *d, uint32 sel, uint32 bits)
 {
-  *REG(VIRTIO_MMIO_DRIVER_FEATURES_SEL) = sel;
-  *REG(VIRTIO_MMIO_DRIVER_FEATURES) = bits;
+  *REG(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL) = sel;
+  *REG(d, VIRTIO_MMIO_DRIVER_FEATURES) = bits;
 }
 
 // Agree on features: everything offered in word 0 except the unwanted
 // ones, and from word 1 only VERSION_1, which a modern device must offer.
 static void
-negotiate(void)
+negotiate(struct disk *d)
 {
   uint32 low, high;
 
-  low = device_features(0) & ~UNWANTED_FEATURES;
-  high = device_features(1);
+  low = device_features(d, 0) & ~UNWANTED_FEATURES;
+  high = device_features(d, 1);
   if((high & VIRTIO_FEATURE_BIT(VIRTIO_F_VERSION_1)) == 0)
-    fail("virtio disk: device does not offer VERSION_1");
-  driver_features(0, low);
-  driver_features(1, VIRTIO_FEATURE_BIT(VIRTIO_F_VERSION_1));
-  set_status(VIRTIO_STATUS_FEATURES_OK);
-  if((*REG(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK) == 0)
-    fail("virtio disk: features not accepted");
+    fail(d, "virtio disk: device does not offer VERSION_1");
+  driver_features(d, 0, low);
+  driver_features(d, 1, VIRTIO_FEATURE_BIT(VIRTIO_F_VERSION_1));
+  set_status(d, VIRTIO_STATUS_FEATURES_OK);
+  if((*REG(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK) == 0)
+    fail(d, "virtio disk: features not accepted");
+}
+
+// Disk d's capacity in bytes, from its configuration space. The 64-bit
+// sector count takes two reads; read again if the device changed its
+// configuration in between.
+static uint64
+capacity(struct disk *d)
+{
+  uint32 generation, low, high;
+
+  do {
+    generation = *REG(d, VIRTIO_MMIO_CONFIG_GENERATION);
+    low = *REG(d, VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CFG_CAPACITY);
+    high = *REG(d, VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CFG_CAPACITY + 4);
+  } while(generation != *REG(d, VIRTIO_MMIO_CONFIG_GENERATION));
+  return (((uint64)high << 32) | low) * VIRTIO_BLK_SECTOR_SIZE;
 }
 
 // A zeroed page for queue memory.
@@ -131,69 +160,89 @@ queue_page(void)
   return page;
 }
 
-// Write a 64-bit physical address to the register pair at low/high.
+// Write a 64-bit physical address to disk d's register pair at low/high.
 static void
-write_addr(uint32 low, uint32 high, void *p)
+write_addr(struct disk *d, uint32 low, uint32 high, void *p)
 {
-  *REG(low) = (uint64)p;
-  *REG(high) = (uint64)p >> 32;
+  *REG(d, low) = (uint64)p;
+  *REG(d, high) = (uint64)p >> 32;
 }
 
-// Allocate the request queue and tell the device where it is.
+// Allocate disk d's request queue and tell the device where it is.
 static void
-setup_queue(void)
+setup_queue(struct disk *d)
 {
   uint32 max;
   int i;
 
-  *REG(VIRTIO_MMIO_QUEUE_SEL) = VIRTIO_BLK_REQUESTQ;
-  if(*REG(VIRTIO_MMIO_QUEUE_READY) != 0)
-    fail("virtio disk: queue already set up");
-  max = *REG(VIRTIO_MMIO_QUEUE_NUM_MAX);
+  *REG(d, VIRTIO_MMIO_QUEUE_SEL) = VIRTIO_BLK_REQUESTQ;
+  if(*REG(d, VIRTIO_MMIO_QUEUE_READY) != 0)
+    fail(d, "virtio disk: queue already set up");
+  max = *REG(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
   if(max < VIRTIO_NDESC)
-    fail("virtio disk: queue too short");
+    fail(d, "virtio disk: queue too short");
 
-  disk.desc = queue_page();
-  disk.avail = queue_page();
-  disk.used = queue_page();
-  *REG(VIRTIO_MMIO_QUEUE_NUM) = VIRTIO_NDESC;
-  write_addr(VIRTIO_MMIO_QUEUE_DESC_LOW, VIRTIO_MMIO_QUEUE_DESC_HIGH,
-             disk.desc);
-  write_addr(VIRTIO_MMIO_QUEUE_DRIVER_LOW, VIRTIO_MMIO_QUEUE_DRIVER_HIGH,
-             disk.avail);
-  write_addr(VIRTIO_MMIO_QUEUE_DEVICE_LOW, VIRTIO_MMIO_QUEUE_DEVICE_HIGH,
-             (void*)disk.used);
-  *REG(VIRTIO_MMIO_QUEUE_READY) = 1;
+  d->desc = queue_page();
+  d->avail = queue_page();
+  d->used = queue_page();
+  *REG(d, VIRTIO_MMIO_QUEUE_NUM) = VIRTIO_NDESC;
+  write_addr(d, VIRTIO_MMIO_QUEUE_DESC_LOW, VIRTIO_MMIO_QUEUE_DESC_HIGH,
+             d->desc);
+  write_addr(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, VIRTIO_MMIO_QUEUE_DRIVER_HIGH,
+             d->avail);
+  write_addr(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, VIRTIO_MMIO_QUEUE_DEVICE_HIGH,
+             (void*)d->used);
+  *REG(d, VIRTIO_MMIO_QUEUE_READY) = 1;
 
   for(i = 0; i < VIRTIO_NDESC; i++)
-    disk.isfree[i] = 1;
+    d->isfree[i] = 1;
 }
 
-// Find and start the disk at boot, following the initialization order
-// the specification requires (reset, acknowledge, features, queue, ok).
+// Start disk d, following the initialization order the specification
+// requires (reset, acknowledge, features, configuration, queue, ok).
+static void
+start(struct disk *d)
+{
+  initlock(&d->lock, "virtio_disk");
+  *REG(d, VIRTIO_MMIO_STATUS) = 0;
+  set_status(d, VIRTIO_STATUS_ACKNOWLEDGE);
+  set_status(d, VIRTIO_STATUS_DRIVER);
+  negotiate(d);
+  d->size = capacity(d);
+  setup_queue(d);
+  set_status(d, VIRTIO_STATUS_DRIVER_OK);
+  d->present = 1;
+}
+
+// Find and start the disks at boot: the file system's must be there,
+// the swap disk's slot may be empty (or hold another kind of device).
 void
 virtio_disk_init(void)
 {
-  initlock(&disk.lock, "virtio_disk");
-  check_identity();
-  *REG(VIRTIO_MMIO_STATUS) = 0;
-  set_status(VIRTIO_STATUS_ACKNOWLEDGE);
-  set_status(VIRTIO_STATUS_DRIVER);
-  negotiate();
-  setup_queue();
-  set_status(VIRTIO_STATUS_DRIVER_OK);
+  if(!is_block_device(&disks[DISK_FS]))
+    panic("virtio disk: no modern virtio block device at VIRTIO0");
+  start(&disks[DISK_FS]);
+  if(is_block_device(&disks[DISK_SWAP]))
+    start(&disks[DISK_SWAP]);
 }
 
-// Take one free descriptor; returns its index or -1 if none is free.
-// Caller holds disk.lock.
+// The size of disk n in bytes; 0 if it is not there.
+uint64
+virtio_disk_size(int n)
+{
+  return disks[n].present ? disks[n].size : 0;
+}
+
+// Take one free descriptor of disk d; returns its index or -1 if none
+// is free. Caller holds d->lock.
 static int
-alloc_desc(void)
+alloc_desc(struct disk *d)
 {
   int i;
 
   for(i = 0; i < VIRTIO_NDESC; i++){
-    if(disk.isfree[i]){
-      disk.isfree[i] = 0;
+    if(d->isfree[i]){
+      d->isfree[i] = 0;
       return i;
     }
   }
@@ -201,43 +250,43 @@ alloc_desc(void)
 }
 
 // Return descriptor i to the free pool and wake anyone waiting for one.
-// Caller holds disk.lock.
+// Caller holds d->lock.
 static void
-free_desc(int i)
+free_desc(struct disk *d, int i)
 {
-  if(disk.isfree[i])
+  if(d->isfree[i])
     panic("virtio disk: descriptor freed twice");
-  memset(&disk.desc[i], 0, sizeof(disk.desc[i]));
-  disk.isfree[i] = 1;
-  wakeup(&disk.isfree);
+  memset(&d->desc[i], 0, sizeof(d->desc[i]));
+  d->isfree[i] = 1;
+  wakeup(&d->isfree);
 }
 
-// Free the chain that starts at descriptor i. Caller holds disk.lock.
+// Free the chain that starts at descriptor i. Caller holds d->lock.
 static void
-free_chain(int i)
+free_chain(struct disk *d, int i)
 {
   int next, more;
 
   do {
-    more = disk.desc[i].flags & VIRTQ_DESC_F_NEXT;
-    next = disk.desc[i].next;
-    free_desc(i);
+    more = d->desc[i].flags & VIRTQ_DESC_F_NEXT;
+    next = d->desc[i].next;
+    free_desc(d, i);
     i = next;
   } while(more);
 }
 
-// Take CHAIN descriptors into d[], all or none; returns 0 or -1.
-// Caller holds disk.lock.
+// Take CHAIN descriptors into c[], all or none; returns 0 or -1.
+// Caller holds d->lock.
 static int
-alloc_chain(int *d)
+alloc_chain(struct disk *d, int *c)
 {
   int k, j;
 
   for(k = 0; k < CHAIN; k++){
-    d[k] = alloc_desc();
-    if(d[k] < 0){
+    c[k] = alloc_desc(d);
+    if(c[k] < 0){
       for(j = 0; j < k; j++)
-        free_desc(d[j]);
+        free_desc(d, c[j]);
       return -1;
     }
   }
@@ -246,29 +295,31 @@ alloc_chain(int *d)
 
 // Fill descriptor i with a buffer of len bytes at p.
 static void
-set_desc(int i, void *p, uint32 len, uint16 flags, uint16 next)
+set_desc(struct disk *d, int i, void *p, uint32 len, uint16 flags, uint16 next)
 {
-  disk.desc[i].addr = (uint64)p;
-  disk.desc[i].len = len;
-  disk.desc[i].flags = flags;
-  disk.desc[i].next = next;
+  d->desc[i].addr = (uint64)p;
+  d->desc[i].len = len;
+  d->desc[i].flags = flags;
+  d->desc[i].next = next;
 }
 
-// Describe the transfer of b (to the disk if write) in the chain d[].
+// Describe, in the chain c[], the transfer of len bytes at data to or
+// from (if write, to) the disk at byte offset off.
 static void
-build_request(int *d, struct buf *b, int write)
+build_request(struct disk *d, int *c, uint64 off, void *data, uint32 len,
+              int write)
 {
-  struct virtio_blk_req *req = &disk.req[d[0]];
+  struct virtio_blk_req *req = &d->req[c[0]];
 
   req->type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
   req->reserved = 0;
-  req->sector = (uint64)b->blockno * (BSIZE / VIRTIO_BLK_SECTOR_SIZE);
-  disk.inflight[d[0]].status = STATUS_UNSET;
+  req->sector = off / VIRTIO_BLK_SECTOR_SIZE;
+  d->inflight[c[0]].status = STATUS_UNSET;
 
-  set_desc(d[0], req, sizeof(*req), VIRTQ_DESC_F_NEXT, d[1]);
-  set_desc(d[1], b->data, BSIZE,
-           VIRTQ_DESC_F_NEXT | (write ? 0 : VIRTQ_DESC_F_WRITE), d[2]);
-  set_desc(d[2], (void*)&disk.inflight[d[0]].status, 1,
+  set_desc(d, c[0], req, sizeof(*req), VIRTQ_DESC_F_NEXT, c[1]);
+  set_desc(d, c[1], data, len,
+           VIRTQ_DESC_F_NEXT | (write ? 0 : VIRTQ_DESC_F_WRITE), c[2]);
+  set_desc(d, c[2], (void*)&d->inflight[c[0]].status, 1,
            VIRTQ_DESC_F_WRITE, 0);
 }
 
@@ -276,65 +327,89 @@ build_request(int *d, struct buf *b, int write)
 // the device sees the descriptors before the ring entry, and the entry
 // before the new index.
 static void
-submit(int head)
+submit(struct disk *d, int head)
 {
-  disk.avail->ring[disk.avail->idx % VIRTIO_NDESC] = head;
+  d->avail->ring[d->avail->idx % VIRTIO_NDESC] = head;
   __sync_synchronize();
-  disk.avail->idx++;
+  d->avail->idx++;
   __sync_synchronize();
-  *REG(VIRTIO_MMIO_QUEUE_NOTIFY) = VIRTIO_BLK_REQUESTQ;
+  *REG(d, VIRTIO_MMIO_QUEUE_NOTIFY) = VIRTIO_BLK_REQUESTQ;
 }
 
-// Read (write == 0) or write block b->blockno to or from b->data, and
-// return when the device is done. Sleeps, so it must not be called with
-// a spinlock held. Invariant: b->disk is 1 exactly while the device owns
-// b's data.
+// Read (write == 0) or write len bytes at data from or to disk n at byte
+// offset off, both whole sectors, and return when the device is done: 0,
+// or -1 if it reports an error. data is physically contiguous kernel
+// memory. Sleeps (other processes run meanwhile), so only a process may
+// call it, holding no spinlock. Requests from several processes share
+// the disk's descriptors: a request waits for enough of them to be free.
+// Invariant: inflight[head].busy is 1 exactly while the device owns data.
+int
+virtio_disk_request(int n, uint64 off, void *data, uint32 len, int write)
+{
+  struct disk *d = &disks[n];
+  int c[CHAIN], status;
+
+  if(!d->present || off % VIRTIO_BLK_SECTOR_SIZE || len % VIRTIO_BLK_SECTOR_SIZE)
+    panic("virtio disk: bad request");
+  acquire(&d->lock);
+  while(alloc_chain(d, c) < 0)
+    sleep(&d->isfree, &d->lock);
+
+  build_request(d, c, off, data, len, write);
+  d->inflight[c[0]].busy = 1;
+  submit(d, c[0]);
+
+  while(d->inflight[c[0]].busy)
+    sleep(&d->inflight[c[0]], &d->lock);
+
+  status = d->inflight[c[0]].status;
+  free_chain(d, c[0]);
+  release(&d->lock);
+  return status == VIRTIO_BLK_S_OK ? 0 : -1;
+}
+
+// The file system's disk access (bio.c): read (write == 0) or write
+// block b->blockno to or from b->data. The file system cannot go on
+// without its disk, so an error stops the kernel.
 void
 virtio_disk_rw(struct buf *b, int write)
 {
-  int d[CHAIN];
-
-  acquire(&disk.lock);
-  while(alloc_chain(d) < 0)
-    sleep(&disk.isfree, &disk.lock);
-
-  build_request(d, b, write);
-  disk.inflight[d[0]].b = b;
-  b->disk = 1;
-  submit(d[0]);
-
-  while(b->disk)
-    sleep(b, &disk.lock);
-
-  if(disk.inflight[d[0]].status != VIRTIO_BLK_S_OK)
+  if(virtio_disk_request(DISK_FS, (uint64)b->blockno * BSIZE, b->data, BSIZE,
+                         write) < 0)
     panic("virtio disk: request failed");
-  disk.inflight[d[0]].b = 0;
-  free_chain(d[0]);
-  release(&disk.lock);
 }
 
-// Handle a disk interrupt: acknowledge it, then hand every newly used
-// chain back to the process waiting for it.
-void
-virtio_disk_intr(void)
+// Handle disk d's interrupt: acknowledge it, then wake the process
+// waiting for each newly used chain.
+static void
+disk_intr(struct disk *d)
 {
-  struct buf *b;
-  int id;
+  uint32 id;
 
-  acquire(&disk.lock);
-  *REG(VIRTIO_MMIO_INTERRUPT_ACK) = *REG(VIRTIO_MMIO_INTERRUPT_STATUS) &
-                                    (VIRTIO_INT_USED_RING | VIRTIO_INT_CONFIG);
+  acquire(&d->lock);
+  *REG(d, VIRTIO_MMIO_INTERRUPT_ACK) = *REG(d, VIRTIO_MMIO_INTERRUPT_STATUS) &
+                                      (VIRTIO_INT_USED_RING | VIRTIO_INT_CONFIG);
   __sync_synchronize();
 
-  while(disk.used_seen != disk.used->idx){
+  while(d->used_seen != d->used->idx){
     __sync_synchronize();
-    id = disk.used->ring[disk.used_seen % VIRTIO_NDESC].id;
-    b = (id < VIRTIO_NDESC) ? disk.inflight[id].b : 0;
-    if(b == 0)
+    id = d->used->ring[d->used_seen % VIRTIO_NDESC].id;
+    if(id >= VIRTIO_NDESC || !d->inflight[id].busy)
       panic("virtio disk: completion of unknown request");
-    b->disk = 0;
-    wakeup(b);
-    disk.used_seen++;
+    d->inflight[id].busy = 0;
+    wakeup(&d->inflight[id]);
+    d->used_seen++;
   }
-  release(&disk.lock);
+  release(&d->lock);
+}
+
+// Handle device interrupt irq, which is a disk's (trap.c).
+void
+virtio_disk_intr(int irq)
+{
+  struct disk *d;
+
+  for(d = disks; d < disks + NELEM(disks); d++)
+    if(d->present && d->irq == irq)
+      disk_intr(d);
 }

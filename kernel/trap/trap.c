@@ -35,8 +35,8 @@ devintr(uint64 scause)
     int irq = plic_claim();
     if(irq == UART0_IRQ)
       uartintr();
-    else if(irq == VIRTIO0_IRQ)
-      virtio_disk_intr();
+    else if(irq == VIRTIO0_IRQ || irq == VIRTIO1_IRQ)
+      virtio_disk_intr(irq);
     else if(irq)
       printf("unexpected interrupt irq=%d\n", irq);
     if(irq)
