@@ -1,8 +1,9 @@
-# Atlas build. `make` builds kernel/kernel, the user programs and fs.img;
-# `make qemu` boots them; `make test` runs the grader.
+# Atlas build. `make` builds kernel/kernel, the user programs, fs.img and
+# swap.img; `make qemu` boots them; `make test` runs the grader.
 
 CPUS ?= 3
 MEM  ?= 128M
+SWAP ?= 256M
 B := build
 
 # ---- Toolchain ---------------------------------------------------------
@@ -131,6 +132,25 @@ fs.img: mkfs/mkfs $(FSFILES) $(B)/fsfiles
 $(B)/fs-%.img: mkfs/mkfs $(patsubst $(B)/%,$(B)/fs/%,$(UPROGS))
 	mkfs/mkfs -s $* $@ $(filter-out mkfs/mkfs,$^)
 
+# ---- Swap disk ---------------------------------------------------------
+# `make SWAP=SIZE` gives QEMU a swap disk of SIZE, written as MEM is (256M,
+# 1G; a bare number is in MiB); SWAP=0 gives it none. swap.img is a
+# sparse file, all hole until the kernel pages out to it. SWAP is kept in
+# a file, rewritten only when it changes, so that swap.img is made again
+# when SWAP changes.
+ifneq ($(SWAP),0)
+SWAPIMG := swap.img
+endif
+SWAPSIZE := $(if $(filter %K %M %G,$(SWAP)),$(SWAP),$(SWAP)M)
+
+$(B)/swapsize: FORCE
+	@mkdir -p $(B)
+	@echo "$(SWAPSIZE)" | cmp -s - $@ || echo "$(SWAPSIZE)" > $@
+
+swap.img: $(B)/swapsize
+	rm -f $@
+	truncate -s $(SWAPSIZE) $@
+
 # Keep every intermediate file (objects, unstripped programs for GDB).
 .SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
@@ -138,14 +158,18 @@ $(B)/fs-%.img: mkfs/mkfs $(patsubst $(B)/%,$(B)/fs/%,$(UPROGS))
 # ---- Running -----------------------------------------------------------
 QEMUOPTS = -machine virt -bios default -kernel kernel/kernel -m $(MEM) -smp $(CPUS) -nographic
 QEMUOPTS += -global virtio-mmio.force-legacy=false
-QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
-QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=fs
+QEMUOPTS += -device virtio-blk-device,drive=fs,bus=virtio-mmio-bus.0
+ifdef SWAPIMG
+QEMUOPTS += -drive file=$(SWAPIMG),if=none,format=raw,id=swap
+QEMUOPTS += -device virtio-blk-device,drive=swap,bus=virtio-mmio-bus.1
+endif
 # The kernel command line (kernel/boot/bootargs.c), e.g. BOOTARGS="overcommit=on".
 ifneq ($(BOOTARGS),)
 QEMUOPTS += -append "$(BOOTARGS)"
 endif
 
-all: kernel/kernel kernel/kernel.sym fs.img
+all: kernel/kernel kernel/kernel.sym fs.img $(SWAPIMG)
 
 # QEMU may be missing even where the compiler is not: install it first.
 ensure-qemu:
@@ -213,7 +237,7 @@ gradescope:
 	python3 tools/gradescope.py zip $(LAB)
 
 clean:
-	rm -rf $(B) kernel/kernel kernel/kernel.sym fs.img mkfs/mkfs grade-logs submission.zip gradescope-*.zip
+	rm -rf $(B) kernel/kernel kernel/kernel.sym fs.img swap.img mkfs/mkfs grade-logs submission.zip gradescope-*.zip
 
 FORCE:
 .PHONY: all ensure-qemu qemu qemu-gdb gdb print-gdbport pgtable-png test grade handout submission gradescope clean print-qemu-opts FORCE

@@ -38,7 +38,7 @@ TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools")
 sys.path[:0] = [TOOLS, os.path.join(TOOLS, "gdb")]   # gradelib; sv39 (no GDB in it)
 
 from gradelib import (OPTIONAL_SUITES, QEMU, ROOT, Result, TestFailure, check, main,  # noqa: E402
-                     match, subtest_credit, test, test_program)
+                     match, size_bytes, subtest_credit, test, test_program)
 from selfcheck import (FAIL_LINE, nested_grade, path_without, private_tree,  # noqa: E402
                        register_mutants, run_grader)
 from labcheck import register_lab_checks  # noqa: E402
@@ -65,12 +65,6 @@ BANNER = re.compile(r"^Atlas\b.*\busing (\d+) of (\d+) harts and (\d+) of (\d+) 
                     r"boot hart (\d+)\b", re.MULTILINE)
 
 
-def mebibytes(size):
-    """QEMU's memory size (128M, 2G; a bare number is in MiB) in MiB."""
-    number, unit = re.fullmatch(r"(\d+)([MG]?)", size).groups()
-    return int(number) << (10 if unit == "G" else 0)
-
-
 def check_banner(m):
     """The banner of this boot says how many harts and MiB of RAM QEMU
     has, and that the kernel uses them, up to NCPU harts and MAXPHYSMEM of
@@ -80,7 +74,7 @@ def check_banner(m):
         raise TestFailure("no banner 'using N of N harts and N of N MiB RAM, "
                           "boot hart N' before the prompt")
     said = tuple(int(n) for n in banner.groups()[:4])
-    mib = mebibytes(m.mem)
+    mib = size_bytes(m.mem) >> 20
     want = (min(m.cpus, NCPU), m.cpus, min(mib, MAXPHYSMEM_MIB), mib)
     if said != want:
         raise TestFailure("banner: using %d of %d harts and %d of %d MiB; "
@@ -247,6 +241,43 @@ def _(m):
     status = m.wait_exit(30)
     if status != 0:
         raise TestFailure("QEMU exited with status %d after halt" % status)
+
+
+SWAP_MENTION = re.compile(r"^.*swap.*$", re.MULTILINE | re.IGNORECASE)
+
+
+def check_swap(m):
+    """The boot messages announce the swap disk this machine has, with
+    the pages it holds (its size rounded down to whole pages); with none
+    they say nothing of swap. The shell works either way."""
+    said = SWAP_MENTION.findall(m.boot_output)
+    want = []
+    if m.swap:
+        size = os.path.getsize(m.swap)
+        want = ["swap: virtio disk 1, %d pages (%d MiB)" % (size // PGSIZE, size >> 20)]
+    if said != want:
+        raise TestFailure("the boot messages say %r about swap, not %r" % (said, want))
+    check_shell(m)
+
+
+@test("boot", "swap")
+def _(m):
+    """make's swap disk (SWAP=256M unless make is told otherwise)."""
+    if not m.swap:
+        raise TestFailure("QEMU was given no swap disk (make SWAP=0?)")
+    check_swap(m)
+
+
+@test("boot", "swap-size", swap="4098K")
+def _(m):
+    """A swap disk of 1024.5 pages: 1024 of them are usable."""
+    check_swap(m)
+
+
+@test("boot", "noswap", swap=False)
+def _(m):
+    """No swap disk (make SWAP=0): the kernel boots without one."""
+    check_swap(m)
 
 
 @test("boot", "sbi-timer", qemu_args=["-cpu", "rv64,sstc=off"])
@@ -1348,7 +1379,8 @@ def _(host):
             if must not in names:
                 raise TestFailure("submission.zip%s lacks %s" % (" (git)" * git, must))
         bad = sorted(n for n in names if n.split("/")[0] in ("build", "grade-logs", ".git")
-                     or n in ("fs.img", "kernel/kernel", "mkfs/mkfs", "submission.zip"))
+                     or n in ("fs.img", "swap.img", "kernel/kernel", "mkfs/mkfs",
+                              "submission.zip"))
         if bad:
             raise TestFailure("submission.zip%s holds %s" % (" (git)" * git, bad[:3]))
     return "%d files" % len(names)

@@ -19,8 +19,9 @@ exactly n matches. A test that needs more is a function of the machine:
         m.run("echo before", expect=r"^before$")
         m.run("sleep 10")
 
-Every test boots a fresh QEMU on a private copy of fs.img, unless it is
-declared shared (check() is shared by default): the shared tests of one
+Every test boots a fresh QEMU on a private copy of fs.img, with a swap
+disk of its own (a fresh sparse file, as large as make's swap.img), unless
+it is declared shared (check() is shared by default): the shared tests of one
 suite run one after another in a single boot, and a command that several
 of them check runs once. If a shared test leaves the machine broken (panic,
 hang, QEMU gone), the next one gets a fresh boot. A kernel that has never
@@ -97,7 +98,7 @@ class TestCase:
     """One registered test; see test()."""
 
     def __init__(self, suite, name, fn, points, timeout, boot, qemu_args,
-                 shared, qemu, cpus, mem, disk):
+                 shared, qemu, cpus, mem, disk, swap):
         self.suite = suite
         self.name = name
         self.fn = fn
@@ -110,6 +111,7 @@ class TestCase:
         self.cpus = cpus
         self.mem = mem
         self.disk = disk
+        self.swap = swap
         self.visibility = None    # Gradescope's, for a lab's hidden tests
 
     @property
@@ -124,7 +126,7 @@ OPTIONAL_SUITES = set()
 
 
 def test(suite, name, points=1, timeout=60, boot=True, qemu_args=(),
-         shared=False, qemu=True, cpus=None, mem=None, disk=None):
+         shared=False, qemu=True, cpus=None, mem=None, disk=None, swap=None):
     """Register fn(machine) as test NAME of SUITE, worth points.
 
     timeout: the test's time limit in seconds, not counting the boot.
@@ -136,7 +138,9 @@ def test(suite, name, points=1, timeout=60, boot=True, qemu_args=(),
     Host. cpus=N: boot with N harts, once, whatever --cpus says; mem="2G":
     with that much RAM, whatever --mem says. disk=N: boot on a disk of N
     blocks holding the programs of user/ (make build/fs-N.img) instead of
-    fs.img. A test may return a short note, shown after OK.
+    fs.img. swap="64M": with a swap disk of that size (written as make's
+    SWAP is), instead of make's swap.img's; swap=False: with none (make
+    SWAP=0). A test may return a short note, shown after OK.
     """
     def register(fn):
         if any(t.suite == suite and t.name == name for t in TESTS):
@@ -146,7 +150,7 @@ def test(suite, name, points=1, timeout=60, boot=True, qemu_args=(),
                              % (suite, name))
         TESTS.append(TestCase(suite, name, fn, points, timeout, boot,
                               list(qemu_args), shared and qemu, qemu, cpus, mem,
-                              disk))
+                              disk, swap))
         return fn
     return register
 
@@ -195,6 +199,28 @@ def _as_list(x):
 # ---- Disk images ----------------------------------------------------------
 
 COPY_CHUNK = 1 << 20       # bytes copied per read when copying an image
+SWAP_DRIVE = "swap"        # the swap disk's drive id in the Makefile's QEMUOPTS
+SIZE_SHIFT = {"K": 10, "M": 20, "G": 30}
+
+
+def size_bytes(size):
+    """Bytes in a size written as make's MEM and SWAP are: 512K, 256M, 1G;
+    a bare number is in MiB."""
+    m = re.fullmatch(r"(\d+)([KMG]?)", size)
+    if not m:
+        raise ValueError("%r is not a size such as 256M" % size)
+    return int(m.group(1)) << SIZE_SHIFT[m.group(2) or "M"]
+
+
+def is_swap_drive(arg):
+    """Is QEMU's argument arg the -drive option of the swap disk?"""
+    return re.search(r"(^|,)id=%s(,|$)" % SWAP_DRIVE, arg) is not None
+
+
+def sparse_file(path, size):
+    """Make path a file of size bytes, all hole: a blank disk."""
+    with open(path, "wb") as f:
+        f.truncate(size)
 
 
 def copy_sparse(src, dst):
@@ -242,9 +268,10 @@ LIVE_LOCK = threading.Lock()
 
 
 class Machine:
-    """A QEMU running Atlas on a private copy of the disk image, its
-    console captured and logged. It can be halted or crashed and booted
-    again on the same disk."""
+    """A QEMU running Atlas on a private copy of the disk image (and a
+    swap disk of its own, if the command line has one), its console
+    captured and logged. It can be halted or crashed and booted again on
+    the same disks."""
 
     def __init__(self, label, qemu_cmd, image, cpus, mem, verbose,
                  append=False, record=None):
@@ -265,15 +292,28 @@ class Machine:
         self.tmpdir = tempfile.mkdtemp(prefix="atlas-grade-")
         self.image = os.path.join(self.tmpdir, "fs.img")
         copy_sparse(image, self.image)
+        self.swap = None          # the swap disk's file, if QEMU has one
         self.port = free_port() if any("{port}" in a for a in qemu_cmd) else None
-        self.cmd = [re.sub(r"file=[^,]*", "file=" + self.image, a)
-                    if a.startswith("file=") else a.replace("{port}", str(self.port))
-                    for a in qemu_cmd]
+        self.cmd = [self._own(a) for a in qemu_cmd]
         os.makedirs(LOGDIR, exist_ok=True)
         self.logpath = os.path.join(LOGDIR, label.replace("/", ".") + ".log")
         self.log = open(self.logpath, "a" if append else "w",
                         encoding="utf-8", errors="replace")
         self.start()
+
+    def _own(self, arg):
+        """QEMU's argument arg made this machine's: a drive's file= names its
+        own disk (the file system's a copy of image; the swap disk's a blank
+        one as large as the file named, so that no two machines share one),
+        {port} its port."""
+        m = re.match(r"file=([^,]*)", arg)
+        if not m:
+            return arg.replace("{port}", str(self.port))
+        path = self.image
+        if is_swap_drive(arg):
+            path = self.swap = os.path.join(self.tmpdir, "swap.img")
+            sparse_file(path, os.path.getsize(os.path.join(ROOT, m.group(1))))
+        return "file=" + path + arg[m.end():]
 
     def start(self):
         """Start QEMU on this machine's disk (after a halt or crash: again)."""
@@ -598,10 +638,12 @@ BOOT_RECORDS = {}
 BOOT_RECORDS_LOCK = threading.Lock()
 
 
-def boot_record(cpus, mem, qemu_args):
-    """The BootRecord of the machine with these harts, memory and arguments."""
+def boot_record(cpus, mem, swap, qemu_args):
+    """The BootRecord of the machine with these harts, memory, swap disk
+    and arguments."""
     with BOOT_RECORDS_LOCK:
-        return BOOT_RECORDS.setdefault((cpus, mem, tuple(qemu_args)), BootRecord())
+        return BOOT_RECORDS.setdefault((cpus, mem, swap, tuple(qemu_args)),
+                                       BootRecord())
 
 
 class Host:
@@ -644,7 +686,9 @@ class Result:
 class Build:
     """A built kernel and disk, copied aside so that a rebuild in the tree
     cannot change them under a running test; with disks, also a disk of
-    each of those sizes (in blocks), images[N]. images[None] is image."""
+    each of those sizes (in blocks), images[N]. images[None] is image.
+    swaps[SIZE] is a blank disk of that size, swaps[None] one as large as
+    make's swap.img: the machines make their own swap disks alike."""
 
     def __init__(self, extra, disks=()):
         sized = ["%s/fs-%d.img" % (BUILD_DIR, n) for n in sorted(set(disks))]
@@ -659,16 +703,32 @@ class Build:
         for n, path in zip(sorted(set(disks)), sized):
             self.images[n] = os.path.join(self.dir, os.path.basename(path))
             copy_sparse(os.path.join(ROOT, path), self.images[n])
+        self.swaps = {}
+        swap = os.path.join(ROOT, "swap.img")
+        if os.path.exists(swap):
+            self.swaps[None] = os.path.join(self.dir, "swap.img")
+            sparse_file(self.swaps[None], os.path.getsize(swap))
 
-    def qemu_cmd(self, cpus, mem):
-        """QEMU's command line from `make print-qemu-opts`, on this build."""
-        out = _make(["-s", "print-qemu-opts", "CPUS=%s" % cpus, "MEM=%s" % mem])
-        opts = shlex.split(out.strip().split("\n")[-1])
+    def qemu_cmd(self, cpus, mem, swap=None):
+        """QEMU's command line from `make print-qemu-opts`, on this build;
+        swap as test()'s."""
+        args = ["-s", "print-qemu-opts", "CPUS=%s" % cpus, "MEM=%s" % mem]
+        if swap is not None:
+            args.append("SWAP=%s" % (swap or 0))
+        opts = shlex.split(_make(args).strip().split("\n")[-1])
         if not any(o.startswith("file=") for o in opts) or "-kernel" not in opts:
             raise SystemExit("grade-tests: no -kernel or file= drive in the "
                              "QEMU options")
         opts[opts.index("-kernel") + 1] = self.kernel
-        return [QEMU] + opts
+        return [QEMU] + [re.sub(r"^file=[^,]*", "file=" + self.swap_disk(swap), o)
+                         if is_swap_drive(o) else o for o in opts]
+
+    def swap_disk(self, swap):
+        """The blank disk of swap's size (None: make's swap.img's)."""
+        if swap not in self.swaps:
+            self.swaps[swap] = os.path.join(self.dir, "swap-%s.img" % swap)
+            sparse_file(self.swaps[swap], size_bytes(swap))
+        return self.swaps[swap]
 
     def remove(self):
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -715,11 +775,12 @@ class Job:
         self.cpus = first.cpus or int(cpus_value)
         self.mem = first.mem or default_mem
         self.disk = first.disk
+        self.swap = first.swap
         if not first.qemu or first.cpus:
             suffix = ""       # run once, whatever --cpus says
         self.labels = [t.full_name + suffix for t in unit]
         self.logname = first.suite + suffix if first.shared else self.labels[0]
-        self.record = boot_record(self.cpus, self.mem, first.qemu_args)
+        self.record = boot_record(self.cpus, self.mem, self.swap, first.qemu_args)
         self.cmd = None
 
 
@@ -788,7 +849,7 @@ class Stopper:
 
 def units_of(cases):
     """Group the tests into units that share a machine: each suite's shared
-    tests with the same QEMU arguments, harts, memory and disk form one unit,
+    tests with the same QEMU arguments, harts, memory and disks form one unit,
     placed where the first of them is; every other test is a unit of its
     own."""
     units = []
@@ -797,7 +858,7 @@ def units_of(cases):
         if not t.shared:
             units.append([t])
             continue
-        key = (t.suite, tuple(t.qemu_args), t.cpus, t.mem, t.disk)
+        key = (t.suite, tuple(t.qemu_args), t.cpus, t.mem, t.disk, t.swap)
         if key not in shared:
             shared[key] = []
             units.append(shared[key])
@@ -897,7 +958,9 @@ def list_tests(cases):
         how = "shared boot" if t.shared else ("no QEMU" if not t.qemu else "own boot")
         machine = ", ".join(filter(None, (t.cpus and "%d harts" % t.cpus,
                                           t.mem and t.mem + " RAM",
-                                          t.disk and "%d-block disk" % t.disk)))
+                                          t.disk and "%d-block disk" % t.disk,
+                                          t.swap is False and "no swap disk",
+                                          t.swap and t.swap + " swap disk")))
         print("%-32s %3s pt  %4ds  %s%s%s" % (
             t.full_name, _num(t.points), t.timeout, how,
             " (%s)" % machine if machine else "",
@@ -980,9 +1043,10 @@ def main(argv=None, description=None):
         build = Build(args.extra, [t.disk for t in chosen if t.disk])
         commands = {}
         for job in jobs:
-            if (job.cpus, job.mem) not in commands:
-                commands[job.cpus, job.mem] = build.qemu_cmd(job.cpus, job.mem)
-            job.cmd = commands[job.cpus, job.mem]
+            machine = (job.cpus, job.mem, job.swap)
+            if machine not in commands:
+                commands[machine] = build.qemu_cmd(*machine)
+            job.cmd = commands[machine]
     except BuildFailed as e:
         if build:
             build.remove()

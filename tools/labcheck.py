@@ -32,7 +32,7 @@ from selfcheck import SUMMARY, copy2_sparse, run_grader
 # to write a 64 MiB file that no lab changes the handling of.
 BASE_CHECK = ["boot", "syscalls", "fs/systest", "fs/persist", "fs/crash",
               "fs/diskfull", "fs/bigcrash"]
-BUILD_PRODUCTS = (BUILD_DIR, "kernel/kernel", "fs.img", "mkfs/mkfs")
+BUILD_PRODUCTS = (BUILD_DIR, "kernel/kernel", "fs.img", "swap.img", "mkfs/mkfs")
 SCORE = re.compile(r"^Score: ([\d.]+)/([\d.]+) ", re.MULTILINE)
 TIMEOUT = 1200             # seconds for one nested grader run
 
