@@ -969,6 +969,7 @@ def _(host):
 
 KILLED = r"^pid \d+ vmtest: page fault \(%s\) at 0x[0-9a-f]+ pc 0x[0-9a-f]+$"
 OOM_KILLED = r"^pid \d+ vmtest: out of memory: page fault \(store\) at 0x[0-9a-f]+"
+SWAP_READ_FAILED = r"^pid \d+ vmtest: swap read error: page fault \(load\) at 0x[0-9a-f]+"
 
 
 @test("cow", "vmtest", points=10, timeout=120)
@@ -991,8 +992,10 @@ def _(m):
                  console=[KILLED % "load", KILLED % "store", KILLED % "exec"])
 
 
-@test("oom", "vmtest", points=5, timeout=180)
+@test("oom", "vmtest", points=5, timeout=180, swap=False)
 def _(m):
+    """Out of memory with no swap disk: the OOM killer ends the process
+    whose allocation failed when it is the largest (it is, in these tests)."""
     test_program(m, "vmtest", "-m cow oom", 180, console=[OOM_KILLED])
 
 
@@ -1008,12 +1011,13 @@ def _(m):
 
 # ---- overcommit: the 2020 lazy lab's sbrk, a boot option -------------------
 
-@test("overcommit", "vmtest", points=5, timeout=240,
+@test("overcommit", "vmtest", points=5, timeout=240, swap=False,
       qemu_args=["-append", "overcommit=on"])
 def _(m):
     """With overcommit=on, sbrk reserves what memory cannot back and the
-    process that runs out is killed at its fault; the lazy group and the
-    oom tests of the heap still pass (the lazy lab's, needing no other)."""
+    process that runs out is killed at its fault (with no swap disk, so
+    that it runs out soon); the lazy group and the oom tests of the heap
+    still pass (the lazy lab's, needing no other)."""
     if "command line: overcommit=on" not in m.boot_output:
         raise TestFailure("the banner does not show the command line")
     test_program(m, "vmtest", "overcommit lazy oom-lazy oom-sbrkfail", 240, console=[OOM_KILLED])
@@ -1123,8 +1127,9 @@ def _(m):
                  console=[KILLED % "load", OOM_KILLED])
 
 
-@test("eager", "vmtest", points=5, timeout=300)
+@test("eager", "vmtest", points=5, timeout=300, swap=False)
 def _(m):
+    """The eager fork mode (no swap disk: mmap-reclaim runs memory out)."""
     test_program(m, "vmtest", "-m eager cow lazy mmap", 300,
                  console=[KILLED % "load", KILLED % "store", KILLED % "exec"])
 
@@ -1145,8 +1150,10 @@ def _(m):
 
 # ---- mmap: files and shared memory mapped ------------------------------------
 
-@test("mmap", "vmtest", points=10, timeout=180)
+@test("mmap", "vmtest", points=10, timeout=180, swap=False)
 def _(m):
+    """mmap (no swap disk: mmap-reclaim runs memory out, and expects the
+    process that touches too much to be killed)."""
     test_program(m, "vmtest", "mmap", 180,
                  console=[KILLED % "load", KILLED % "store", KILLED % "exec"])
 
@@ -1174,6 +1181,15 @@ def _(m):
     failures."""
     test_program(m, "vmtest", "mshare", 240,
                  console=[KILLED % "store", OOM_KILLED])
+
+
+@test("swap", "vmtest", points=10, timeout=400, mem="64M")
+def _(m):
+    """Swapping, on a 64 MiB machine with make's swap disk: three processes
+    filling three times its memory, fork and the swap cache, the clock
+    against FIFO, a megapage split to go out, failed swap I/O, and kills
+    while pages move; no page or slot leaks."""
+    test_program(m, "vmtest", "swap", 400, console=[SWAP_READ_FAILED])
 
 
 @test("mmap", "crash", points=5, timeout=120)

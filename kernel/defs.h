@@ -33,6 +33,7 @@ struct kconfig {
   int forkmode;         // the fork mode at boot (forkmode() changes it)
   int usyscall;         // map the page-table lab's USYSCALL page
   int vmprint;          // how vmprint writes addresses (VMPRINT_*)
+  int reclaim;          // page replacement: RECLAIM_CLOCK or RECLAIM_FIFO (vm.h)
 };
 #define VMPRINT_TRUE 0  // the address an entry maps
 #define VMPRINT_XV6  1  // its low 32 bits sign-extended, as MIT's pgtbl grader expects
@@ -149,6 +150,15 @@ struct vma *    mm_map_anon(struct mm *, uint64, uint64, int prot, int flags, ch
 int             mm_heap_init(struct mm *, uint64);
 int             mm_sbrk(struct mm *, int, int);
 int             mm_copy(struct mm *, struct mm *, uint64 *ns);
+uint64          mm_page_get(struct mm *, uint64 va);
+uint64          mm_badness(struct mm *, uint64 *resident, uint64 *swapped);
+// swap.c: swap space, on the second disk
+void            swap_init(void);
+// reclaim.c: page replacement, swapping out, kswapd
+void            reclaim_init(void);
+int             reclaim(int want);
+int             reclaim_policy(int);
+void            kswapd_start(void);
 // pagecache.c: the pages of files and shared memory
 void            pcache_init(void);
 // filemap.c: the page cache's side of files (read, write, truncate)
@@ -169,6 +179,12 @@ int             copyinstr(pagetable_t, char *, uint64, uint64);
 int             either_copyout(int user_dst, uint64 dst, void *src, uint64 len);
 int             either_copyin(void *dst, int user_src, uint64 src, uint64 len);
 void            uvm_prefault(uint64 va, uint64 len, int write);
+struct uhold {                  // user pages held for a copy under a spin lock
+  uint64 pa[2];
+  int n;
+};
+void            uvm_hold(uint64 va, uint64 len, int write, struct uhold *);
+void            uvm_release(struct uhold *);
 // inspect.c: the memory system seen from outside
 void            vmprint(pagetable_t);
 
@@ -194,6 +210,8 @@ int             wait(uint64);
 void            wakeup(void*);
 void            yield(void);
 void            procdump(void);
+int             oom_kill(void);
+void            kthread_start(char *name, void (*fn)(void));
 // lab syscall: begin
 uint64          nproc_used(void);
 // lab syscall: end

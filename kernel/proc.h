@@ -18,6 +18,8 @@ struct cpu {
   int noff;                   // depth of push_off() nesting
   int intena;                 // were interrupts enabled before push_off()?
   int hartid;                 // the hart's id, for SBI calls and the PLIC
+  int pt_depth;               // depth of pt_enter() nesting (mm/ptlock.c)
+  int pt_inside;              // in a page-table section: reclaim's freeze waits
 };
 
 extern struct cpu cpus[NCPU];
@@ -73,7 +75,8 @@ struct fpstate {
 enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
 // Memory-system events counted per process (and system-wide, mm/stats.c).
-enum vm_event { VM_LAZY_FAULT, VM_COW_FAULT, VM_COW_COPY, VM_PROMOTION, VM_FILE_FAULT, NVMEVENTS };
+enum vm_event { VM_LAZY_FAULT, VM_COW_FAULT, VM_COW_COPY, VM_PROMOTION, VM_FILE_FAULT,
+                VM_SWAP_IN, VM_SWAP_CACHED, VM_SWAP_OUT, VM_RECLAIM, VM_OOM_KILL, NVMEVENTS };
 
 // Per-process state.
 struct proc {
@@ -108,6 +111,7 @@ struct proc {
   // lab syscall: end
   int ilocks;                  // inodes it has locked (ilock): a page fault
                                // then may not wait for a file's lock
+  void (*kthread)(void);       // a kernel thread's work (kthread_start), or 0
 };
 
 #endif

@@ -48,5 +48,6 @@
 #define SYS_mprotect 43        // change a region's permissions
 #define SYS_msync  44          // write a shared file mapping back
 #define SYS_mshare 45          // make an mshare region (kernel/mm/mshare.c)
+#define SYS_swapctl 46         // reclaim's controls (kernel/mm/reclaim.c)
 
 #endif

@@ -20,6 +20,19 @@
 #define SUPER_COW   2  // megapages; copy-on-write fork shares them
 #define SUPER_QUERY (-1)
 
+// Page replacement (boot option reclaim=, kernel/mm/reclaim.c): which
+// page goes out to swap first.
+#define RECLAIM_CLOCK 0  // second chance: one not used since the hand last passed
+#define RECLAIM_FIFO  1  // the page mapped longest ago
+
+// swapctl(op, n): reclaim's controls, for tests and benchmarks.
+#define SWAPCTL_RECLAIM 1 // reclaim up to n pages now; returns how many were freed
+#define SWAPCTL_FAILIO  2 // make the n-th swap read or write from now fail (0: none)
+#define SWAPCTL_POLICY  3 // set the replacement policy to n (RECLAIM_*), or -1 to
+                          // ask; returns the previous one
+#define SWAPCTL_AGE     4 // clear every mapped page's A bit, as a turn of the
+                          // clock's hand would: "nothing used lately" 
+
 // A region's permissions: what the process may do there (the values of
 // mmap's PROT_ flags, kernel/fcntl.h).
 #define VM_READ  1
@@ -95,6 +108,19 @@ struct memstat {
   uint64 p_promotions;
   uint64 p_file_faults;
   uint64 p_fork_copy_ns;  // time its forks spent copying or sharing memory
+  // swap and reclaim (kernel/mm/swap.c, kernel/mm/reclaim.c)
+  uint64 swap_total;      // pages the swap disk holds (0: no swap)
+  uint64 swap_used;       // swap slots in use now
+  uint64 swap_cached;     // pages in the swap cache now
+  uint64 swap_ins;        // pages read back from swap, since boot
+  uint64 swap_cache_hits; // swapped pages found in the swap cache instead, since boot
+  uint64 swap_outs;       // pages written to swap, since boot
+  uint64 reclaimed;       // pages reclaim freed, since boot
+  uint64 oom_kills;       // processes the OOM killer ended, since boot
+  uint64 lru_pages;       // mapped pages on the reclaim list now
+  uint64 reclaim_policy;  // RECLAIM_CLOCK or RECLAIM_FIFO
+  uint64 p_swapped;       // the process's pages out on swap now
+  uint64 p_swap_ins;      // its pages read back from swap
 };
 
 #endif

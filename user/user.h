@@ -49,6 +49,7 @@ int munmap(void *addr, uint64 length);
 int mprotect(void *addr, uint64 length, int prot);
 int msync(void *addr, uint64 length, int flags);
 int mshare(int fd, void *addr, uint64 size);
+int swapctl(int op, int n);
 
 // user/lib/ulib.c
 #define SBRK_ERROR ((char *)-1)   // what sbrk and sbrklazy return on failure

@@ -20,6 +20,7 @@ struct kconfig kconfig = {
   .forkmode = FORK_SHAREDPT,
   .usyscall = 0,
   .vmprint = VMPRINT_TRUE,
+  .reclaim = RECLAIM_CLOCK,
 };
 
 #define MAXCHOICES 3
@@ -49,6 +50,10 @@ static struct option options[] = {
   // an int, so addresses from 2 GiB up come out sign-extended from bit
   // 31: 0xffffffffc0000000 for the top 1 GiB).
   { "vmprint", &kconfig.vmprint, { "atlas", "xv6" }, { VMPRINT_TRUE, VMPRINT_XV6 } },
+  // Which page reclaim swaps out first (mm/reclaim.c): the clock's
+  // choice, a page not used since the hand last passed it, or simply the
+  // page mapped longest ago.
+  { "reclaim", &kconfig.reclaim, { "clock", "fifo" }, { RECLAIM_CLOCK, RECLAIM_FIFO } },
 };
 
 // Are the strings a and b equal?

@@ -90,6 +90,8 @@ kmain(uint64 hartid, uint64 dtb)
   fileinit();              // file table
   virtio_disk_init();      // the disks
   swapdisk_init();         // the swap disk, if QEMU has one
+  swap_init();             // swap space, on the second disk
+  kswapd_start();          // the kernel thread that keeps memory free
   userinit();              // first user process
   __sync_synchronize();    // setup is visible before other harts run
   start_other_harts(hartid);

@@ -109,60 +109,64 @@ piece(uint pos, uint64 addr, uint left)
   return n;
 }
 
-// Write n bytes from the user address addr into pi, sleeping whenever it
-// is full. Returns n, or the bytes written before a bad user address
-// (-1 if none were). Returns -1 if the read end is closed or the caller
-// is killed while it waits.
-int
-pipewrite(struct pipe *pi, uint64 addr, int n)
+// Write bytes *done..end-1 from the user address addr into pi, sleeping
+// whenever it is full, adding to *done what was written. 0 when all
+// were; 1 at a bad user address; -1 if the read end is closed or the
+// caller is killed while it waits.
+static int
+pipewrite_some(struct pipe *pi, uint64 addr, int *done, int end)
 {
   struct proc *p = myproc();
-  int done, m, bad;
-
-  if(n < 0)
-    return -1;
-  uvm_prefault(addr, n, 0);      // so that copyin never sleeps under pi->lock
+  int r = 0;
   acquire(&pi->lock);
-  done = 0;
-  bad = 0;
-  while(done < n && !bad){
+  while(*done < end && r == 0){
     if(!pi->readopen || killed(p)){
-      release(&pi->lock);
-      return -1;
-    }
-    if(pi->nwrite - pi->nread == PIPESIZE){
+      r = -1;
+    } else if(pi->nwrite - pi->nread == PIPESIZE){
       wakeup(&pi->nread);
       sleep(&pi->nwrite, &pi->lock);
-      continue;
-    }
-    m = MIN(piece(pi->nwrite, addr + done, n - done),
-            PIPESIZE - (pi->nwrite - pi->nread));
-    bad = copyin(p->mm->pagetable, &pi->data[pi->nwrite % PIPESIZE],
-                 addr + done, m) < 0;
-    if(!bad){
-      pi->nwrite += m;
-      done += m;
+    } else {
+      int m = MIN(piece(pi->nwrite, addr + *done, end - *done),
+                  PIPESIZE - (pi->nwrite - pi->nread));
+      r = copyin(p->mm->pagetable, &pi->data[pi->nwrite % PIPESIZE], addr + *done, m) < 0;
+      if(r == 0){
+        pi->nwrite += m;
+        *done += m;
+      }
     }
   }
   wakeup(&pi->nread);
   release(&pi->lock);
-  return (bad && done == 0) ? -1 : done;
+  return r;
 }
 
-// Read up to n bytes from pi to the user address addr. Sleeps while pi is
-// empty and its write end is open. Returns the bytes read, 0 if pi is
-// empty and has no writer left, or -1 if the caller is killed while it
-// waits. A read is all or nothing: if any byte cannot be stored at addr,
-// it returns -1 and leaves every byte in the pipe.
+// Write n bytes from the user address addr into pi, sleeping whenever it
+// is full. Returns n, or the bytes written before a bad user address
+// (-1 if none were). Returns -1 if the read end is closed or the caller
+// is killed while it waits. A pipe's worth at a time, its user pages held
+// meanwhile (uvm_hold), so that copyin never sleeps under pi->lock.
 int
-piperead(struct pipe *pi, uint64 addr, int n)
+pipewrite(struct pipe *pi, uint64 addr, int n)
+{
+  int done = 0, r = 0;
+  if(n < 0)
+    return -1;
+  while(done < n && r == 0){
+    struct uhold held;
+    uvm_hold(addr + done, MIN(n - done, PIPESIZE), 0, &held);
+    r = pipewrite_some(pi, addr, &done, done + MIN(n - done, PIPESIZE));
+    uvm_release(&held);
+  }
+  return r < 0 || (r > 0 && done == 0) ? -1 : done;
+}
+
+// piperead(), with the user pages held.
+static int
+piperead_held(struct pipe *pi, uint64 addr, int n)
 {
   struct proc *p = myproc();
   int done, m, want;
 
-  if(n < 0)
-    return -1;
-  uvm_prefault(addr, MIN(n, PIPESIZE), 1);   // so that copyout never sleeps under pi->lock
   acquire(&pi->lock);
   while(pi->nread == pi->nwrite && pi->writeopen){
     if(killed(p)){
@@ -184,4 +188,21 @@ piperead(struct pipe *pi, uint64 addr, int n)
   wakeup(&pi->nwrite);
   release(&pi->lock);
   return done;
+}
+
+// Read up to n bytes from pi to the user address addr. Sleeps while pi is
+// empty and its write end is open. Returns the bytes read, 0 if pi is
+// empty and has no writer left, or -1 if the caller is killed while it
+// waits. A read is all or nothing: if any byte cannot be stored at addr,
+// it returns -1 and leaves every byte in the pipe.
+int
+piperead(struct pipe *pi, uint64 addr, int n)
+{
+  if(n < 0)
+    return -1;
+  struct uhold held;
+  uvm_hold(addr, MIN(n, PIPESIZE), 1, &held);   // so that copyout never sleeps under pi->lock
+  int r = piperead_held(pi, addr, n);
+  uvm_release(&held);
+  return r;
 }

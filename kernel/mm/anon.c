@@ -38,7 +38,7 @@ map_zeroed(pte_t *e, int level, int perm)
   if(mem == 0)
     return -1;
   memset(mem, 0, PT_LEVEL_SIZE(level));
-  *e = pte_make_leaf((uint64)mem, perm);
+  leaf_set(e, pte_make_leaf((uint64)mem, perm), level);
   return 0;
 }
 
@@ -123,6 +123,27 @@ anon_populate(struct mm *mm, struct vma *v, uint64 start, uint64 end, int super)
   return -1;
 }
 
+// A fault found the swap entry *e at level 0 in vmf's walk, and swap_in
+// read its page back as pa (a reference, which the entry takes over):
+// map it. The entry's slot reference goes; the last one frees the slot
+// and the swap cache's copy. The page is mapped with the region's
+// permissions if it is then this address space's alone; while other
+// entries still name the slot (after fork), or others map the page
+// already (they read it back from the cache first), it is shared, and
+// mapped copy-on-write, as fork left it.
+void
+anon_swapped_in(struct vm_fault *vmf, uint64 pa)
+{
+  pte_t *e = vmf->path.e[PT_LEVEL0];
+  uint64 slot = pte_swap_slot(*e);
+  pte_t leaf = pte_make_leaf(pa, vma_pte_perm(vmf->vma));
+  if(swap_slot_refs(slot) > 1 || kpage_refs(pa) > 2)   // 2: this entry's, and the cache's
+    leaf = pte_mkcow(leaf);
+  swap_slot_put(slot);
+  *e = 0;
+  leaf_set(e, leaf, PT_LEVEL0);
+}
+
 // lab cow: begin
 // A store to the copy-on-write leaf *e at level. If this address space
 // holds the only reference to every frame it maps, it just becomes
@@ -143,9 +164,11 @@ cow_break(struct vm_fault *vmf, pte_t *e, int level)
     return cow_break(vmf, &pte_next_table(*e)[PX(level - 1, vmf->va)], level - 1);
   }
   // lab superpages: end
-  if(copy_leaf(*e, level, e) != 0)
+  pte_t copy;
+  if(copy_leaf(*e, level, &copy) != 0)
     return FAULT_OOM;
-  kfree((void *)pa);             // drop this address space's reference
+  entry_put(e, level);           // drop this address space's reference
+  leaf_set(e, copy, level);
   vm_count(vmf->p, VM_COW_COPY);
   return FAULT_OK;
 }

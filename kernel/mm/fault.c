@@ -51,16 +51,52 @@ prepare_unlocked(struct mm *mm, struct vm_fault *vmf)
   vmf->obj = vmf->vma->obj;
   vmf->index = vma_index(vmf->vma, vmf->va);
   obj_get(vmf->obj);
-  release(&mm->lock);
+  mm_unlock(mm);
   int r = vmf->vma->ops->prepare(vmf);
   obj_put(vmf->obj);
-  acquire(&mm->lock);
+  mm_lock(mm);
   if(mm->seq == seq)
     return r;
   if(vmf->page)
     kfree((void *)vmf->page);
   vmf->page = 0;
   return -1;
+}
+
+// The fault's walk (vmf->path) ended at a swap entry: read the page back
+// into memory, sleeping with mm's lock let go, and map it (mm/anon.c).
+// FAULT_OK when it is mapped, or the entry changed meanwhile: either way
+// the fault looks again (the access may need more, a copy-on-write copy
+// say). FAULT_OOM when no page is free to read into; FAULT_SWAPERR when
+// the read failed.
+static enum fault_result
+swap_fault(struct mm *mm, struct vm_fault *vmf)
+{
+  pte_t swp = *vmf->path.e[PT_LEVEL0];
+  int read;
+  mm_unlock(mm);
+  uint64 pa = swap_in(pte_swap_slot(swp), &read);
+  mm_lock(mm);
+  if(pa == 0)
+    return FAULT_OOM;
+  if(pa == (uint64)-1)
+    return FAULT_SWAPERR;
+  if(pt_lookup(mm->pagetable, vmf->va, PT_LEVEL0, 0, fault_entry, &vmf->path) != 0 ||
+     vmf->path.level != PT_LEVEL0 || *vmf->path.e[PT_LEVEL0] != swp){
+    kfree((void *)pa);         // resolved meanwhile, or unmapped: look again
+    return FAULT_OK;
+  }
+  anon_swapped_in(vmf, pa);
+  vm_count(vmf->p, read ? VM_SWAP_IN : VM_SWAP_CACHED);
+  return FAULT_OK;
+}
+
+// Is the page at vmf->va out on swap? Leaves the walk in vmf->path.
+static int
+swapped(struct mm *mm, struct vm_fault *vmf)
+{
+  return pt_lookup(mm->pagetable, vmf->va, PT_LEVEL0, 0, 0, &vmf->path) == 0 &&
+         vmf->path.level == PT_LEVEL0 && pte_swap(*vmf->path.e[PT_LEVEL0]);
 }
 
 // Make the access to user address va in address space mm possible, for
@@ -73,16 +109,19 @@ static enum fault_result
 mm_fault(struct proc *p, struct mm *mm, uint64 va, enum fault_access access)
 {
   struct vm_fault vmf = { p, mm, 0, PGROUNDDOWN(va), access };
-  acquire(&mm->lock);
+  mm_lock(mm);
 again:
   vmf.vma = vma_find(mm, va);
   enum fault_result r = FAULT_BAD;
   if(vmf.vma && (vmf.vma->flags & VMA_MSHARE) && vma_allows(vmf.vma, access)){
     struct mm *region = mshare_link(mm, vmf.vma, va);
-    release(&mm->lock);
+    mm_unlock(mm);
     return mm_fault(p, region, va, access);
   }
-  if(vmf.vma && vma_allows(vmf.vma, access) && vmf.vma->ops->fault){
+  if(vmf.vma && vma_allows(vmf.vma, access) && swapped(mm, &vmf)){
+    if((r = swap_fault(mm, &vmf)) == FAULT_OK)
+      goto again;
+  } else if(vmf.vma && vma_allows(vmf.vma, access) && vmf.vma->ops->fault){
     r = FAULT_OK;
     if(vmf.vma->ops->prepare && (r = prepare_unlocked(mm, &vmf)) == -1)
       goto again;
@@ -94,20 +133,28 @@ again:
     if(r == FAULT_OK)
       r = vmf.vma->ops->fault(&vmf);
   }
-  release(&mm->lock);
+  mm_unlock(mm);
   if(vmf.page)
     kfree((void *)vmf.page);
   return r;
 }
 
 // Make the access to user address va by process p possible, if it may
-// be made at all (mm_fault).
+// be made at all (mm_fault). When memory has run out, reclaim (or the
+// OOM killer) makes room and the fault is tried again, as long as that
+// helps; after a fault that left memory short, kswapd is woken.
 enum fault_result
 uvm_fault(struct proc *p, uint64 va, enum fault_access access)
 {
   if(va >= MAXVA)
     return FAULT_BAD;
-  return mm_fault(p, p->mm, va, access);
+  for(int tries = 0; ; tries++){
+    enum fault_result r = mm_fault(p, p->mm, va, access);
+    if(r == FAULT_OK)
+      reclaim_check();
+    if(r != FAULT_OOM || !reclaim_wait(p, tries))
+      return r;
+  }
 }
 
 // The access a page-fault cause stands for.
@@ -135,8 +182,10 @@ page_fault(uint64 scause, uint64 stval)
   enum fault_result r = uvm_fault(p, stval, access);
   if(r == FAULT_OK)
     return;
-  printf("pid %d %s: %spage fault (%s) at %p pc %p\n", p->pid, p->name,
-         r == FAULT_OOM ? "out of memory: " : "", access_names[access],
-         (void *)stval, (void *)p->trapframe->epc);
+  static char *causes[] = {
+    [FAULT_BAD] "", [FAULT_OOM] "out of memory: ", [FAULT_SWAPERR] "swap read error: ",
+  };
+  printf("pid %d %s: %spage fault (%s) at %p pc %p\n", p->pid, p->name, causes[r],
+         access_names[access], (void *)stval, (void *)p->trapframe->epc);
   setkilled(p);
 }

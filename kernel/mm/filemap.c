@@ -225,11 +225,11 @@ map_around(struct vm_fault *vmf)
     hi = v->end;
   for(uint64 va = lo; va < hi; va += PGSIZE){
     pte_t *e = &table[PX(PT_LEVEL0, va)];
-    if(va == vmf->va || pte_valid(*e))
-      continue;
+    if(va == vmf->va || !pte_none(*e))
+      continue;                  // mapped, or a private copy swapped out
     uint64 pa = pcache_lookup(v->obj, vma_index(v, va));
     if(pa)
-      *e = read_leaf(v, pa);     // the lookup's reference is the entry's
+      leaf_set(e, read_leaf(v, pa), PT_LEVEL0);  // the lookup's reference is the entry's
   }
 }
 
@@ -245,16 +245,17 @@ shared_fault(struct vm_fault *vmf)
   pte_t *e = vmf->path.e[PT_LEVEL0];
   int store = vmf->access == ACCESS_STORE;
   if(pte_leaf(*e) && pte_pa(*e) != vmf->page){
-    entry_put(*e, PT_LEVEL0);
+    entry_put(e, PT_LEVEL0);
     *e = 0;
   }
   pte_t leaf = read_leaf(v, vmf->page);
   if(store || (pte_leaf(*e) && pte_writable(*e)))
     leaf = pte_make_leaf(vmf->page, vma_pte_perm(v));
-  int first = !pte_leaf(*e);
-  *e = leaf | (*e & (PTE_A | PTE_D));
-  if(first){
+  if(pte_leaf(*e)){
+    *e = leaf | (*e & (PTE_A | PTE_D));
+  } else {
     kpage_get(vmf->page);
+    leaf_set(e, leaf, PT_LEVEL0);
     if(!store)
       map_around(vmf);
   }
@@ -277,12 +278,14 @@ private_fault(struct vm_fault *vmf)
   vm_count(vmf->p, VM_FILE_FAULT);
   if(vmf->access != ACCESS_STORE){
     kpage_get(vmf->page);
-    *e = read_leaf(vmf->vma, vmf->page);
+    leaf_set(e, read_leaf(vmf->vma, vmf->page), PT_LEVEL0);
     map_around(vmf);
     return FAULT_OK;
   }
-  if(copy_leaf(pte_make_leaf(vmf->page, vma_pte_perm(vmf->vma)), PT_LEVEL0, e) != 0)
+  pte_t copy;
+  if(copy_leaf(pte_make_leaf(vmf->page, vma_pte_perm(vmf->vma)), PT_LEVEL0, &copy) != 0)
     return FAULT_OOM;
+  leaf_set(e, copy, PT_LEVEL0);
   vm_count(vmf->p, VM_COW_COPY);
   return FAULT_OK;
 }
@@ -529,7 +532,7 @@ stores_show(struct mm *mm, uint64 va, uint64 pa)
 {
   struct pt_path path;
   int show = 0;
-  acquire(&mm->lock);
+  mm_lock(mm);
   if(pt_lookup(mm->pagetable, va, PT_LEVEL0, 0, 0, &path) == 0 && path.level == PT_LEVEL0 &&
      pte_leaf(*path.e[PT_LEVEL0]) && pte_pa(*path.e[PT_LEVEL0]) == pa){
     show = 1;
@@ -537,7 +540,7 @@ stores_show(struct mm *mm, uint64 va, uint64 pa)
       if(kpage_refs(PGROUNDDOWN((uint64)path.e[l])) > 1 && !pte_shmap(*path.e[l + 1]))
         show = 0;
   }
-  release(&mm->lock);
+  mm_unlock(mm);
   return show;
 }
 
@@ -572,9 +575,9 @@ mapping_sync(struct mm *mm, struct vma *v, uint64 start, uint64 end)
   static const struct pt_walk_ops ops = {
     .leaf = harvest_leaf, .table = harvest_table, .table_done = harvest_table_done,
   };
-  acquire(&mm->lock);
+  mm_lock(mm);
   walk_range(mm->pagetable, start, end, &ops, &h);
-  release(&mm->lock);
+  mm_unlock(mm);
   if(h.flush)
     tlb_shootdown(mapping_harts(v->obj), start, end - start);
 

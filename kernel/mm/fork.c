@@ -218,8 +218,8 @@ copy_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
     return WALK_SKIP;            // shared already, for an earlier run of regions
   if(shareable(c, e, level, va)){
     write_protect(e, level);
-    entry_get(*e, level);
     *child_entry(c, level, va) = *e;
+    entry_get(child_entry(c, level, va), level);
     return WALK_SKIP;
   }
   // lab sharedpt: end
@@ -239,8 +239,8 @@ static inline int
 share_leaf(pte_t *e, int level, pte_t *ce)
 {
   *e = pte_mkcow(*e);
-  entry_get(*e, level);
   *ce = *e;
+  entry_get(ce, level);
   return WALK_CONTINUE;
 }
 // lab cow: end
@@ -255,11 +255,17 @@ copy_or_share(struct forkcopy *c, pte_t *e, int level, uint64 va, pte_t *ce)
   // lab superpages: begin
   int whole = level == PT_LEVEL0 ||
               (c->copy_megapages && kplenty(PT_LEVEL_FRAMES(level)));
-  if(whole && copy_leaf(*e, level, ce) == 0)
+  pte_t copy;
+  if(whole && copy_leaf(*e, level, &copy) == 0){
+    leaf_set(ce, copy, level);
     return WALK_CONTINUE;
+  }
   // lab superpages: handout
-  // if(copy_leaf(*e, level, ce) == 0)
+  // pte_t copy;
+  // if(copy_leaf(*e, level, &copy) == 0){
+  //   leaf_set(ce, copy, level);
   //   return WALK_CONTINUE;
+  // }
   // lab superpages: end
   // lab cow: begin
   if(c->mode != FORK_EAGER)
@@ -286,6 +292,18 @@ copy_leaf_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
     return share_leaf(e, level, ce);
   // lab cow: end
   return copy_or_share(c, e, level, va, ce);
+}
+
+// Walker callback: a swap entry of the parent, in a table fork does not
+// share: the child's entry names the same slot, with a reference of its
+// own (the page is read back by whichever faults on it first).
+static int
+copy_swap_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
+{
+  pte_t *ce = child_entry(arg, level, va);
+  *ce = *e;
+  entry_get(ce, level);
+  return WALK_CONTINUE;
 }
 
 // Does fork copy region v's entries? Not a shared region's: the child's
@@ -324,7 +342,8 @@ fork_copy(struct mm *old, struct mm *new)
   if(c.mode == FORK_EAGER)
     c.copy_megapages = 1;
   // lab superpages: end
-  static const struct pt_walk_ops ops = { .leaf = copy_leaf_entry, .table = copy_table };
+  static const struct pt_walk_ops ops = { .swap = copy_swap_entry, .leaf = copy_leaf_entry,
+                                          .table = copy_table };
   for(struct vma *v = old->first; v; ){
     if(!copied(v)){
       v = v->next;

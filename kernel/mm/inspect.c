@@ -40,7 +40,9 @@ vmprint(pagetable_t pt)
   // lab pgtbl: begin
   static const struct pt_walk_ops ops = { .leaf = print_entry, .table = print_entry };
   printf("page table %p\n", (void *)pt);
+  pt_enter();
   walk_range(pt, 0, MAXVA, &ops, 0);
+  pt_exit();
   // lab pgtbl: end
 }
 
@@ -59,8 +61,11 @@ sys_pgpte(void)
 {
   uint64 va;
   argaddr(0, &va);
+  pt_enter();
   pte_t *pte = walk_leaf(myproc()->mm->pagetable, va, 0);
-  return pte ? *pte : 0;
+  pte_t e = pte ? *pte : 0;
+  pt_exit();
+  return e;
 }
 
 // lab pgtbl: begin
@@ -109,9 +114,9 @@ sys_pgaccess(void)
   struct mm *mm = myproc()->mm;
   struct accessed a = { base, 0 };
   static const struct pt_walk_ops ops = { .leaf = note_accessed, .table = unshare_table };
-  acquire(&mm->lock);
+  mm_lock(mm);
   int r = walk_range(mm->pagetable, base, base + (uint64)npages * PGSIZE, &ops, &a);
-  release(&mm->lock);
+  mm_unlock(mm);
   sfence_vma();
   if(r != 0)
     return -1;
@@ -129,7 +134,6 @@ sys_memstat(void)
 {
   struct proc *p = myproc();
   uint64 addr;
-  int largest = 0;
   argaddr(0, &addr);
   struct memstat st = {
     .free_pages = kfreepages(),
@@ -153,9 +157,24 @@ sys_memstat(void)
     .file_faults = vm_events(VM_FILE_FAULT),
     .p_file_faults = p->vm_events[VM_FILE_FAULT],
     .p_fork_copy_ns = p->fork_copy_ns,
+    .swap_ins = vm_events(VM_SWAP_IN),
+    .swap_cache_hits = vm_events(VM_SWAP_CACHED),
+    .swap_outs = vm_events(VM_SWAP_OUT),
+    .reclaimed = vm_events(VM_RECLAIM),
+    .oom_kills = vm_events(VM_OOM_KILL),
+    .lru_pages = lru_frames(),
+    .reclaim_policy = reclaim_policy(-1),
+    .p_swap_ins = p->vm_events[VM_SWAP_IN],
   };
   pcache_counts(&st.file_pages, &st.file_mapped, &st.file_dirty);
-  pagetable_census(p->mm->pagetable, 0, MAXVA, &st.p_pt_pages, &st.p_resident, &largest);
+  swap_counts(&st.swap_used, &st.swap_total, &st.swap_cached);
+  struct census c = { .largest = -1 };
+  pt_enter();
+  pagetable_census(p->mm->pagetable, 0, MAXVA, &c);
+  pt_exit();
+  st.p_pt_pages = c.tables;
+  st.p_resident = c.user_pages;
+  st.p_swapped = c.swapped;
   return copyout(p->mm->pagetable, addr, (char *)&st, sizeof(st));
 }
 
@@ -163,8 +182,7 @@ sys_memstat(void)
 static void
 describe(struct mm *mm, struct vma *v, struct vmregion *r)
 {
-  int largest = -1;
-  uint64 tables = 0;
+  struct census c = { .largest = -1 };
   memset(r, 0, sizeof(*r));
   r->start = v->start;
   r->end = v->end;
@@ -174,8 +192,9 @@ describe(struct mm *mm, struct vma *v, struct vmregion *r)
   r->flags = v->flags;
   safestrcpy(r->name, v->name, sizeof(r->name));
   safestrcpy(r->kind, v->ops->kind, sizeof(r->kind));
-  pagetable_census(mm->pagetable, v->start, v->end, &tables, &r->resident, &largest);
-  r->pagesize = largest < 0 ? 0 : PT_LEVEL_SIZE(largest);
+  pagetable_census(mm->pagetable, v->start, v->end, &c);
+  r->resident = c.user_pages;
+  r->pagesize = c.largest < 0 ? 0 : PT_LEVEL_SIZE(c.largest);
 }
 
 // maps(pid, regions, n): describe up to n regions of process pid (0: the
@@ -200,19 +219,19 @@ sys_maps(void)
     return -1;
   int count = 0, bad = 0;
   uint64 from = 0;
-  acquire(&mm->lock);
+  mm_lock(mm);
   for(struct vma *v = vma_from(mm, from); v; v = vma_from(mm, from)){
     from = v->end;
     if(count < n){
       struct vmregion r;
       describe(mm, v, &r);
-      release(&mm->lock);        // copyout may fault in the caller's own mm
+      mm_unlock(mm);        // copyout may fault in the caller's own mm
       bad |= copyout(me->mm->pagetable, dst + count * sizeof(r), (char *)&r, sizeof(r));
-      acquire(&mm->lock);
+      mm_lock(mm);
     }
     count++;
   }
-  release(&mm->lock);
+  mm_unlock(mm);
   mm_put(mm);
   return bad ? -1 : count;
 }

@@ -10,7 +10,7 @@
 
 // What a faulting access was, and what became of it.
 enum fault_access { ACCESS_LOAD, ACCESS_STORE, ACCESS_EXEC };
-enum fault_result { FAULT_OK, FAULT_BAD, FAULT_OOM };
+enum fault_result { FAULT_OK, FAULT_BAD, FAULT_OOM, FAULT_SWAPERR };
 
 #include "mm/pte.h"
 
@@ -24,6 +24,25 @@ range_below(uint64 start, uint64 len, uint64 top)
 
 // ---- kalloc.c: physical frames (kalloc, kfree and the counts sysinfo
 // needs are in defs.h)
+// What the layers above keep for each frame of RAM besides its count
+// (Linux's struct page); kalloc.c holds one for every frame, zeroed
+// whenever the frame is handed out, and never looks inside.
+struct frame {
+  // A frame user leaves map: the first entry of its reverse-mapping
+  // chain, with the entry's level in the low bits, or 0 (mm/rmap.c).
+  // A page-table page: its rmap page.
+  uint64 rmap;
+  struct frame *lru_prev, *lru_next;   // on the reclaim list (mm/rmap.c)
+  struct frame *cache_next;            // in the swap cache's hash chain (mm/swap.c)
+  uint32 slot;                         // its swap slot, while in the swap cache
+  uint32 flags;                        // FRAME_*
+};
+#define FRAME_LRU       (1 << 0)      // on the reclaim list
+#define FRAME_SWAPCACHE (1 << 1)      // in the swap cache (mm/swap.c)
+#define FRAME_IO        (1 << 2)      // being read from or written to swap
+#define FRAME_PCACHE    (1 << 3)      // a page of a file or shared memory (mm/pagecache.c)
+struct frame *  kframe(uint64 pa);
+uint64          kframe_pa(struct frame *);
 void*           kalloc_user(void);
 void*           kalloc_super(void);
 uint64          kalloc_reserve(uint64 off);
@@ -45,6 +64,7 @@ int             kframes_private(uint64 pa, uint64 n);
 
 // ---- stats.c: event counters
 void            vm_count(struct proc *, int event);   // enum vm_event, proc.h
+void            vm_count_many(int event, uint64 n);
 uint64          vm_events(int event);
 
 // ---- tlb.c: TLB shootdown
@@ -63,20 +83,58 @@ void            slab_init(struct slab_cache *, char *name, uint size);
 void *          slab_alloc(struct slab_cache *);
 void            slab_free(struct slab_cache *, void *);
 
+// ---- ptlock.c: page-table sections, the freeze, an address space's lock
+void            ptlock_init(void);
+void            pt_enter(void);
+void            pt_exit(void);
+void            pt_freeze(void);
+void            pt_thaw(void);
+void            mm_lock(struct mm *);
+void            mm_unlock(struct mm *);
+
+// ---- rmap.c: reverse mapping, and the reclaim list
+typedef int (*rmap_fn)(void *arg, pte_t *e, int level);
+void            rmap_init(void);
+void            rmap_lock(void);
+void            rmap_unlock(void);
+int             rmap_table_alloc(pagetable_t);
+void            rmap_table_free(pagetable_t);
+void            rmap_add(pte_t *e, int level);
+void            rmap_remove(pte_t *e);
+int             rmap_walk(uint64 pa, rmap_fn, void *arg);
+int             rmap_count(uint64 pa);
+struct frame *  lru_oldest(void);
+struct frame *  lru_next(struct frame *);
+void            lru_rotate(struct frame *);
+uint64          lru_frames(void);
+
+// ---- swap.c: swap slots and the swap cache
+void            swap_init(void);
+void            swap_slot_get(uint64 slot);
+void            swap_slot_put(uint64 slot);
+uint64          swap_slot_refs(uint64 slot);
+void            swap_cache_unmapped(uint64 pa);
+void            swap_fail_io(int n);
+uint64          swap_in(uint64 slot, int *read);
+int             swap_out(uint64 pa, uint64 slot, int write);
+int             swap_cache_out(uint64 pa, uint64 *slot);
+void            swap_counts(uint64 *used, uint64 *total, uint64 *cached);
+
 // ---- pagetable.c: table pages, the walker, lookups, mapping
 pagetable_t     pagetable_alloc(void);
 void            pagetable_free(pagetable_t);
 // The walker (walk.h) visits the entries that map [start, end), in address
-// order, calling one of its callbacks for each: hole (invalid), leaf or
-// table (before the entries under it, which it visits when the callback
-// returns WALK_CONTINUE and the entry is then a table), and table_done
-// after them. va and end give the part of the range the entry covers;
+// order, calling one of its callbacks for each: hole (invalid), swap (a
+// swap entry, pte.h: a walk without this callback passes over it), leaf
+// or table (before the entries under it, which it visits when the
+// callback returns WALK_CONTINUE and the entry is then a table), and
+// table_done after them. va and end give the part of the range the entry covers;
 // arg is what the caller of the walk passed (Linux's mm_walk_ops and
 // private).
 enum walk_action { WALK_CONTINUE = 0, WALK_SKIP = 1, WALK_STOP = -1 };
 typedef int (*walk_fn)(void *arg, pte_t *e, int level, uint64 va, uint64 end);
 struct pt_walk_ops {
-  walk_fn hole, leaf, table, table_done;
+  walk_fn hole, swap, leaf, table, table_done;
 };
 #include "mm/walk.h"
 int             covers(int level, uint64 va, uint64 end);
@@ -89,26 +147,41 @@ struct pt_path {
 };
 int             pt_lookup(pagetable_t, uint64 va, int level, int alloc, prepare_fn, struct pt_path *);
 pte_t *         walk_leaf(pagetable_t, uint64 va, int *level);
+void            leaf_set(pte_t *e, pte_t leaf, int level);
 int             map_range(pagetable_t, uint64 va, uint64 size, uint64 pa, int perm, int maxlevel);
 int             split_leaf(pte_t *e, int level);
 int             table_empty(pagetable_t, int level);
 uint64          pagetable_pages(void);
-void            pagetable_census(pagetable_t, uint64 start, uint64 end,
-                                 uint64 *tables, uint64 *user_pages, int *largest);
+// What a census of part of a tree finds (pagetable_census adds to it).
+struct census {
+  uint64 tables;              // table pages below the root
+  uint64 user_pages;          // pages user leaves map
+  uint64 swapped;             // swap entries
+  int largest;                // the highest level of a user leaf, or -1
+};
+void            pagetable_census(pagetable_t, uint64 start, uint64 end, struct census *);
 
 // ---- sharedpt.c: references to tables and frames; unsharing; unmapping
-// Take one more reference on what entry e at level maps: its table page,
-// or every frame of its leaf. (Inline: fork takes one per page.)
+// Take one more reference on what entry *e at level maps, for e: its
+// table page; every frame of its leaf, and a place on the first frame's
+// reverse-mapping chain; or its swap slot. (Inline: fork takes one per
+// page.)
 static inline void
-entry_get(pte_t e, int level)
+entry_get(pte_t *e, int level)
 {
-  if(pte_table(e) || level == PT_LEVEL0)
-    kpage_get(pte_pa(e));
+  if(pte_swap(*e)){
+    swap_slot_get(pte_swap_slot(*e));
+    return;
+  }
+  if(pte_table(*e) || level == PT_LEVEL0)
+    kpage_get(pte_pa(*e));
   else
-    kframes_get(pte_pa(e), PT_LEVEL_FRAMES(level));
+    kframes_get(pte_pa(*e), PT_LEVEL_FRAMES(level));
+  if(pte_leaf(*e))
+    rmap_add(e, level);
 }
-void            entry_put(pte_t, int level);
-int             copy_leaf(pte_t from, int level, pte_t *to);
+void            entry_put(pte_t *e, int level);
+int             copy_leaf(pte_t from, int level, pte_t *copy);
 int             unshare_entry(pte_t *e, int level, uint64 va);
 void            table_locks_init(void);
 struct spinlock *table_lock(pagetable_t);
@@ -156,6 +229,7 @@ struct vm_fault {
 };
 extern const struct vma_ops anon_ops;
 int             anon_populate(struct mm *, struct vma *, uint64 start, uint64 end, int super);
+void            anon_swapped_in(struct vm_fault *, uint64 pa);
 
 // ---- pagecache.c: the pages of files and shared memory
 struct vm_object *obj_create(struct inode *);
@@ -190,6 +264,10 @@ void            mshare_end(struct vma *);
 int             fork_copy(struct mm *old, struct mm *new);
 
 // ---- mmap.c: mmap, munmap, mprotect and msync (system calls only)
+
+// ---- reclaim.c: page replacement and swapping out (reclaim() is in defs.h)
+void            reclaim_check(void);
+int             reclaim_wait(struct proc *, int tries);
 
 // ---- fault.c: the fault path
 enum fault_result uvm_fault(struct proc *, uint64 va, enum fault_access);

@@ -106,6 +106,7 @@ static struct {
 
 static uint32 *refs;          // references to each frame, from KERNBASE on
 static uint8 *state;          // enum frame_state of each frame
+static struct frame *frames;  // what the layers above keep per frame (struct frame)
 static struct block blocks[MAXBLOCKS];
 static uint64 first_page;     // lowest page the allocator hands out
 static uint64 nshared;        // frames with more than one reference
@@ -219,11 +220,14 @@ kinit(void)
   phystop = machine.ram_base + machine.ram_size;
   if(phystop > KERNBASE + MAXPHYSMEM)
     phystop = KERNBASE + MAXPHYSMEM;
-  // The reference counts and frame states take the first pages after
-  // the kernel: 5 bytes for every frame of RAM (160 KiB for 128 MiB).
+  // The frame records (Linux's struct page), reference counts and frame
+  // states take the first pages after the kernel: 45 bytes for every
+  // frame of RAM (1.4 MiB for 128 MiB).
   uint64 nframes = (phystop - KERNBASE) / PGSIZE;
-  refs = (uint32 *)PGROUNDUP((uint64)end);
+  frames = (struct frame *)PGROUNDUP((uint64)end);
+  refs = (uint32 *)(frames + nframes);
   state = (uint8 *)(refs + nframes);
+  memset(frames, 0, nframes * sizeof(struct frame));
   memset(refs, 0, nframes * sizeof(uint32));
   memset(state, FRAME_USED, nframes);
   first_page = PGROUNDUP((uint64)(state + nframes));
@@ -271,12 +275,14 @@ kalloc_shrinker(int (*fn)(void))
   shrinker = fn;
 }
 
-// Frame pa, free or reserved, is handed out now, with one reference.
+// Frame pa, free or reserved, is handed out now, with one reference and
+// a clean record.
 static void
 frame_use(uint64 pa)
 {
   state[frame_of(pa)] = FRAME_USED;
   refs[frame_of(pa)] = 1;
+  memset(&frames[frame_of(pa)], 0, sizeof(struct frame));
 }
 
 // Block b is no reservation any more: off the reservation list, its
@@ -598,6 +604,21 @@ int
 kpage_put(uint64 pa)
 {
   return drop_ref(pa, "kpage_put");
+}
+
+// The record the layers above keep for frame pa (struct frame,
+// mm/internal.h), and the frame a record is for.
+struct frame *
+kframe(uint64 pa)
+{
+  check_page(pa, "kframe");
+  return &frames[frame_of(pa)];
+}
+
+uint64
+kframe_pa(struct frame *f)
+{
+  return KERNBASE + (uint64)(f - frames) * PGSIZE;
 }
 
 // How many references page pa has.

@@ -28,6 +28,9 @@ mm_init(void)
   slab_init(&mm_cache, "mm", sizeof(struct mm));
   vma_init();
   table_locks_init();
+  ptlock_init();
+  rmap_init();
+  reclaim_init();
   mshare_init();
 }
 
@@ -105,8 +108,10 @@ mm_put(struct mm *mm)
     gone = v;
   }
   if(mm->pagetable){
+    pt_enter();                  // reclaim may reach these tables through its pages
     unmap_range(mm->pagetable, USERTOP, MAXVA, UNMAP_CLEAR);
     pagetable_release(mm->pagetable);
+    pt_exit();
   }
   while(gone){
     struct vma *v = gone;
@@ -128,9 +133,10 @@ mm_map_anon(struct mm *mm, uint64 start, uint64 end, int prot, int flags, char *
   if(v == 0)
     return 0;
   vma_insert(mm, v);
-  if(start < end && anon_populate(mm, v, start, end, 0) != 0)
-    return 0;
-  return v;
+  pt_enter();
+  int r = start < end ? anon_populate(mm, v, start, end, 0) : 0;
+  pt_exit();
+  return r == 0 ? v : 0;
 }
 
 // Begin the heap at start: an empty region that sbrk grows.
@@ -188,7 +194,7 @@ mm_sbrk(struct mm *mm, int n, int mode)
 {
   uint64 brk = mm->brk;
   int r = 0;
-  acquire(&mm->lock);
+  mm_lock(mm);
   if(n > 0){
     uint64 pages = (PGROUNDUP(brk + n) - PGROUNDUP(brk)) / PGSIZE;
     // lab lazy: begin
@@ -211,7 +217,7 @@ mm_sbrk(struct mm *mm, int n, int mode)
   } else if(n < 0 && (uint64)-(long)n <= brk - mm->heap->start){
     r = heap_shrink(mm, brk + n);
   }
-  release(&mm->lock);
+  mm_unlock(mm);
   return r;
 }
 
@@ -237,11 +243,41 @@ mm_copy(struct mm *old, struct mm *new, uint64 *ns)
   new->mmap_low = old->mmap_low;
   new->superpages = old->superpages;
   uint64 t0 = time_ns();
-  acquire(&old->lock);
+  mm_lock(old);
   int r = fork_copy(old, new);
-  release(&old->lock);
+  mm_unlock(old);
   *ns = time_ns() - t0;
   return r;
+}
+
+// The physical address of the user page mapped at va in mm, with a
+// reference the caller drops with kfree() when done with it (reclaim
+// leaves a page so held alone); 0 if va is not mapped. For exec, which
+// reads a program into its new address space a page at a time.
+uint64
+mm_page_get(struct mm *mm, uint64 va)
+{
+  mm_lock(mm);
+  uint64 pa = walkaddr(mm->pagetable, va);
+  if(pa)
+    kpage_get(PGROUNDDOWN(pa));
+  mm_unlock(mm);
+  return pa;
+}
+
+// The OOM killer's measure of mm (kernel/proc/proc.c): its resident
+// pages plus its pages out on swap, each also given in *resident and
+// *swapped. A page several address spaces map counts for each.
+uint64
+mm_badness(struct mm *mm, uint64 *resident, uint64 *swapped)
+{
+  struct census c = { .largest = -1 };
+  mm_lock(mm);
+  pagetable_census(mm->pagetable, 0, USERTOP, &c);
+  mm_unlock(mm);
+  *resident = c.user_pages;
+  *swapped = c.swapped;
+  return c.user_pages + c.swapped;
 }
 
 // superpages(mode): SUPER_ON or SUPER_COW let the caller's heap use

@@ -273,7 +273,7 @@ insert_mapping(struct mm *mm, struct vma *v, uint64 addr, uint64 len, int fixed)
   struct vma *dead = 0;
   if(fixed)
     sync_range(mm, addr, addr + len);
-  acquire(&mm->lock);
+  mm_lock(mm);
   if(mm->nvmas + (fixed ? 3 : 1) > MAX_MAP_COUNT){
     addr = 0;                  // room for the region, and for two splits of MAP_FIXED
   } else if(fixed){
@@ -288,7 +288,7 @@ insert_mapping(struct mm *mm, struct vma *v, uint64 addr, uint64 len, int fixed)
     vma_insert(mm, v);
     merge_range(mm, v->start, v->end, &dead);
   }
-  release(&mm->lock);
+  mm_unlock(mm);
   if(addr == 0)
     vma_free(v);
   free_dead(dead);
@@ -323,9 +323,9 @@ split_spaces(struct mm *space[MSHARE_SPACES], uint64 start, uint64 end, struct v
 {
   int r = 0;
   for(int i = 0; i < MSHARE_SPACES && r == 0; i++){
-    acquire(&space[i]->lock);
+    mm_lock(space[i]);
     r = split_range(space[i], start, end, dead);
-    release(&space[i]->lock);
+    mm_unlock(space[i]);
   }
   return r;
 }
@@ -354,10 +354,10 @@ region_mmap(struct vma *a, struct vma *v, uint64 addr, uint64 len)
   struct vma *dead = 0;
   for(int i = 0; i < MSHARE_SPACES && ok; i++){
     m[i]->prot = prot[i];
-    acquire(&space[i]->lock);
+    mm_lock(space[i]);
     vma_insert(space[i], m[i]);
     merge_range(space[i], addr, addr + len, &dead);
-    release(&space[i]->lock);
+    mm_unlock(space[i]);
   }
   mshare_end(a);
   for(int i = 0; i < MSHARE_SPACES && !ok; i++)
@@ -448,9 +448,9 @@ region_munmap(struct vma *a, uint64 start, uint64 end)
   int r = split_spaces(space, start, end, &dead);
   for(int i = 0; i < MSHARE_SPACES && r == 0; i++){
     sync_range(space[i], start, end);
-    acquire(&space[i]->lock);
+    mm_lock(space[i]);
     unmap_regions(space[i], start, end, &dead);  // cannot fail: split, and no table to copy
-    release(&space[i]->lock);
+    mm_unlock(space[i]);
   }
   mshare_end(a);
   free_dead(dead);
@@ -476,9 +476,9 @@ sys_munmap(void)
     return -1;
   sync_range(mm, start, end);
   struct vma *dead = 0;
-  acquire(&mm->lock);
+  mm_lock(mm);
   int r = unmap_regions(mm, start, end, &dead);
-  release(&mm->lock);
+  mm_unlock(mm);
   free_dead(dead);
   return r;
 }
@@ -513,7 +513,7 @@ static int
 protect(struct mm *mm, uint64 start, uint64 end, int prot, struct vma **dead)
 {
   int r = -1;
-  acquire(&mm->lock);
+  mm_lock(mm);
   if(!all_mapped(mm, start, end, 1))
     goto out;
   for(struct vma *v = vma_from(mm, start); v && v->start < end; v = v->next)
@@ -531,7 +531,7 @@ protect(struct mm *mm, uint64 start, uint64 end, int prot, struct vma **dead)
   merge_range(mm, start, end, dead);
   r = 0;
 out:
-  release(&mm->lock);
+  mm_unlock(mm);
   return r;
 }
 

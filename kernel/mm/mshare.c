@@ -220,7 +220,7 @@ mshare_link(struct mm *mm, struct vma *v, uint64 va)
   pte_t *e = mine.e[PT_ROOT_LEVEL];
   if(!pte_valid(*e)){
     *e = pte_make_table(pte_pa(*theirs.e[PT_ROOT_LEVEL]));
-    entry_get(*e, PT_ROOT_LEVEL);
+    entry_get(e, PT_ROOT_LEVEL);
   }
   return space;
 }
@@ -239,14 +239,14 @@ attach(struct mm *mm, struct mshare *ms, int prot)
     return 0;
   }
   v->mshare = ms;
-  acquire(&mm->lock);
+  mm_lock(mm);
   int ok = mm->nvmas < MAX_MAP_COUNT && vma_range_free(mm, ms->start, ms->end);
   if(ok){
     vma_insert(mm, v);
     for(uint64 va = ms->start; va < ms->end; va += GIB)
       mshare_link(mm, v, va);
   }
-  release(&mm->lock);
+  mm_unlock(mm);
   if(!ok){
     vma_free(v);
     return 0;

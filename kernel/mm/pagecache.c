@@ -195,6 +195,7 @@ pcache_add(struct vm_object *obj, uint64 index, uint64 pa)
     obj->pages->oprev = cp;
   obj->pages = cp;
   pcache.npages++;
+  kframe(pa)->flags |= FRAME_PCACHE;  // reclaim never swaps it (mm/reclaim.c)
   kpage_get(pa);                 // the cache's reference, and the caller's
   release(&pcache.lock);
   return pa;

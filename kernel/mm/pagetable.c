@@ -21,24 +21,41 @@
 
 static uint64 nptpages;   // page-table pages in use, all address spaces
 
-// A new, empty table page (all entries invalid); 0 if out of memory.
+// A new, empty table page (all entries invalid), with its rmap page
+// (mm/rmap.c); 0 if out of memory.
 pagetable_t
 pagetable_alloc(void)
 {
   pagetable_t pt = kalloc();
-  if(pt){
-    memset(pt, 0, PGSIZE);
-    __atomic_fetch_add(&nptpages, 1, __ATOMIC_RELAXED);
+  if(pt == 0)
+    return 0;
+  if(rmap_table_alloc(pt) != 0){
+    kfree(pt);
+    return 0;
   }
+  memset(pt, 0, PGSIZE);
+  __atomic_fetch_add(&nptpages, 1, __ATOMIC_RELAXED);
   return pt;
 }
 
-// Give a table page back. Its entries must all be invalid by now.
+// Give a table page back, with its rmap page. Its leaves must be off
+// their chains by now.
 void
 pagetable_free(pagetable_t pt)
 {
   __atomic_fetch_sub(&nptpages, 1, __ATOMIC_RELAXED);
+  rmap_table_free(pt);
   kfree(pt);
+}
+
+// Set the entry e, a hole, to the user leaf `leaf` at level, whose
+// frames' references the caller hands over, and put it on its frame's
+// reverse-mapping chain.
+void
+leaf_set(pte_t *e, pte_t leaf, int level)
+{
+  *e = leaf;
+  rmap_add(e, level);
 }
 
 // How many page-table pages are in use, in all address spaces.
@@ -114,8 +131,8 @@ pt_lookup(pagetable_t pt, uint64 va, int level, int alloc, prepare_fn prepare,
           struct pt_path *path)
 {
   struct lookup l = { level, alloc, prepare, path };
-  static const struct pt_walk_ops ops = { .hole = lookup_hole, .leaf = lookup_leaf,
-                       .table = lookup_table };
+  static const struct pt_walk_ops ops = { .hole = lookup_hole, .swap = lookup_leaf,
+                       .leaf = lookup_leaf, .table = lookup_table };
   memset(path, 0, sizeof(*path));
   if(va >= MAXVA)
     return -1;
@@ -174,7 +191,8 @@ stop_at_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 int
 table_empty(pagetable_t t, int level)
 {
-  static const struct pt_walk_ops ops = { .leaf = stop_at_entry, .table = stop_at_entry };
+  static const struct pt_walk_ops ops = { .swap = stop_at_entry, .leaf = stop_at_entry,
+                                          .table = stop_at_entry };
   return walk_table(t, level, 0, PT_TABLE_SPAN(level), &ops, 0) == 0;
 }
 
@@ -233,10 +251,23 @@ mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm)
   return map_range(pt, va, size, pa, perm, PT_LEVEL0);
 }
 
+// lab superpages: begin
+// Walker callback for split_leaf: a leaf in the new table, on its
+// frame's chain.
+static int
+split_hole(void *arg, pte_t *e, int level, uint64 va, uint64 end)
+{
+  int r = map_hole(arg, e, level, va, end);
+  rmap_add(e, level);
+  return r;
+}
+// lab superpages: end
+
 // Replace the leaf *e at level (a megapage) by a table of leaves one
 // level down that map the same frames with the same flags: no frame
-// changes hands, and each keeps its references. 0, or -1 when no page is
-// free for the table.
+// changes hands, and each keeps its references; the leaves go on their
+// frames' chains instead of the megapage. 0, or -1 when no page is free
+// for the table.
 int
 split_leaf(pte_t *e, int level)
 {
@@ -246,7 +277,8 @@ split_leaf(pte_t *e, int level)
     return -1;
   int below = level - 1;
   struct mapping m = { 0, pte_pa(*e), pte_flags(*e) & ~PTE_V, below };
-  static const struct pt_walk_ops ops = { .hole = map_hole };
+  static const struct pt_walk_ops ops = { .hole = split_hole };
+  rmap_remove(e);
   walk_table(t, below, 0, PT_TABLE_SPAN(below), &ops, &m);   // needs no table: cannot fail
   *e = pte_make_table((uint64)t);
   return 0;
@@ -254,8 +286,6 @@ split_leaf(pte_t *e, int level)
   // return -1;                     // heaps have no megapages yet: none to split
   // lab superpages: end
 }
-
-struct census { uint64 tables, user_pages; int largest; };
 
 static int
 census_table(void *arg, pte_t *e, int level, uint64 va, uint64 end)
@@ -276,18 +306,21 @@ census_leaf(void *arg, pte_t *e, int level, uint64 va, uint64 end)
   return WALK_CONTINUE;
 }
 
-// Count, over [start, end) of the tree rooted at pt, the table pages met
-// below the root and the user pages (leaves with U) mapped; adds to
-// *tables and *user_pages, and raises *largest to the highest level of
-// a user leaf met. A table shared with others counts for each.
-void
-pagetable_census(pagetable_t pt, uint64 start, uint64 end,
-                 uint64 *tables, uint64 *user_pages, int *largest)
+static int
+census_swap(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  struct census c = { 0, 0, *largest };
-  static const struct pt_walk_ops ops = { .leaf = census_leaf, .table = census_table };
-  walk_range(pt, start, end, &ops, &c);
-  *tables += c.tables;
-  *user_pages += c.user_pages;
-  *largest = c.largest;
+  ((struct census *)arg)->swapped++;
+  return WALK_CONTINUE;
+}
+
+// Count, over [start, end) of the tree rooted at pt, the table pages met
+// below the root, the user pages (leaves with U) mapped and the swap
+// entries, adding to *c, and raise c->largest to the highest level of a
+// user leaf met. A table shared with others counts for each.
+void
+pagetable_census(pagetable_t pt, uint64 start, uint64 end, struct census *c)
+{
+  static const struct pt_walk_ops ops = { .swap = census_swap, .leaf = census_leaf,
+                                          .table = census_table };
+  walk_range(pt, start, end, &ops, c);
 }

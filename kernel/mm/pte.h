@@ -60,8 +60,29 @@ enum pt_level {
 // with its last reference.
 #define PTE_SHMAP PTE_RSW0
 
+// An invalid entry is a hole, or, when its other bits are not all zero,
+// a non-present entry: bits 1..4 (where a valid entry has R, W, X and U)
+// hold a type tag, and bits 10..53 (the PPN's place) a number the type
+// gives meaning to. One type so far:
+//   swap: the page was written to swap slot N (mm/swap.c); a fault reads
+//   it back (mm/fault.c). GDB's pgwalk prints "swapped: slot N".
+//   | 63..54: 0 | 53..10: slot | 9..5: 0 | 4..1: PTE_TYPE_SWAP | V=0 |
+#define PTE_TYPE_SHIFT 1
+#define PTE_TYPE_MASK  (0xfUL << PTE_TYPE_SHIFT)
+#define PTE_TYPE_SWAP  (0x1UL << PTE_TYPE_SHIFT)
+#define PTE_SLOT_SHIFT 10
+#define PTE_SLOT_BITS  44
+#define PTE_SLOT_MAX   ((1UL << PTE_SLOT_BITS) - 1)
+
 // Tests.
 static inline int pte_valid(pte_t pte)    { return (pte & PTE_V) != 0; }
+static inline int pte_none(pte_t pte)     { return pte == 0; }
+static inline int pte_swap(pte_t pte)
+{
+  return !pte_valid(pte) && (pte & PTE_TYPE_MASK) == PTE_TYPE_SWAP;
+}
+// The slot a swap entry names.
+static inline uint64 pte_swap_slot(pte_t pte) { return (pte >> PTE_SLOT_SHIFT) & PTE_SLOT_MAX; }
 static inline int pte_leaf(pte_t pte)     { return pte_valid(pte) && (pte & PTE_RWX) != 0; }
 static inline int pte_table(pte_t pte)    { return pte_valid(pte) && (pte & PTE_RWX) == 0; }
 static inline int pte_user(pte_t pte)     { return (pte & PTE_U) != 0; }
@@ -108,6 +129,8 @@ static inline pagetable_t pte_next_table(pte_t pte) { return (pagetable_t)PTE2PA
 static inline pte_t pte_make_leaf(uint64 pa, int perm) { return PA2PTE(pa) | perm | PTE_V; }
 // An interior entry pointing at the table page at pa.
 static inline pte_t pte_make_table(uint64 pa) { return PA2PTE(pa) | PTE_V; }
+// A swap entry for swap slot slot.
+static inline pte_t pte_make_swap(uint64 slot) { return (slot << PTE_SLOT_SHIFT) | PTE_TYPE_SWAP; }
 
 // Modifiers: each returns the changed entry.
 // A writable leaf made read-only and copy-on-write (others unchanged).

@@ -64,31 +64,42 @@ table_lock(pagetable_t t)
   return &table_locks[((uint64)t >> PGSHIFT) % TABLE_LOCKS];
 }
 
-// Drop the reference entry e at level holds on what it maps: a table (the
-// last holder takes it apart), or every frame of a leaf.
+// Drop the reference entry *e at level holds on what it maps: a table
+// (the last holder takes it apart), every frame of a leaf (which leaves
+// its frame's chain), or a swap slot. The caller clears the entry.
 void
-entry_put(pte_t e, int level)
+entry_put(pte_t *e, int level)
 {
-  if(pte_table(e))
-    table_put(pte_next_table(e), level - 1);
-  else if(level == PT_LEVEL0)
-    kfree((void *)pte_pa(e));
-  else
-    kframes_put(pte_pa(e), PT_LEVEL_FRAMES(level));
+  if(pte_swap(*e)){
+    swap_slot_put(pte_swap_slot(*e));
+    return;
+  }
+  if(pte_table(*e)){
+    table_put(pte_next_table(*e), level - 1);
+    return;
+  }
+  rmap_remove(e);
+  if(level > PT_LEVEL0){
+    kframes_put(pte_pa(*e), PT_LEVEL_FRAMES(level));
+    return;
+  }
+  kfree((void *)pte_pa(*e));
+  if(kframe(pte_pa(*e))->flags & FRAME_SWAPCACHE)
+    swap_cache_unmapped(pte_pa(*e));
 }
 
-// The opposite of sharing: make *to a leaf at level mapping a private
+// The opposite of sharing: in *copy, a leaf at level mapping a private
 // copy of what leaf `from` maps (a page, or a megapage in a new 2 MiB
-// block), writable if `from` was writable or copy-on-write. 0, or -1
-// when no memory is free for the copy.
+// block), writable if `from` was writable or copy-on-write, for the
+// caller to set (leaf_set). 0, or -1 when no memory is free for the copy.
 int
-copy_leaf(pte_t from, int level, pte_t *to)
+copy_leaf(pte_t from, int level, pte_t *copy)
 {
   void *mem = level == PT_LEVEL0 ? kalloc_user() : kalloc_super();
   if(mem == 0)
     return -1;
   memmove(mem, (void *)pte_pa(from), PT_LEVEL_SIZE(level));
-  *to = pte_make_leaf((uint64)mem, pte_copy_perm(from));
+  *copy = pte_make_leaf((uint64)mem, pte_copy_perm(from));
   return 0;
 }
 
@@ -96,7 +107,7 @@ copy_leaf(pte_t from, int level, pte_t *to)
 static int
 drop_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  entry_put(*e, level);
+  entry_put(e, level);
   *e = 0;
   return WALK_SKIP;
 }
@@ -106,7 +117,7 @@ drop_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 static int
 get_entry(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 {
-  entry_get(*e, level);
+  entry_get(e, level);
   return WALK_SKIP;
 }
 // lab sharedpt: end
@@ -118,7 +129,8 @@ table_put(pagetable_t t, int level)
 {
   if(!kpage_put((uint64)t))
     return;
-  static const struct pt_walk_ops ops = { .leaf = drop_entry, .table = drop_entry };
+  static const struct pt_walk_ops ops = { .swap = drop_entry, .leaf = drop_entry,
+                                          .table = drop_entry };
   walk_table(t, level, 0, PT_TABLE_SPAN(level), &ops, 0);
   pagetable_free(t);
 }
@@ -134,7 +146,8 @@ private_copy(pte_t *e, pagetable_t t, int level)
   if(copy == 0)
     return -1;
   memmove(copy, t, PGSIZE);
-  static const struct pt_walk_ops ops = { .leaf = get_entry, .table = get_entry };
+  static const struct pt_walk_ops ops = { .swap = get_entry, .leaf = get_entry,
+                                          .table = get_entry };
   walk_table(copy, level - 1, 0, PT_TABLE_SPAN(level - 1), &ops, 0);
   *e = pte_move(*e, (uint64)copy);
   table_put(t, level - 1);
@@ -282,7 +295,8 @@ unmap_range(pagetable_t pt, uint64 start, uint64 end, enum unmap_how how)
   if(unmap_prepare(pt, start, end) != 0)
     return -1;
   static const struct pt_walk_ops clear = { .leaf = clear_leaf };
-  static const struct pt_walk_ops drop = { .leaf = drop_entry, .table = unmap_table };
+  static const struct pt_walk_ops drop = { .swap = drop_entry, .leaf = drop_entry,
+                                           .table = unmap_table };
   if(how == UNMAP_CLEAR)
     walk_range(pt, start, end, &clear, &how);
   else

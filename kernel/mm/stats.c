@@ -21,6 +21,14 @@ vm_count(struct proc *p, int event)
     p->vm_events[event]++;      // only p itself counts its events
 }
 
+// Count n events of one kind for the system alone (reclaim's, which no
+// process asked for).
+void
+vm_count_many(int event, uint64 n)
+{
+  __atomic_fetch_add(&system_events[event], n, __ATOMIC_RELAXED);
+}
+
 // How many events of this kind the system has counted since boot.
 uint64
 vm_events(int event)

@@ -106,8 +106,18 @@ hole_found(void *arg, pte_t *e, int level, uint64 va, uint64 end)
 static int
 maps_in_order(pagetable_t t, struct region *r, uint64 from, uint64 to)
 {
-  static const struct pt_walk_ops ops = { .hole = hole_found, .leaf = in_order };
+  static const struct pt_walk_ops ops = { .hole = hole_found, .swap = hole_found,
+                                          .leaf = in_order };
   return walk_table(t, PT_LEVEL0, from, to, &ops, r) == 0;
+}
+
+// Walker callback: leaf e is going (its table becomes a megapage): off
+// its frame's chain.
+static int
+unchain(void *arg, pte_t *e, int level, uint64 va, uint64 end)
+{
+  rmap_remove(e);
+  return WALK_CONTINUE;
 }
 
 // If the level-0 table under the level-1 entry pde maps the 512 frames
@@ -120,7 +130,10 @@ promote(pte_t *pde, struct region *r)
   pagetable_t t = pte_next_table(*pde);
   if(kpage_refs((uint64)t) != 1 || !maps_in_order(t, r, r->base, r->base + SUPERPGSIZE))
     return 0;
+  static const struct pt_walk_ops ops = { .leaf = unchain };
+  walk_table(t, PT_LEVEL0, r->base, r->base + SUPERPGSIZE, &ops, 0);
   *pde = pte_make_leaf(r->block, r->perm | r->ad);
+  rmap_add(pde, PT_LEVEL1);
   pagetable_free(t);
   return 1;
 }
@@ -141,7 +154,7 @@ fill_hole(void *arg, pte_t *e, int level, uint64 va, uint64 end)
   struct region *r = arg;
   if(taken_at(r, va)){
     memset((void *)frame_at(r, va), 0, PGSIZE);
-    *e = pte_make_leaf(frame_at(r, va), r->perm);
+    leaf_set(e, pte_make_leaf(frame_at(r, va), r->perm), PT_LEVEL0);
   }
   return WALK_CONTINUE;
 }
@@ -165,7 +178,8 @@ reservation_fill(pagetable_t t, struct region *r)
   if(kalloc_reserved_rest(r->block, taken) < 0)
     return -1;
   r->taken = taken;
-  static const struct pt_walk_ops ops = { .hole = fill_hole, .leaf = fill_taken };
+  static const struct pt_walk_ops ops = { .hole = fill_hole, .swap = fill_taken,
+                                          .leaf = fill_taken };
   walk_table(t, PT_LEVEL0, r->base, r->base + SUPERPGSIZE, &ops, r);
   return 0;
 }
@@ -224,7 +238,7 @@ reserve_fill(struct pt_path *path, uint64 va, uint64 start, uint64 end, int perm
       return got;
   }
   memset((void *)pa, 0, PGSIZE);
-  *path->e[PT_LEVEL0] = pte_make_leaf(pa, perm);
+  leaf_set(path->e[PT_LEVEL0], pte_make_leaf(pa, perm), PT_LEVEL0);
   return densify(pde, &r, va, promoted) == 0 ? 1 : -1;
   // lab superpages: handout
   // return 0;                      // no reservations: the caller maps an ordinary page

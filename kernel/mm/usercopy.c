@@ -27,16 +27,25 @@ user_page_mapped(pagetable_t pt, uint64 va, enum fault_access access)
 // Physical address of the user page holding va, for a read or (write
 // set) a write by the kernel on the user's behalf; 0 if the user could
 // not make that access. When pt is the current process's, pages are made
-// accessible as a user access would: copy-on-write pages are broken and
-// lazily reserved heap pages filled (mm/fault.c).
+// accessible as a user access would: copy-on-write pages are broken,
+// lazily reserved heap pages filled and swapped pages read back
+// (mm/fault.c). Returns in a page-table section (ptlock.c), so that
+// reclaim cannot take the page while the caller copies: the caller ends
+// it with pt_exit(), also after a 0.
 static uint64
 user_page(pagetable_t pt, uint64 va, int write)
 {
   enum fault_access access = write ? ACCESS_STORE : ACCESS_LOAD;
+  pt_enter();
   uint64 pa = user_page_mapped(pt, va, access);
   struct proc *p = myproc();
-  if(pa == 0 && p && pt == p->mm->pagetable && uvm_fault(p, va, access) == FAULT_OK)
-    pa = user_page_mapped(pt, va, access);
+  if(pa == 0 && p && pt == p->mm->pagetable){
+    pt_exit();
+    enum fault_result r = uvm_fault(p, va, access);
+    pt_enter();
+    if(r == FAULT_OK)
+      pa = user_page_mapped(pt, va, access);
+  }
   return pa;
 }
 
@@ -66,10 +75,46 @@ uvm_prefault(uint64 va, uint64 len, int write)
       a = v->end;                // nothing here needs it (an mshare region may map files)
       continue;
     }
-    if(user_page(p->mm->pagetable, a, write) == 0)
+    uint64 pa = user_page(p->mm->pagetable, a, write);
+    pt_exit();
+    if(pa == 0)
       return;
     a += PGSIZE;
   }
+}
+
+// Hold the user pages of [va, va + len) of the current process (len at
+// most PGSIZE: two pages at most) for a copy made under a spin lock,
+// which may not sleep: fault them in, for a read or (write set) a write,
+// and take a reference on each, so that reclaim leaves them in memory
+// (mm/reclaim.c) until uvm_release(). A page that cannot be had ends the
+// holding: the copy then fails there, as it would have anyway.
+void
+uvm_hold(uint64 va, uint64 len, int write, struct uhold *h)
+{
+  struct proc *p = myproc();
+  h->n = 0;
+  if(len == 0 || len > PGSIZE || va >= MAXVA || len > MAXVA - va)
+    return;
+  for(uint64 a = PGROUNDDOWN(va); a < va + len; a += PGSIZE){
+    uint64 pa = user_page(p->mm->pagetable, a, write);
+    if(pa){
+      kpage_get(PGROUNDDOWN(pa));
+      h->pa[h->n++] = PGROUNDDOWN(pa);
+    }
+    pt_exit();
+    if(pa == 0)
+      return;
+  }
+}
+
+// Let go of the pages uvm_hold held.
+void
+uvm_release(struct uhold *h)
+{
+  for(int i = 0; i < h->n; i++)
+    kfree((void *)h->pa[i]);
+  h->n = 0;
 }
 
 // Copy len bytes between the kernel buffer kbuf and user address uva:
@@ -82,8 +127,10 @@ copy_user(pagetable_t pt, uint64 uva, char *kbuf, uint64 len, int to_user)
   while(len > 0){
     uint64 va0 = PGROUNDDOWN(uva);
     uint64 pa0 = user_page(pt, va0, to_user);
-    if(pa0 == 0)
+    if(pa0 == 0){
+      pt_exit();
       return -1;
+    }
     uint64 n = PGSIZE - (uva - va0);
     if(n > len)
       n = len;
@@ -92,6 +139,7 @@ copy_user(pagetable_t pt, uint64 uva, char *kbuf, uint64 len, int to_user)
       memmove(ubuf, kbuf, n);
     else
       memmove(kbuf, ubuf, n);
+    pt_exit();
     len -= n;
     kbuf += n;
     uva += n;
@@ -122,15 +170,16 @@ copyinstr(pagetable_t pt, char *dst, uint64 srcva, uint64 max)
   while(max > 0){
     uint64 va0 = PGROUNDDOWN(srcva);
     uint64 pa0 = user_page(pt, va0, 0);
-    if(pa0 == 0)
-      return -1;
+    int done = 0;
     char *p = (char *)(pa0 + (srcva - va0));
     uint64 n = PGSIZE - (srcva - va0);
-    for(; n > 0 && max > 0; n--, max--, p++, srcva++){
+    for(; pa0 && !done && n > 0 && max > 0; n--, max--, p++, srcva++){
       *dst++ = *p;
-      if(*p == '\0')
-        return 0;
+      done = *p == '\0';
     }
+    pt_exit();
+    if(pa0 == 0 || done)
+      return pa0 ? 0 : -1;
   }
   return -1;
 }

@@ -13,7 +13,7 @@
 #define ATLAS_MM_WALK_H
 
 // Call the callback for entry e at level, which maps [va, next) of the
-// range: three calls, not one through a pointer chosen among them, so
+// range: four calls, not one through a pointer chosen among them, so
 // that each can be inlined. A valid entry at level 0 is a leaf (Sv39
 // has no table below it): saying so lets the compiler see that a table
 // callback never gets level 0.
@@ -21,6 +21,8 @@ static inline __attribute__((always_inline)) int
 walk_visit(const struct pt_walk_ops *ops, void *arg, pte_t *e, int level, uint64 va,
            uint64 next)
 {
+  if(pte_swap(*e))
+    return ops->swap ? ops->swap(arg, e, level, va, next) : WALK_CONTINUE;
   if(!pte_valid(*e))
     return ops->hole ? ops->hole(arg, e, level, va, next) : WALK_CONTINUE;
   if(level == PT_LEVEL0 || pte_leaf(*e))

@@ -35,17 +35,20 @@ flags2prot(int flags)
   return prot;
 }
 
-// Read sz bytes at offset off of ip into the user pages at va (already
-// mapped). Returns 0, or -1 on a short read.
+// Read sz bytes at offset off of ip into the user pages of mm at va
+// (already mapped), holding each page while the disk is read into it.
+// Returns 0, or -1 on a short read.
 static int
-loadseg(pagetable_t pt, uint64 va, struct inode *ip, uint off, uint sz)
+loadseg(struct mm *mm, uint64 va, struct inode *ip, uint off, uint sz)
 {
   for(uint i = 0; i < sz; i += PGSIZE){
-    uint64 pa = walkaddr(pt, va + i);
+    uint64 pa = mm_page_get(mm, va + i);
     if(pa == 0)
       panic("loadseg: page not mapped");
     uint n = sz - i < PGSIZE ? sz - i : PGSIZE;
-    if(readi(ip, 0, pa, off + i, n) != n)
+    int got = readi(ip, 0, pa, off + i, n);
+    kfree((void *)PGROUNDDOWN(pa));
+    if(got != n)
       return -1;
   }
   return 0;
@@ -105,7 +108,7 @@ load_segments(struct mm *mm, struct inode *ip, struct elfhdr *elf, uint64 *szp)
                    prot & VM_EXEC ? "text" : "data") == 0)
       return -1;
     *szp = ph.vaddr + ph.memsz;
-    if(loadseg(mm->pagetable, ph.vaddr, ip, ph.off, ph.filesz) < 0)
+    if(loadseg(mm, ph.vaddr, ip, ph.off, ph.filesz) < 0)
       return -1;
   }
   return 0;

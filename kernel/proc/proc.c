@@ -107,6 +107,28 @@ allocpid(void)
   return pid;
 }
 
+// An unused process slot, with its lock held; 0 when every slot is in use.
+static struct proc *
+unused_slot(void)
+{
+  for(struct proc *p = proc; p < &proc[NPROC]; p++){
+    acquire(&p->lock);
+    if(p->state == UNUSED)
+      return p;
+    release(&p->lock);
+  }
+  return 0;
+}
+
+// Make the first switch to p's kernel thread start fn on its own stack.
+static void
+start_at(struct proc *p, void (*fn)(void))
+{
+  memset(&p->context, 0, sizeof(p->context));
+  p->context.ra = (uint64)fn;
+  p->context.sp = p->kstack + KSTACK_PAGES*PGSIZE;
+}
+
 // Find an unused slot and make it a process with a trapframe page, a
 // USYSCALL page and an empty address space, ready to start in
 // forkret(). Returns it with p->lock held, or 0 when there is no slot or
@@ -114,14 +136,8 @@ allocpid(void)
 static struct proc *
 allocproc(void)
 {
-  struct proc *p;
-  for(p = proc; p < &proc[NPROC]; p++){
-    acquire(&p->lock);
-    if(p->state == UNUSED)
-      break;
-    release(&p->lock);
-  }
-  if(p == &proc[NPROC])
+  struct proc *p = unused_slot();
+  if(p == 0)
     return 0;
 
   p->pid = allocpid();
@@ -141,10 +157,8 @@ allocproc(void)
     p->usyscall->pid = p->pid;
   }
   // lab pgtbl: end
-  memset(&p->context, 0, sizeof(p->context));
   fpu_reset(p);
-  p->context.ra = (uint64)forkret;
-  p->context.sp = p->kstack + KSTACK_PAGES*PGSIZE;
+  start_at(p, forkret);
   return p;
 }
 
@@ -178,6 +192,34 @@ freeproc(struct proc *p)
   memset(p->vm_events, 0, sizeof(p->vm_events));
   p->fork_copy_ns = 0;
   p->state = UNUSED;
+}
+
+// Where a kernel thread starts, the first time the scheduler switches to
+// it (holding p->lock): its work, which never ends.
+static void
+kthread_entry(void)
+{
+  struct proc *p = myproc();
+  release(&p->lock);
+  p->kthread();
+  panic("kthread_entry: a kernel thread returned");
+}
+
+// Start a kernel thread named name that runs fn, in the kernel only: a
+// process slot (sysinfo() counts it) with no address space, no pid (0)
+// and no parent, which kill() does not reach (kswapd, mm/reclaim.c). At
+// boot, while slots are free.
+void
+kthread_start(char *name, void (*fn)(void))
+{
+  struct proc *p = unused_slot();
+  if(p == 0)
+    panic("kthread_start: no slot");
+  start_at(p, kthread_entry);
+  p->kthread = fn;
+  safestrcpy(p->name, name, sizeof(p->name));
+  p->state = RUNNABLE;
+  release(&p->lock);
 }
 
 // Create the first process. It starts in forkret(), which mounts the
@@ -287,15 +329,10 @@ exit(int status)
   panic("zombie exit");
 }
 
-// Wait for a child to exit; store its status at user address addr (if
-// not 0) and return its pid. -1 if there are no children, if the caller
-// is killed, or if addr cannot be written (the child then stays waitable).
-int
-wait(uint64 addr)
+// wait(), once the page at addr is held.
+static int
+wait_locked(struct proc *p, uint64 addr)
 {
-  struct proc *p = myproc();
-  if(addr)
-    uvm_prefault(addr, sizeof(int), 1);   // the copyout below holds locks
   acquire(&wait_lock);
   for(;;){
     int havekids = 0;
@@ -325,6 +362,21 @@ wait(uint64 addr)
     }
     sleep(p, &wait_lock);
   }
+}
+
+// Wait for a child to exit; store its status at user address addr (if
+// not 0) and return its pid. -1 if there are no children, if the caller
+// is killed, or if addr cannot be written (the child then stays waitable).
+int
+wait(uint64 addr)
+{
+  struct proc *p = myproc();
+  struct uhold held = { .n = 0 };
+  if(addr)
+    uvm_hold(addr, sizeof(int), 1, &held);   // the copyout below holds locks
+  int r = wait_locked(p, addr);
+  uvm_release(&held);
+  return r;
 }
 
 // Might slot p hold a process? A read without p->lock, to skip free
@@ -465,7 +517,7 @@ kill(int pid)
 {
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
     acquire(&p->lock);
-    if(p->pid == pid && p->state != UNUSED && p != initproc){
+    if(p->pid == pid && p->state != UNUSED && p != initproc && !p->kthread){
       p->killed = 1;
       if(p->state == SLEEPING)
         p->state = RUNNABLE;   // wake it so it can notice
@@ -537,6 +589,68 @@ proc_switch_mm(struct proc *p, struct mm *mm)
   p->mm = mm;
   release(&p->lock);
   return old;
+}
+
+// The OOM killer's choice so far.
+struct oom_choice {
+  int pid;
+  char name[sizeof(proc[0].name)];
+  uint64 badness, resident, swapped;
+};
+
+// Make process p the OOM killer's choice c if it is worse than c's:
+// higher badness, and not init, a kernel thread, or killed already.
+static void
+oom_consider(struct proc *p, struct oom_choice *c)
+{
+  acquire(&p->lock);
+  struct mm *mm = p->state != UNUSED && p != initproc && !p->killed ? p->mm : 0;
+  int pid = p->pid;
+  if(mm)
+    mm_get(mm);
+  release(&p->lock);
+  if(mm == 0)
+    return;
+  uint64 r, s, b = mm_badness(mm, &r, &s);
+  mm_put(mm);
+  if(b <= c->badness)
+    return;
+  c->pid = pid;
+  c->badness = b;
+  c->resident = r;
+  c->swapped = s;
+  safestrcpy(c->name, p->name, sizeof(c->name));
+}
+
+// The OOM killer: when a page fault finds no memory and reclaim can
+// free none (swap full or absent), end the process with the highest
+// badness: resident plus swapped pages (mm_badness, which counts a page
+// several processes map for each); among equals the process that asked
+// (the caller, whose allocation failed), else the first in the table;
+// never init, nor a kernel thread, nor one killed already. One line
+// names it and its size. While an earlier victim is still exiting,
+// nobody else is killed: its memory is about to come back. Returns 1
+// when it killed a victim, 0 when an earlier one is still exiting, -1
+// when there is none.
+int
+oom_kill(void)
+{
+  static int dying;            // the last victim's pid, until its memory is gone
+  struct mm *left = dying ? proc_mm(dying) : 0;
+  if(left){
+    mm_put(left);
+    return 0;
+  }
+  struct oom_choice c = { 0 };
+  oom_consider(myproc(), &c);
+  for(struct proc *p = proc; p < &proc[NPROC]; p++)
+    oom_consider(p, &c);
+  if(c.pid == 0 || kill(c.pid) != 0)
+    return -1;
+  dying = c.pid;
+  printf("oom: killed pid %d %s (resident %lu pages, swapped %lu pages)\n", c.pid, c.name,
+         c.resident, c.swapped);
+  return 1;
 }
 
 // List the processes on the console (Ctrl-P). Takes no locks, so that it

@@ -108,6 +108,7 @@ extern uint64 sys_munmap(void);
 extern uint64 sys_mprotect(void);
 extern uint64 sys_msync(void);
 extern uint64 sys_mshare(void);
+extern uint64 sys_swapctl(void);
 
 static uint64 (*syscalls[])(void) = {
   [SYS_fork]    sys_fork,
@@ -149,6 +150,7 @@ static uint64 (*syscalls[])(void) = {
   [SYS_mprotect] sys_mprotect,
   [SYS_msync]   sys_msync,
   [SYS_mshare]  sys_mshare,
+  [SYS_swapctl] sys_swapctl,
 };
 
 // lab syscall: begin

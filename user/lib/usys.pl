@@ -18,7 +18,7 @@ my @calls = qw(
     fork exit wait pipe read write close kill exec open mknod unlink
     fstat link mkdir chdir dup getpid sys_sbrk sleep pause uptime trace sysinfo
     halt kpages kfail forkmode memstat timefreq
-    pgpte kpgtbl pgaccess superpages maps mmap munmap mprotect msync mshare
+    pgpte kpgtbl pgaccess superpages maps mmap munmap mprotect msync mshare swapctl
 );
 
 # Print the file header: a warning and the include of the numbers.
