@@ -969,6 +969,7 @@ def _(host):
 
 KILLED = r"^pid \d+ vmtest: page fault \(%s\) at 0x[0-9a-f]+ pc 0x[0-9a-f]+$"
 OOM_KILLED = r"^pid \d+ vmtest: out of memory: page fault \(store\) at 0x[0-9a-f]+"
+OOM_VICTIM = r"^oom: killed pid \d+ vmtest \(resident \d+ pages, swapped \d+ pages\)$"
 SWAP_READ_FAILED = r"^pid \d+ vmtest: swap read error: page fault \(load\) at 0x[0-9a-f]+"
 
 
@@ -1136,8 +1137,10 @@ def _(m):
 
 # ---- super: 2 MiB megapages in the heap --------------------------------------
 
-@test("super", "vmtest", points=10, timeout=180)
+@test("super", "vmtest", points=10, timeout=180, swap=False)
 def _(m):
+    """Megapages (no swap disk: super-forkbig's fork must not copy
+    megapages while memory is short, and swap would make it long)."""
     test_program(m, "vmtest", "super", 180)
 
 
@@ -1190,6 +1193,14 @@ def _(m):
     against FIFO, a megapage split to go out, failed swap I/O, and kills
     while pages move; no page or slot leaks."""
     test_program(m, "vmtest", "swap", 400, console=[SWAP_READ_FAILED])
+
+
+@test("swap", "oom", points=5, timeout=300, mem="64M", swap="16M")
+def _(m):
+    """Swap full (16 MiB of it): a small process's fault makes the OOM
+    killer end the largest process, with one line naming it and its size;
+    the small one goes on, and the machine is usable."""
+    test_program(m, "vmtest", "swapfull", 300, console=[OOM_VICTIM])
 
 
 @test("mmap", "crash", points=5, timeout=120)

@@ -76,7 +76,8 @@ enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
 // Memory-system events counted per process (and system-wide, mm/stats.c).
 enum vm_event { VM_LAZY_FAULT, VM_COW_FAULT, VM_COW_COPY, VM_PROMOTION, VM_FILE_FAULT,
-                VM_SWAP_IN, VM_SWAP_CACHED, VM_SWAP_OUT, VM_RECLAIM, VM_OOM_KILL, NVMEVENTS };
+                VM_SWAP_IN, VM_SWAP_CACHED, VM_SWAP_OUT, VM_RECLAIM, VM_FILE_RECLAIM,
+                VM_OOM_KILL, NVMEVENTS };
 
 // Per-process state.
 struct proc {

@@ -116,6 +116,7 @@ struct memstat {
   uint64 swap_cache_hits; // swapped pages found in the swap cache instead, since boot
   uint64 swap_outs;       // pages written to swap, since boot
   uint64 reclaimed;       // pages reclaim freed, since boot
+  uint64 file_reclaimed;  // of those, file pages (written back first if dirty)
   uint64 oom_kills;       // processes the OOM killer ended, since boot
   uint64 lru_pages;       // mapped pages on the reclaim list now
   uint64 reclaim_policy;  // RECLAIM_CLOCK or RECLAIM_FIFO

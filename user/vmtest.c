@@ -4037,22 +4037,29 @@ fill_pages(char *p, int from, int to, uint64 s)
   }
 }
 
+// Check page i of fill_pages(s), at pg: the checksum and every word. who
+// names the reader.
+static void
+check_page(char *pg, int i, uint64 s, const char *who)
+{
+  uint64 *w = (uint64 *)pg, sum = 0;
+  for(int k = 0; k < WORDS - 1; k++){
+    if(w[k] != pattern(s, i, k))
+      fail("%s: page %d word %d is %p, not %p", who, i, k, (void *)w[k],
+           (void *)pattern(s, i, k));
+    sum += w[k];
+  }
+  if(w[WORDS - 1] != sum)
+    fail("%s: page %d's checksum is wrong", who, i);
+}
+
 // Check pages from..to-1 of p against fill_pages(s): the checksum and
 // every word. who names the reader.
 static void
 check_pages(char *p, int from, int to, uint64 s, const char *who)
 {
-  for(int i = from; i < to; i++){
-    uint64 *w = (uint64 *)(p + (uint64)i * PGSIZE), sum = 0;
-    for(int k = 0; k < WORDS - 1; k++){
-      if(w[k] != pattern(s, i, k))
-        fail("%s: page %d word %d is %p, not %p", who, i, k, (void *)w[k],
-             (void *)pattern(s, i, k));
-      sum += w[k];
-    }
-    if(w[WORDS - 1] != sum)
-      fail("%s: page %d's checksum is wrong", who, i);
-  }
+  for(int i = from; i < to; i++)
+    check_page(p + (uint64)i * PGSIZE, i, s, who);
 }
 
 // Push every page reclaim can get out to swap; how many it freed.
@@ -4250,6 +4257,109 @@ t_swap_inject(void)
   expect_killed(touch_swapped, (uint64)p, "a read from swap that fails");
   check_pages(p, 0, SW_PAGES / 4, 5, "parent");
   release_heap(p);
+}
+
+// A file mapped shared and stored to, under pressure: its pages are
+// written back to the file and dropped from memory, not swapped (no msync:
+// read() sees the stores); a fault maps them again from the file.
+static void
+t_swap_file(void)
+{
+  enum { FPAGES = 256 };
+  struct memstat a, b;
+  need_swap(&a);
+  static char page[PGSIZE];
+  int fd = open("mapped", O_CREATE | O_RDWR);
+  for(int i = 0; i < FPAGES; i++)
+    if(fd < 0 || write(fd, page, PGSIZE) != PGSIZE)
+      fail("cannot make a file of %d pages", FPAGES);
+  char *p = mmap(0, FPAGES * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if(p == MMAP_FAILED)
+    fail("mmap of the file failed");
+  fill_pages(p, 0, FPAGES, 13);
+  get_memstat(&a);
+  swap_out_all();
+  get_memstat(&b);
+  if(b.file_reclaimed - a.file_reclaimed < FPAGES / 2)
+    fail("reclaim let go of %d of the file's %d pages", (int)(b.file_reclaimed - a.file_reclaimed),
+         FPAGES);
+  if(b.p_swapped - a.p_swapped >= FPAGES / 2)
+    fail("%d more of the process's pages went to swap: the file's did", (int)(b.p_swapped - a.p_swapped));
+  int rfd = open("mapped", O_RDONLY);
+  for(int i = 0; i < FPAGES; i++){
+    if(rfd < 0 || read(rfd, page, PGSIZE) != PGSIZE)
+      fail("read of page %d failed", i);
+    check_page(page, i, 13, "read() after reclaim");
+  }
+  check_pages(p, 0, FPAGES, 13, "the mapping, after reclaim");
+  munmap(p, FPAGES * PGSIZE);
+  close(rfd);
+  close(fd);
+}
+
+// A child of swap-oom: fill n pages, say so, and wait to be killed.
+static void
+oom_hog(uint64 arg)
+{
+  int n = arg & 0xffffffff, fd = arg >> 32;
+  char *p = reserve(n * PGSIZE);
+  stamp(p, 0, n, 1);
+  if(write(fd, "x", 1) != 1)
+    fail("write failed");
+  for(;;)
+    pause(100);
+}
+
+// A child of swap-oom: take n pages more, one at a time, and check them.
+static void
+oom_taker(uint64 n)
+{
+  char *p = reserve(n * PGSIZE);
+  stamp(p, 0, n, 2);
+  check_stamps(p, 0, n, 2, "the taker");
+}
+
+// With memory and swap full, a fault in a small process makes the OOM
+// killer end the largest one (a hog sleeping on most of memory and swap),
+// not the one whose allocation failed; that allocation waits and goes
+// on. The machine is usable afterwards, and swap comes back.
+static void
+t_swap_oom(void)
+{
+  struct memstat a, b;
+  need_swap(&a);
+  int room = a.free_pages - a.kernel_pages + (a.swap_total - a.swap_used);
+  int hog_pages = room - room / 8, take = room / 4;
+  int fds[2];
+  char c;
+  if(pipe(fds) < 0)
+    fail("pipe failed");
+  int hog = start_child(oom_hog, (uint64)fds[1] << 32 | hog_pages);
+  read_all(fds[0], &c, 1);
+  int taker = start_child(oom_taker, take);
+  int st, pid, hog_status = 0, taker_status = 1;
+  for(int i = 0; i < 2; i++){
+    if((pid = wait(&st)) == hog)
+      hog_status = st;
+    else if(pid == taker)
+      taker_status = st;
+    else
+      fail("wait returned %d", pid);
+  }
+  if(hog_status != -1)
+    fail("the largest process (%d pages) was not killed: status %d", hog_pages, hog_status);
+  if(taker_status != 0)
+    fail("the process whose allocation ran out exited with %d, not 0", taker_status);
+  get_memstat(&b);
+  if(b.oom_kills == a.oom_kills)
+    fail("memstat counted no OOM kill");
+  char out[64];
+  char *argv[] = { "echo", "usable", 0 };
+  out[exec_output("/echo", argv, out, sizeof(out) - 1, &st)] = 0;
+  if(st != 0 || strcmp(out, "usable\n") != 0)
+    fail("after the OOM kill, exec printed '%s' (status %d)", out, st);
+  close(fds[0]);
+  close(fds[1]);
 }
 
 // A child of swap-exit: fill pages, say so, and keep storing to them.
@@ -4913,6 +5023,8 @@ static struct test tests[] = {
   { "swap-megapage", t_swap_megapage, "swap", "a megapage is split and swapped out a page at a time" },
   { "swap-inject", t_swap_inject, "swap", "failed swap writes keep the page; a failed read kills" },
   { "swap-exit", t_swap_exit, "swap", "kill and exit during swapping: no page or slot leaks" },
+  { "swap-file", t_swap_file, "swap", "a shared file mapping's stores are written back, not swapped" },
+  { "swap-oom", t_swap_oom, "swapfull", "swap full: the OOM killer ends the largest process" },
 };
 
 // The fork mode called name (eager, cow, sharedpt); exits if there is none.

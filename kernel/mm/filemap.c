@@ -449,6 +449,36 @@ const struct vma_ops shm_ops = {
 
 // ---- Write-back ---------------------------------------------------------
 
+// Write page index of file ip, the frame pa, through the log: the part
+// of it inside the file (the file never grows here).
+static void
+write_page(struct inode *ip, uint64 index, uint64 pa)
+{
+  begin_op();
+  ilock(ip);
+  uint64 off = index * PGSIZE;
+  if(off < ip->size)
+    writei(ip, 0, pa, off, MIN(PGSIZE, ip->size - off));
+  iunlock(ip);
+  end_op();
+}
+
+// Reclaim's end of a file page (mm/reclaim.c): frame pa, page index of
+// obj, which no entry maps any more (dirty: one of them had its D bit
+// set). Write it to the file if it holds what the file does not, then
+// drop it from the cache unless a fault mapped it again meanwhile. The
+// caller holds a reference on obj and on the page. 1 when the page
+// left the cache.
+int
+filemap_reclaim_page(struct vm_object *obj, uint64 index, uint64 pa, int dirty)
+{
+  if(dirty)
+    pcache_set_dirty(obj, index, pa);
+  if(pcache_clean(obj, index, pa))
+    write_page(obj->ip, index, pa);
+  return pcache_drop_idle(obj, index, pa);
+}
+
 // lab mmap: begin
 struct harvest {
   struct vma *v;
@@ -542,20 +572,6 @@ stores_show(struct mm *mm, uint64 va, uint64 pa)
   }
   mm_unlock(mm);
   return show;
-}
-
-// Write page index of file ip, the frame pa, through the log: the part
-// of it inside the file (the file never grows here).
-static void
-write_page(struct inode *ip, uint64 index, uint64 pa)
-{
-  begin_op();
-  ilock(ip);
-  uint64 off = index * PGSIZE;
-  if(off < ip->size)
-    writei(ip, 0, pa, off, MIN(PGSIZE, ip->size - off));
-  iunlock(ip);
-  end_op();
 }
 
 #define SYNC_BATCH 64

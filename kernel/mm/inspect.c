@@ -161,6 +161,7 @@ sys_memstat(void)
     .swap_cache_hits = vm_events(VM_SWAP_CACHED),
     .swap_outs = vm_events(VM_SWAP_OUT),
     .reclaimed = vm_events(VM_RECLAIM),
+    .file_reclaimed = vm_events(VM_FILE_RECLAIM),
     .oom_kills = vm_events(VM_OOM_KILL),
     .lru_pages = lru_frames(),
     .reclaim_policy = reclaim_policy(-1),

@@ -24,6 +24,8 @@ range_below(uint64 start, uint64 len, uint64 top)
 
 // ---- kalloc.c: physical frames (kalloc, kfree and the counts sysinfo
 // needs are in defs.h)
+struct cpage;
+
 // What the layers above keep for each frame of RAM besides its count
 // (Linux's struct page); kalloc.c holds one for every frame, zeroed
 // whenever the frame is handed out, and never looks inside.
@@ -33,7 +35,10 @@ struct frame {
   // A page-table page: its rmap page.
   uint64 rmap;
   struct frame *lru_prev, *lru_next;   // on the reclaim list (mm/rmap.c)
-  struct frame *cache_next;            // in the swap cache's hash chain (mm/swap.c)
+  union {
+    struct frame *cache_next;          // in the swap cache's hash chain (mm/swap.c)
+    struct cpage *cpage;               // its entry in the page cache (mm/pagecache.c)
+  };
   uint32 slot;                         // its swap slot, while in the swap cache
   uint32 flags;                        // FRAME_*
 };
@@ -41,6 +46,7 @@ struct frame {
 #define FRAME_SWAPCACHE (1 << 1)      // in the swap cache (mm/swap.c)
 #define FRAME_IO        (1 << 2)      // being read from or written to swap
 #define FRAME_PCACHE    (1 << 3)      // a page of a file or shared memory (mm/pagecache.c)
+#define FRAME_FILE      (1 << 4)      // ... of a file
 struct frame *  kframe(uint64 pa);
 uint64          kframe_pa(struct frame *);
 void*           kalloc_user(void);
@@ -242,12 +248,16 @@ void            pcache_set_dirty(struct vm_object *, uint64 index, uint64 pa);
 int             pcache_take_dirty(struct vm_object *, uint64 lo, uint64 hi,
                                   uint64 *index, uint64 *pa, int max);
 void            pcache_counts(uint64 *cached, uint64 *mapped, uint64 *dirty);
+int             pcache_frame(uint64 pa, struct vm_object **obj, uint64 *index);
+int             pcache_clean(struct vm_object *, uint64 index, uint64 pa);
+int             pcache_drop_idle(struct vm_object *, uint64 index, uint64 pa);
 
 // ---- filemap.c: regions that map files and shared memory
 extern const struct vma_ops file_ops, shm_ops;
 struct vm_object *file_object(struct inode *);
 uint64          vma_index(struct vma *, uint64 va);
 void            mapping_sync(struct mm *, struct vma *, uint64 start, uint64 end);
+int             filemap_reclaim_page(struct vm_object *, uint64 index, uint64 pa, int dirty);
 
 // ---- mshare.c: regions whose page tables processes attach
 #define MSHARE_SPACES 2       // a region's address spaces: read-write, read-only

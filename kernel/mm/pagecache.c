@@ -112,6 +112,7 @@ cpage_remove(struct cpage *cp)
   pcache.npages--;
   if(cp->dirty)
     pcache.ndirty--;
+  kframe(cp->pa)->cpage = 0;
   kfree((void *)cp->pa);
   slab_free(&cpage_cache, cp);
 }
@@ -195,7 +196,8 @@ pcache_add(struct vm_object *obj, uint64 index, uint64 pa)
     obj->pages->oprev = cp;
   obj->pages = cp;
   pcache.npages++;
-  kframe(pa)->flags |= FRAME_PCACHE;  // reclaim never swaps it (mm/reclaim.c)
+  kframe(pa)->flags |= FRAME_PCACHE | (obj->ip ? FRAME_FILE : 0);  // mm/reclaim.c
+  kframe(pa)->cpage = cp;
   kpage_get(pa);                 // the cache's reference, and the caller's
   release(&pcache.lock);
   return pa;
@@ -212,6 +214,56 @@ pcache_set_dirty(struct vm_object *obj, uint64 index, uint64 pa)
     pcache.ndirty++;
   }
   release(&pcache.lock);
+}
+
+// The object and page index of cached frame pa, each with a reference
+// for the caller (obj_put, kfree): 0, or -1 when pa is no longer in the
+// cache (its file was truncated meanwhile, say).
+int
+pcache_frame(uint64 pa, struct vm_object **obj, uint64 *index)
+{
+  acquire(&pcache.lock);
+  struct cpage *cp = kframe(pa)->cpage;
+  int r = -1;
+  if((kframe(pa)->flags & FRAME_PCACHE) && cp && cp->pa == pa && cpage_find(cp->obj, cp->index) == cp){
+    *obj = cp->obj;
+    *index = cp->index;
+    obj_get(cp->obj);
+    kpage_get(pa);
+    r = 0;
+  }
+  release(&pcache.lock);
+  return r;
+}
+
+// If page index of obj (frame pa) is dirty, mark it clean: 1 when it
+// was, and the caller must write it back.
+int
+pcache_clean(struct vm_object *obj, uint64 index, uint64 pa)
+{
+  acquire(&pcache.lock);
+  struct cpage *cp = cpage_find(obj, index);
+  int was = cp && cp->pa == pa && cp->dirty;
+  if(was){
+    cp->dirty = 0;
+    pcache.ndirty--;
+  }
+  release(&pcache.lock);
+  return was;
+}
+
+// Drop page index of obj (frame pa) from the cache if it is clean and
+// nobody but the cache and the caller holds it: 1 if it was dropped.
+int
+pcache_drop_idle(struct vm_object *obj, uint64 index, uint64 pa)
+{
+  acquire(&pcache.lock);
+  struct cpage *cp = cpage_find(obj, index);
+  int idle = cp && cp->pa == pa && !cp->dirty && kpage_refs(pa) == 2;
+  if(idle)
+    cpage_remove(cp);
+  release(&pcache.lock);
+  return idle;
 }
 
 // Up to max dirty pages of obj with index in [lo, hi), each marked clean

@@ -13,11 +13,19 @@
 // once a batch is looked at every hart's TLB is flushed, so that a page
 // in use gets its A bit set again.
 //
-// Only private pages are swapped (anonymous memory, and private copies
-// of file pages): a page of a file or of shared memory (FRAME_PCACHE)
-// is skipped, as is a page in I/O, and one the kernel holds besides its
-// entries (exec reading a program into it, say): it stays. A megapage is
-// split first, wherever it is mapped, so that its frames go one by one.
+// What becomes of the page chosen:
+//  - a private page (anonymous memory, a private copy of a file's page)
+//    goes to swap: each entry becomes a swap entry for its slot;
+//  - a page of a file (the page cache's, mapped shared or read through a
+//    private mapping) is unmapped, each entry cleared (a later fault
+//    maps it again from the cache, mm/filemap.c), written back to the
+//    file if it or an entry was dirty, and dropped from the cache;
+//  - a page of shared anonymous memory has no other copy and no swap
+//    slot to go to: it stays, as do a page in I/O and one the kernel
+//    holds besides its entries (exec reading a program into it, a copy
+//    under a spin lock, uvm_hold).
+// A megapage is split first, wherever it is mapped, so that its frames
+// go one by one.
 //
 // A batch goes in three steps: choose (under rmap_lock), unmap (under
 // the freeze, ptlock.c: no hart is in a page-table section, so no entry
@@ -83,6 +91,14 @@ referenced(uint64 pa)
   return young;
 }
 
+// May frame f be reclaimed at all: not in I/O, and not a page of shared
+// anonymous memory (a page-cache page that is no file's)?
+static int
+reclaimable(struct frame *f)
+{
+  return !(f->flags & FRAME_IO) && (f->flags & (FRAME_PCACHE | FRAME_FILE)) != FRAME_PCACHE;
+}
+
 // Move the hand over the reclaim list and choose up to max frames to
 // swap out, into pa[]: how many. Every frame the hand passes goes to the
 // back, a used one as its second chance, a chosen one until its last
@@ -98,7 +114,7 @@ choose(uint64 *pa, int max)
     if(f == 0)
       break;
     lru_rotate(f);
-    if(f->flags & (FRAME_IO | FRAME_PCACHE))
+    if(!reclaimable(f))
       continue;
     if(policy == RECLAIM_CLOCK && referenced(kframe_pa(f)))
       continue;
@@ -150,33 +166,84 @@ split_megapages(uint64 pa)
   return 0;
 }
 
-// Unmap frame pa from every entry that maps it, each becoming a swap
-// entry for the slot it goes to (into *slot): 1 when the page must be
-// written there, 0 when the slot holds it already, -1 when the page
-// stays (no longer a candidate, held by the kernel, or its megapage
-// could not be split), -2 when swap is full. Frozen: no entry changes
-// meanwhile.
+// What unmap_frame did with a frame, and what is left to do.
+enum outcome {
+  OUT_SWAP_WRITE,              // now in the swap cache: write it to its slot
+  OUT_SWAP_CACHED,             // the slot holds it already: just let it go
+  OUT_FILE,                    // a file's page, unmapped: write back if dirty, drop
+  OUT_FILE_DIRTY,              // ... and an entry had its D bit set
+  OUT_STAYS,                   // not reclaimed after all
+  OUT_SWAP_FULL,               // no slot left
+};
+
+// Clear every entry that maps frame pa, or (swap set) make each a swap
+// entry for slot: each drops its reference. Whether a cleared entry had
+// its D bit set. Frozen. The hardware may be setting A or D meanwhile:
+// the exchange is atomic.
 static int
+unmap_entries(uint64 pa, int swap, uint64 slot)
+{
+  int dirty = 0;
+  pte_t *e;
+  while(rmap_walk(pa, first_entry, &e)){
+    if(swap)
+      swap_slot_get(slot);
+    rmap_remove(e);
+    pte_t old = __atomic_exchange_n(e, swap ? pte_make_swap(slot) : 0, __ATOMIC_SEQ_CST);
+    dirty |= pte_dirty(old);
+    kfree((void *)pa);         // the entry's reference; a cache keeps one
+  }
+  return dirty;
+}
+
+// Unmap frame pa from every entry that maps it: a private page to the
+// swap slot it goes to (into *slot), a file's page to nothing. Frozen:
+// no entry changes meanwhile.
+static enum outcome
 unmap_frame(uint64 pa, uint64 *slot)
 {
   struct frame *f = kframe(pa);
-  if(!(f->flags & FRAME_LRU) || (f->flags & (FRAME_IO | FRAME_PCACHE)) ||
-     split_megapages(pa) != 0)
-    return -1;
-  uint64 held = rmap_count(pa) + ((f->flags & FRAME_SWAPCACHE) != 0);
+  if(!(f->flags & FRAME_LRU) || !reclaimable(f) || split_megapages(pa) != 0)
+    return OUT_STAYS;
+  uint64 held = rmap_count(pa) + ((f->flags & (FRAME_SWAPCACHE | FRAME_PCACHE)) != 0);
   if(kpage_refs(pa) != held)
-    return -1;
+    return OUT_STAYS;
+  if(f->flags & FRAME_FILE)
+    return unmap_entries(pa, 0, 0) ? OUT_FILE_DIRTY : OUT_FILE;
   int write = swap_cache_out(pa, slot);
   if(write < 0)
-    return -2;
-  pte_t *e;
-  while(rmap_walk(pa, first_entry, &e)){
-    swap_slot_get(*slot);
-    rmap_remove(e);
-    __atomic_store_n(e, pte_make_swap(*slot), __ATOMIC_SEQ_CST);
-    kfree((void *)pa);         // the entry's reference; the swap cache keeps one
-  }
-  return write;
+    return OUT_SWAP_FULL;
+  unmap_entries(pa, 1, *slot);
+  return write ? OUT_SWAP_WRITE : OUT_SWAP_CACHED;
+}
+
+// The unmapped file page pa goes back to its file if dirty, and leaves
+// the cache: 1 if it was freed.
+static int
+file_page_out(uint64 pa, int dirty)
+{
+  struct vm_object *obj;
+  uint64 index;
+  if(pcache_frame(pa, &obj, &index) != 0)
+    return 0;                  // no longer cached: its last holder frees it
+  int freed = filemap_reclaim_page(obj, index, pa, dirty);
+  obj_put(obj);
+  kfree((void *)pa);
+  if(freed)
+    vm_count(0, VM_FILE_RECLAIM);
+  return freed;
+}
+
+// The second half of reclaiming frame pa, after unmap_frame: the I/O.
+// 1 if the page was freed.
+static int
+page_out(uint64 pa, uint64 slot, enum outcome o)
+{
+  if(o == OUT_FILE || o == OUT_FILE_DIRTY)
+    return file_page_out(pa, o == OUT_FILE_DIRTY);
+  if(o == OUT_SWAP_WRITE)
+    vm_count(0, VM_SWAP_OUT);
+  return swap_out(pa, slot, o == OUT_SWAP_WRITE) == 1;
 }
 
 // Swap out up to BATCH pages: 0 or more freed, or -1 when nothing could
@@ -185,28 +252,25 @@ static int
 reclaim_batch(void)
 {
   uint64 pa[BATCH], slot[BATCH];
-  signed char write[BATCH];
-  int n = choose(pa, BATCH), out = 0, full = 0;
+  uint8 what[BATCH];
+  int n = choose(pa, BATCH), out = 0;
   if(n == 0)
     return -1;
   pt_freeze();
-  for(int i = 0; i < n && !full; i++){
-    write[out] = unmap_frame(pa[i], &slot[out]);
-    full = write[out] == -2;
-    if(write[out] >= 0)
-      pa[out++] = pa[i];
+  for(int i = 0; i < n; i++){
+    enum outcome o = unmap_frame(pa[i], &slot[out]);
+    if(o == OUT_SWAP_FULL || o == OUT_STAYS)
+      continue;
+    what[out] = o;
+    pa[out++] = pa[i];
   }
   pt_thaw();
   // The entries changed, and their A bits (choose): no hart may go on
   // using what its TLB holds.
   tlb_shootdown(tlb_all_harts(), 0, FLUSH_ALL);
   int freed = 0;
-  for(int i = 0; i < out; i++){
-    if(write[i])
-      vm_count(0, VM_SWAP_OUT);
-    if(swap_out(pa[i], slot[i], write[i]) == 1)
-      freed++;
-  }
+  for(int i = 0; i < out; i++)
+    freed += page_out(pa[i], slot[i], what[i]);
   vm_count_many(VM_RECLAIM, freed);
   return out == 0 ? -1 : freed;
 }
