@@ -203,17 +203,27 @@ pcache_add(struct vm_object *obj, uint64 index, uint64 pa)
   return pa;
 }
 
+// Mark page index of obj dirty (dirty set) or clean, if pa is still that
+// page: 1 if that changed its mark.
+static int
+mark(struct vm_object *obj, uint64 index, uint64 pa, int dirty)
+{
+  acquire(&pcache.lock);
+  struct cpage *cp = cpage_find(obj, index);
+  int change = cp && cp->pa == pa && cp->dirty != dirty;
+  if(change){
+    cp->dirty = dirty;
+    pcache.ndirty += dirty ? 1 : -1;
+  }
+  release(&pcache.lock);
+  return change;
+}
+
 // Mark page index of obj dirty, if pa is still that page.
 void
 pcache_set_dirty(struct vm_object *obj, uint64 index, uint64 pa)
 {
-  acquire(&pcache.lock);
-  struct cpage *cp = cpage_find(obj, index);
-  if(cp && cp->pa == pa && !cp->dirty){
-    cp->dirty = 1;
-    pcache.ndirty++;
-  }
-  release(&pcache.lock);
+  mark(obj, index, pa, 1);
 }
 
 // The object and page index of cached frame pa, each with a reference
@@ -241,15 +251,7 @@ pcache_frame(uint64 pa, struct vm_object **obj, uint64 *index)
 int
 pcache_clean(struct vm_object *obj, uint64 index, uint64 pa)
 {
-  acquire(&pcache.lock);
-  struct cpage *cp = cpage_find(obj, index);
-  int was = cp && cp->pa == pa && cp->dirty;
-  if(was){
-    cp->dirty = 0;
-    pcache.ndirty--;
-  }
-  release(&pcache.lock);
-  return was;
+  return mark(obj, index, pa, 0);
 }
 
 // Drop page index of obj (frame pa) from the cache if it is clean and
