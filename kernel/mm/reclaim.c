@@ -91,12 +91,23 @@ referenced(uint64 pa)
   return young;
 }
 
-// May frame f be reclaimed at all: not in I/O, and not a page of shared
-// anonymous memory (a page-cache page that is no file's)?
+// What a reclaimer may do: write files back, or only swap. A page fault
+// reclaiming directly may be in the middle of a file system call (a
+// write() copying from a page that was swapped out) and must not wait
+// for an inode or the log: it only swaps.
+enum reclaimer { SWAP_ONLY, SWAP_AND_FILES };
+
+// May frame f be reclaimed at all (by who): not in I/O, not a page of
+// shared anonymous memory (a page-cache page that is no file's), and a
+// file's page only if who may write files?
 static int
-reclaimable(struct frame *f)
+reclaimable(struct frame *f, enum reclaimer who)
 {
-  return !(f->flags & FRAME_IO) && (f->flags & (FRAME_PCACHE | FRAME_FILE)) != FRAME_PCACHE;
+  if(f->flags & FRAME_IO)
+    return 0;
+  if(f->flags & FRAME_FILE)
+    return who == SWAP_AND_FILES;
+  return !(f->flags & FRAME_PCACHE);
 }
 
 // Move the hand over the reclaim list and choose up to max frames to
@@ -105,7 +116,7 @@ reclaimable(struct frame *f)
 // entry goes (then it leaves the list). At most two turns of the list:
 // after one, the clock has cleared every A bit it met.
 static int
-choose(uint64 *pa, int max)
+choose(uint64 *pa, int max, enum reclaimer who)
 {
   int n = 0;
   rmap_lock();
@@ -114,7 +125,7 @@ choose(uint64 *pa, int max)
     if(f == 0)
       break;
     lru_rotate(f);
-    if(!reclaimable(f))
+    if(!reclaimable(f, who))
       continue;
     if(policy == RECLAIM_CLOCK && referenced(kframe_pa(f)))
       continue;
@@ -203,7 +214,7 @@ static enum outcome
 unmap_frame(uint64 pa, uint64 *slot)
 {
   struct frame *f = kframe(pa);
-  if(!(f->flags & FRAME_LRU) || !reclaimable(f) || split_megapages(pa) != 0)
+  if(!(f->flags & FRAME_LRU) || !reclaimable(f, SWAP_AND_FILES) || split_megapages(pa) != 0)
     return OUT_STAYS;
   uint64 held = rmap_count(pa) + ((f->flags & (FRAME_SWAPCACHE | FRAME_PCACHE)) != 0);
   if(kpage_refs(pa) != held)
@@ -249,11 +260,11 @@ page_out(uint64 pa, uint64 slot, enum outcome o)
 // Swap out up to BATCH pages: 0 or more freed, or -1 when nothing could
 // be chosen or swap is full. Caller holds the reclaimer lock.
 static int
-reclaim_batch(void)
+reclaim_batch(enum reclaimer who)
 {
   uint64 pa[BATCH], slot[BATCH];
   uint8 what[BATCH];
-  int n = choose(pa, BATCH), out = 0;
+  int n = choose(pa, BATCH, who), out = 0;
   if(n == 0)
     return -1;
   pt_freeze();
@@ -275,28 +286,37 @@ reclaim_batch(void)
   return out == 0 ? -1 : freed;
 }
 
-// Free up to want pages by swapping out: how many were freed (0 when
-// swap is full or absent, or nothing could be chosen). Gives up after a
-// few batches more than want (or the whole reclaim list) needs, should
-// faults keep taking pages back. Sleeps; the caller holds no lock.
-int
-reclaim(int want)
+// Free up to want pages, as who may: how many were freed (0 when swap is
+// full or absent and no file's page could go, or nothing could be
+// chosen). Gives up after a few batches more than want (or the whole
+// reclaim list) needs, should faults keep taking pages back. Sleeps; the
+// caller holds no spin lock.
+static int
+reclaim_as(int want, enum reclaimer who)
 {
   uint64 used, total, cached;
   swap_counts(&used, &total, &cached);
-  if(total == 0 || want <= 0)
+  if((total == 0 && who == SWAP_ONLY) || want <= 0)
     return 0;
   int freed = 0;
   acquiresleep(&reclaimer);
   uint64 most = want < lru_frames() ? want : lru_frames();
   for(int tries = most / BATCH + 4; freed < want && tries > 0; tries--){
-    int r = reclaim_batch();
+    int r = reclaim_batch(who);
     if(r < 0)
       break;
     freed += r;
   }
   releasesleep(&reclaimer);
   return freed;
+}
+
+// Free up to want pages, swapping out and writing files back: how many
+// were freed. For kswapd and swapctl, which hold no lock at all.
+int
+reclaim(int want)
+{
+  return reclaim_as(want, SWAP_AND_FILES);
 }
 
 // kswapd: a kernel thread that keeps the memory user pages may take
@@ -311,6 +331,7 @@ reclaim(int want)
 
 static struct spinlock kswapd_lock;
 static int kswapd_wanted;            // woken and not yet done
+static int kswapd_running;           // started (there is swap)
 
 static void
 kswapd(void)
@@ -336,17 +357,15 @@ kswapd_start(void)
   uint64 used, total, cached;
   swap_counts(&used, &total, &cached);
   initlock(&kswapd_lock, "kswapd");
-  if(total > 0)
+  kswapd_running = total > 0;
+  if(kswapd_running)
     kthread_start("kswapd", kswapd);
 }
 
-// After a fault: wake kswapd if free memory is below the low watermark.
-// The caller holds no lock.
-void
-reclaim_check(void)
+// Wake kswapd, if it is asleep. The caller holds no lock.
+static void
+kswapd_wake(void)
 {
-  if(kuserpages() >= LOW_WATERMARK)
-    return;
   acquire(&kswapd_lock);
   if(!kswapd_wanted){
     kswapd_wanted = 1;
@@ -355,21 +374,45 @@ reclaim_check(void)
   release(&kswapd_lock);
 }
 
+// Sleep for a clock tick.
+static void
+wait_tick(void)
+{
+  acquire(&tickslock);
+  sleep(&ticks, &tickslock);
+  release(&tickslock);
+}
+
+// After a fault: wake kswapd if free memory is below the low watermark.
+// The caller holds no lock.
+void
+reclaim_check(void)
+{
+  if(kswapd_running && kuserpages() < LOW_WATERMARK)
+    kswapd_wake();
+}
+
 #define OOM_TRIES 100          // waits for memory before a fault gives up
 
 // A page fault of process p found no page free (its tries-th time):
-// reclaim directly; when that frees nothing (swap full or absent), have
-// the OOM killer end a process and wait a tick for its memory. 1: try
-// the fault again; 0: give up (p was killed, nothing could be done, or
-// memory is not short at all: the allocation failed on purpose, kfail,
-// or wanted a whole 2 MiB block).
+// reclaim directly, swapping only; when that frees nothing (swap full or
+// absent), let kswapd try once, as it may write files' pages back; then
+// have the OOM killer end a process, and wait a tick for its memory. 1:
+// try the fault again; 0: give up (p was killed, nothing could be done,
+// or memory is not short at all: the allocation failed on purpose,
+// kfail, or wanted a whole 2 MiB block).
 int
 reclaim_wait(struct proc *p, int tries)
 {
   if(killed(p) || tries >= OOM_TRIES || kuserpages() >= LOW_WATERMARK)
     return 0;
-  if(reclaim(BATCH) > 0)
+  if(reclaim_as(BATCH, SWAP_ONLY) > 0)
     return 1;
+  if(tries == 0 && kswapd_running){
+    kswapd_wake();
+    wait_tick();
+    return 1;
+  }
   acquiresleep(&reclaimer);     // one OOM kill at a time
   int r = oom_kill();
   releasesleep(&reclaimer);
@@ -377,9 +420,7 @@ reclaim_wait(struct proc *p, int tries)
     return 0;
   if(r > 0)
     vm_count(0, VM_OOM_KILL);
-  acquire(&tickslock);
-  sleep(&ticks, &tickslock);
-  release(&tickslock);
+  wait_tick();
   return 1;
 }
 
