@@ -31,7 +31,12 @@
 // the freeze, ptlock.c: no hart is in a page-table section, so no entry
 // changes underneath), then write (sleeping, without locks), after
 // which the page is freed unless a fault took it back meanwhile.
-// One reclaimer runs at a time.
+// Several may reclaim at once (kswapd, faults, swapctl): choices are made
+// under rmap_lock and unmapping under the freeze, one at a time, and a
+// frame another reclaimer took is off the list or in I/O by then. None
+// waits for another: kswapd writing a file's page may wait for the log,
+// which may wait for a process in the middle of a write() whose fault is
+// reclaiming.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
@@ -47,14 +52,14 @@
                                // the kernel stack, a page: keep it small)
 #define FLUSH_ALL ((uint64)-1) // an SBI remote sfence.vma size: the whole TLB
 
-static struct sleeplock reclaimer;   // one reclaim at a time
+static struct sleeplock oom_lock;    // one OOM kill at a time
 static int policy;                   // RECLAIM_CLOCK or RECLAIM_FIFO
 
 // Set up reclaim, with the policy the boot option chose.
 void
 reclaim_init(void)
 {
-  initsleeplock(&reclaimer, "reclaim");
+  initsleeplock(&oom_lock, "oom");
   policy = kconfig.reclaim;
 }
 
@@ -258,7 +263,7 @@ page_out(uint64 pa, uint64 slot, enum outcome o)
 }
 
 // Swap out up to BATCH pages: 0 or more freed, or -1 when nothing could
-// be chosen or swap is full. Caller holds the reclaimer lock.
+// be chosen or swap is full.
 static int
 reclaim_batch(enum reclaimer who)
 {
@@ -299,7 +304,6 @@ reclaim_as(int want, enum reclaimer who)
   if((total == 0 && who == SWAP_ONLY) || want <= 0)
     return 0;
   int freed = 0;
-  acquiresleep(&reclaimer);
   uint64 most = want < lru_frames() ? want : lru_frames();
   for(int tries = most / BATCH + 4; freed < want && tries > 0; tries--){
     int r = reclaim_batch(who);
@@ -307,7 +311,6 @@ reclaim_as(int want, enum reclaimer who)
       break;
     freed += r;
   }
-  releasesleep(&reclaimer);
   return freed;
 }
 
@@ -413,9 +416,9 @@ reclaim_wait(struct proc *p, int tries)
     wait_tick();
     return 1;
   }
-  acquiresleep(&reclaimer);     // one OOM kill at a time
+  acquiresleep(&oom_lock);
   int r = oom_kill();
-  releasesleep(&reclaimer);
+  releasesleep(&oom_lock);
   if(r < 0)
     return 0;
   if(r > 0)
