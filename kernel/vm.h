@@ -31,7 +31,8 @@
 #define SWAPCTL_POLICY  3 // set the replacement policy to n (RECLAIM_*), or -1 to
                           // ask; returns the previous one
 #define SWAPCTL_AGE     4 // clear every mapped page's A bit, as a turn of the
-                          // clock's hand would: "nothing used lately" 
+                          // clock's hand would: "nothing used lately"
+#define SWAPCTL_FAILSLOT 5 // make the n-th swap slot allocation from now fail (0: none)
 
 // A region's permissions: what the process may do there (the values of
 // mmap's PROT_ flags, kernel/fcntl.h).

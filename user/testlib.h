@@ -5,7 +5,8 @@
 // its arguments, to run_tests(). Every test runs in a child process of its
 // own, in a fresh directory, and reports why it failed with fail(). After
 // each test the runner checks that the free-page count, less the swap
-// slots in use, is back where it was (a leaked page or slot lowers it). The output, which grade-tests.py reads (and scores test by test):
+// slots in use and plus the swap cache's pages, is back where it was (a
+// leaked page or slot lowers it). The output, which grade-tests.py reads (and scores test by test):
 //   PROG: running N tests
 //   test NAME: start
 //   test NAME: OK
@@ -46,7 +47,7 @@ void make_file(const char *path, const void *data, int n);
 int print_args(int argc, char *argv[]);
 void read_all(int fd, char *p, int n);
 int remove_tree(const char *path);
-int free_pages_less_swap(void);
+int free_pages_net(void);
 int settle_pages(int want);
 
 #endif

@@ -4234,9 +4234,10 @@ touch_swapped(uint64 p)
   check_pages((char *)p, 0, SW_PAGES / 4, 5, "child");
 }
 
-// Swap I/O that fails: a failed write leaves the page in memory, whole;
-// a failed read kills only the process that needed the page. Nothing
-// leaks either way (the runner checks pages and slots).
+// Swap I/O and slot allocations that fail: a failed write, or no slot,
+// leaves the page in memory, whole; a failed read kills only the process
+// that needed the page. Nothing leaks either way (the runner checks pages
+// and slots).
 static void
 t_swap_inject(void)
 {
@@ -4248,8 +4249,12 @@ t_swap_inject(void)
     swapctl(SWAPCTL_FAILIO, k);
     swap_out_all();
     check_pages(p, 0, SW_PAGES / 4, 5, "after a failed write");
+    swapctl(SWAPCTL_FAILSLOT, k);
+    swap_out_all();
+    check_pages(p, 0, SW_PAGES / 4, 5, "after a failed slot allocation");
   }
   swapctl(SWAPCTL_FAILIO, 0);
+  swapctl(SWAPCTL_FAILSLOT, 0);
   swap_out_all();
   get_memstat(&b);
   if(b.p_swapped < SW_PAGES / 8)
@@ -5021,7 +5026,7 @@ static struct test tests[] = {
   { "swap-fork", t_swap_fork, "swap", "a child reads swapped pages, the parent finds them cached" },
   { "swap-clock", t_swap_clock, "swap", "the clock keeps hot pages in memory; FIFO does not" },
   { "swap-megapage", t_swap_megapage, "swap", "a megapage is split and swapped out a page at a time" },
-  { "swap-inject", t_swap_inject, "swap", "failed swap writes keep the page; a failed read kills" },
+  { "swap-inject", t_swap_inject, "swap", "failed swap writes and slots keep the page; a failed read kills" },
   { "swap-exit", t_swap_exit, "swap", "kill and exit during swapping: no page or slot leaks" },
   { "swap-file", t_swap_file, "swap", "a shared file mapping's stores are written back, not swapped" },
   { "swap-oom", t_swap_oom, "swapfull", "swap full: the OOM killer ends the largest process" },

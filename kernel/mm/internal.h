@@ -120,7 +120,7 @@ void            swap_slot_get(uint64 slot);
 void            swap_slot_put(uint64 slot);
 uint64          swap_slot_refs(uint64 slot);
 void            swap_cache_unmapped(uint64 pa);
-void            swap_fail_io(int n);
+void            swap_fail(int slot, int n);
 uint64          swap_in(uint64 slot, int *read);
 int             swap_out(uint64 pa, uint64 slot, int write);
 int             swap_cache_out(uint64 pa, uint64 *slot);

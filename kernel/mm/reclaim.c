@@ -440,9 +440,10 @@ sys_swapctl(void)
   case SWAPCTL_RECLAIM:
     return n < 0 ? -1 : reclaim(n);
   case SWAPCTL_FAILIO:
+  case SWAPCTL_FAILSLOT:
     if(n < 0)
       return -1;
-    swap_fail_io(n);
+    swap_fail(op == SWAPCTL_FAILSLOT, n);
     return 0;
   case SWAPCTL_POLICY:
     return reclaim_policy(n);

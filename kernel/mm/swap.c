@@ -44,8 +44,16 @@ static struct {
   uint64 cached;              // pages in the swap cache
 } swap;
 
-// Fail the n-th swap read or write from now (0: none); set by kfail.
-static int fail_io;
+// Fail the n-th swap read or write, or slot allocation, from now (0:
+// none); set by swapctl (SWAPCTL_FAILIO, SWAPCTL_FAILSLOT).
+static int fail_io, fail_slot;
+
+// Is this the failure countdown *n set for? Counts it down.
+static int
+injected(int *n)
+{
+  return __atomic_load_n(n, __ATOMIC_RELAXED) > 0 && __atomic_sub_fetch(n, 1, __ATOMIC_RELAXED) == 0;
+}
 
 // A zeroed page for the swap space's books; at boot, so none is short.
 static void *
@@ -110,6 +118,8 @@ bitmap_set(uint64 s, int used)
 static int
 slot_take(uint64 *slot)
 {
+  if(injected(&fail_slot))
+    return -1;
   uint64 words = (swap.nslots + BITS_PER_WORD - 1) / BITS_PER_WORD;
   for(uint64 i = 0; swap.used < swap.nslots && i <= words; i++){
     uint64 w = (swap.cursor / BITS_PER_WORD + i) % words;
@@ -240,26 +250,19 @@ swap_slot_refs(uint64 s)
   return n;
 }
 
-// Should this swap read or write fail on purpose (kfail)?
-static int
-injected_io_failure(void)
-{
-  int n = __atomic_load_n(&fail_io, __ATOMIC_RELAXED);
-  return n > 0 && __atomic_sub_fetch(&fail_io, 1, __ATOMIC_RELAXED) == 0;
-}
-
-// Make the n-th swap read or write from now fail (0: none).
+// Make the n-th swap read or write (slot unset) or slot allocation
+// (slot set) from now fail (0: none).
 void
-swap_fail_io(int n)
+swap_fail(int slot, int n)
 {
-  __atomic_store_n(&fail_io, n, __ATOMIC_RELAXED);
+  __atomic_store_n(slot ? &fail_slot : &fail_io, n, __ATOMIC_RELAXED);
 }
 
 // Read or write page pa from or to slot s. Sleeps. 0, or -1 on an error.
 static int
 slot_io(uint64 s, uint64 pa, int write)
 {
-  if(injected_io_failure())
+  if(injected(&fail_io))
     return -1;
   return swapdisk_rw(s, (void *)pa, write);
 }
