@@ -698,10 +698,11 @@ def check_walk(sections, entries, name, va, must=()):
     return got
 
 
-def gdb_at_kpgtbl(m, script, **values):
-    """Run pgdemo under GDB, which runs script (made from GDB_AT_KPGTBL,
-    filled in with values) where pgdemo calls kpgtbl(). Returns pgdemo's
-    console output, GDB's output and its sections (gdb_sections)."""
+def gdb_at_kpgtbl(m, script, program="pgdemo", **values):
+    """Run program (pgdemo, with its arguments) under GDB, which runs
+    script (made from GDB_AT_KPGTBL, filled in with values) where it calls
+    kpgtbl(). Returns its console output, GDB's output and its sections
+    (gdb_sections)."""
     path = os.path.join(m.tmpdir, "gdb.cmds")
     ready = os.path.join(m.tmpdir, "gdb.ready")
     with open(path, "w") as f:
@@ -716,7 +717,7 @@ def gdb_at_kpgtbl(m, script, **values):
                 raise TestFailure("GDB did not set its breakpoint: %s"
                                   % gdb.communicate()[0].strip()[-300:])
             time.sleep(0.1)
-        out = m.run("pgdemo", timeout=60)
+        out = m.run(program, timeout=60)
         text = gdb.communicate(timeout=60)[0]
     finally:
         if gdb.poll() is None:
@@ -923,6 +924,54 @@ def _(m):
           what="procs, vmmap and pgwalk of a process whose mm is 0")
     match(sections["restored"], expect=r"^ *\d+ +%s +\w+ +pgdemo +0x" % child.group(1),
           what="procs after the child's mm was put back")
+
+
+# pgwalk and vmmap on `pgdemo swap` stopped in kpgtbl(): its heap page is
+# out on swap, its leaf a swap entry.
+SWAPPED_SCRIPT = GDB_AT_KPGTBL % """
+echo ==swapped\\n
+pgwalk $p->mm->heap->start $p->pid
+echo ==vmmap\\n
+vmmap $p->pid
+"""
+SWAP_DEMO = re.compile(r"^pgdemo: pid \d+, heap page 0x([0-9a-f]+) holding 0x([0-9a-f]+): "
+                       r"swapped out$", re.MULTILINE)
+
+
+def swap_disk_word(m, slot):
+    """The first 64-bit word of swap slot `slot` on m's swap disk."""
+    with open(m.swap, "rb") as f:
+        f.seek(slot * PGSIZE)
+        return struct.unpack("<Q", f.read(8).ljust(8, b"\0"))[0]
+
+
+@test("gdb", "swapped", points=3, timeout=120, qemu_args=["-gdb", "tcp::{port}"])
+def _(m):
+    """pgwalk of the page `pgdemo swap` sent out to swap says "swapped:
+    slot N", and slot N of the machine's swap disk holds that page (its
+    mark); vmmap counts it in the heap as swapped, not resident."""
+    if m.swap is None:
+        raise TestFailure("the machine has no swap disk")
+    out, text, sections = gdb_at_kpgtbl(m, SWAPPED_SCRIPT, program="pgdemo swap")
+    demo = SWAP_DEMO.search(out)
+    if not demo:
+        raise TestFailure("pgdemo swap did not send its page out: %s" % out.strip()[-200:])
+    page, mark = int(demo.group(1), 16), int(demo.group(2), 16)
+    match(out, expect=r"^pgdemo: page 0x0*%x read back from swap$" % page, what="pgdemo swap")
+    walk = sections["swapped"]
+    match(walk, expect=[r"^va 0x0*%x:" % page, r"^note: the page is out on swap"],
+          reject=[r"^pa ", r"^no mapping"], what="pgwalk of a page out on swap")
+    slot = re.search(r"^swapped: slot (\d+) at L0 \[", walk, re.MULTILINE)
+    if not slot:
+        raise TestFailure("pgwalk of a page out on swap: no 'swapped: slot N at L0': %r"
+                          % walk.strip().split("\n")[-3:])
+    found = swap_disk_word(m, int(slot.group(1)))
+    if found != mark:
+        raise TestFailure("pgwalk says slot %s, whose page on the swap disk starts with "
+                          "%#x, not pgdemo's %#x" % (slot.group(1), found, mark))
+    match(sections["vmmap"], expect=r"^0x0*%x-0x[0-9a-f]+ rw-p .* heap .* 0 resident, "
+          r"1 swapped$" % page, what="vmmap of pgdemo swap's heap")
+    return "slot " + slot.group(1)
 
 
 @test("gdb", "make-gdb", points=1, timeout=60, boot=False, cpus=1,

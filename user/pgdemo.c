@@ -6,19 +6,63 @@
 // and then prints its page table with kpgtbl(): a break on sys_kpgtbl
 // stops the kernel at that point, with every kind of page in place.
 // Prints the addresses it used so a reader can walk them.
+// `pgdemo swap` instead sends a heap page out to swap before kpgtbl(), so
+// that its entry is a swap entry (needs a swap disk).
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/fcntl.h"
+#include "kernel/vm.h"
 #include "user/user.h"
 
 #define HEAP_PAGES 3
 #define MARK 0xA71A5000UL      // word i of the heap pages holds MARK + i
 #define MAPPED_FILE "README"   // mapped from its second page
+#define SWAP_MARK 0x5A4B5000UL // word 0 of the page `pgdemo swap` sends out
+#define SWAP_TRIES 3           // rounds of aging and reclaim before giving up
+#define RECLAIM_ALL (1 << 20)  // "as many pages as reclaim can get"
+
+// pgdemo swap: a heap page written to swap. Every page is aged and
+// reclaim takes all it can, until the page is mapped no more (its leaf is
+// a swap entry now); then kpgtbl() (where to stop), and the page is read
+// back, intact.
+static void
+swap_demo(void)
+{
+  volatile uint64 *page = (uint64 *)sbrk(PGSIZE);
+  if(page == (uint64 *)SBRK_ERROR){
+    fprintf(2, "pgdemo: out of memory\n");
+    exit(1);
+  }
+  *page = SWAP_MARK;
+  for(int i = 0; i < SWAP_TRIES && pgpte((void *)page) != 0; i++){
+    swapctl(SWAPCTL_AGE, 0);
+    swapctl(SWAPCTL_RECLAIM, RECLAIM_ALL);
+  }
+  if(pgpte((void *)page) != 0){
+    fprintf(2, "pgdemo: page %p stayed in memory (no swap disk?)\n", page);
+    exit(1);
+  }
+  printf("pgdemo: pid %d, heap page %p holding %p: swapped out\n", getpid(), page,
+         (void *)SWAP_MARK);
+  kpgtbl();
+  if(*page != SWAP_MARK){
+    fprintf(2, "pgdemo: page %p came back from swap holding %p\n", page, (void *)*page);
+    exit(1);
+  }
+  printf("pgdemo: page %p read back from swap\n", page);
+  exit(0);
+}
 
 int
-main(void)
+main(int argc, char *argv[])
 {
   int p[2];
+  if(argc == 2 && strcmp(argv[1], "swap") == 0)
+    swap_demo();
+  if(argc != 1){
+    fprintf(2, "usage: pgdemo [swap]\n");
+    exit(1);
+  }
   char *heap = sbrk(HEAP_PAGES * PGSIZE);
   if(heap == SBRK_ERROR || pipe(p) < 0){
     fprintf(2, "pgdemo: out of memory\n");

@@ -342,7 +342,9 @@ its flags (V R W X U G A D, then the software bits: COW in a leaf, WPROT
 in a table entry, RSW0/RSW1 where the kernel gives the bit no meaning)
 and where it points; then the physical address and whether a user-mode
 load, store and exec would be allowed, or where and why the walk stops
-(invalid PTE, reserved W without R, misaligned superpage). For a
+(invalid PTE, reserved W without R, misaligned superpage). An invalid
+PTE that is not zero is shown decoded (kernel/mm/pte.h): a swap entry as
+"swapped: slot N", the page being out on swap. For a
 process's page table, last the region (struct mm) that holds the VA, and
 if no page maps it, what a user access there would make the kernel do.
 Quote an expression with spaces: pgwalk "p->mm->brk - 1".
@@ -360,7 +362,8 @@ Quote an expression with spaces: pgwalk "p->mm->brk - 1".
             mm = read_address_space(space.proc) if space.proc else None
         lines = sv39.format_walk(result, space.describe())
         if mm:
-            lines += regions.va_lines(mm.regions, result.va, result.fault is None)
+            lines += regions.va_lines(mm.regions, result.va, result.fault is None,
+                                      result.swapped)
         print("\n".join(lines))
 
 
@@ -409,7 +412,8 @@ For a process: one line per region of its struct mm, in list order, with
 start-end, permissions (r w x, then p if private), size, name, kind
 (ops->kind), kind flags (growsup, stack, guard, special), and the 4 KiB
 pages the page table maps inside it: how many, as how many pages and
-megapages, how many copy-on-write and how many without the U bit. Then
+megapages, how many copy-on-write and how many without the U bit, and
+how many of its pages are out on swap (swap PTEs). Then
 the leaves in no region as ranges (the kernel's trampoline and
 trapframe), entries the MMU would fault on, anything in the mm that
 breaks the kernel's invariants, and totals.
@@ -417,7 +421,8 @@ breaks the kernel's invariants, and totals.
 For a page table that is no process's (`kernel`, a bare SATP): its
 mappings merged into ranges of leaves with the same flags (A and D
 aside): start-end, permissions (r w x, u for user, g for global), size,
-the number of leaf PTEs, and `cow` for copy-on-write pages.
+the number of leaf PTEs, and `cow` for copy-on-write pages; the total
+counts swap PTEs too.
 """ + SPACE_HELP
     NAME, USAGE, MAX_ARGS = "vmmap", "vmmap [PID|SATP]", 1
 

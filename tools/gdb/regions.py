@@ -5,9 +5,10 @@ A process's struct mm (kernel/mm.h) lists the regions it is made of
 with permissions (VM_*), kind flags (VMA_*), a name and the kind of
 memory behind it (ops->kind, "anon"). vmmap shows each region with what
 the page table holds there: sv39.py reads the tree, this module sorts its
-leaves into the regions, checks the regions against the invariants
-kernel/mm/vma.c and kernel/mm/mm.c keep, and formats the lines. atlas.py
-reads the mm from QEMU; test_sv39.py tests this module on made-up ones.
+leaves and swap entries into the regions, checks the regions against the
+invariants kernel/mm/vma.c and kernel/mm/mm.c keep, and formats the
+lines. atlas.py reads the mm from QEMU; test_sv39.py tests this module
+on made-up ones.
 """
 
 from collections import Counter
@@ -72,6 +73,7 @@ class Resident:
     pages: int = 0           # 4 KiB pages mapped (a megapage counts 512)
     cow: int = 0             # of those, under a COW leaf
     kernel_only: int = 0     # of those, under a leaf without U
+    swapped: int = 0         # pages not resident but out on swap (swap PTEs)
 
     def add(self, level, count, flags):
         """Count count leaves of this level, with these PTE flags."""
@@ -129,10 +131,10 @@ def region_title(r):
             f"{perm_string(r.prot, r.flags)} {r.kind or '-'} {flag_words(r.flags)}")
 
 
-def va_lines(regions, va, mapped):
+def va_lines(regions, va, mapped, swapped=False):
     """What pgwalk adds for an address of a process: its region and,
-    when the walk found no page, what the page-fault handler would do
-    (kernel/mm/fault.c)."""
+    when the walk found no page (or a swap entry: swapped), what the
+    page-fault handler would do (kernel/mm/fault.c)."""
     r = region_of(regions, va)
     if r is None:
         lines = ["region: none"]
@@ -141,10 +143,14 @@ def va_lines(regions, va, mapped):
                          "a bad access, which kills the process")
         return lines
     lines = [f"region: {region_title(r)}"]
-    if mapped or (r.kind not in (ANON, MSHARE) and r.kind not in OBJECT_KINDS):
+    known = r.kind in (ANON, MSHARE) or r.kind in OBJECT_KINDS
+    if mapped or not (known or swapped):
         return lines
     if not r.prot:
         lines.append("note: the region allows no access: a user access kills the process")
+    elif swapped:
+        lines.append("note: the page is out on swap: a user access the region allows "
+                     "makes the kernel read it back and map it here")
     elif r.kind == ANON:
         lines.append("note: a user access the region allows makes the kernel "
                      "map a zeroed page here")
@@ -167,19 +173,22 @@ def page_round_up(n):
     return (n + sv39.PGSIZE - 1) // sv39.PGSIZE * sv39.PGSIZE
 
 
-def place_leaves(regions, leaves):
-    """Sort leaf Entries into the regions that hold them whole: a Resident
-    for each region, and the leaves in no region (some of which may cross
-    a region's bounds)."""
+def place_entries(regions, entries):
+    """Sort leaf and swap Entries into the regions that hold them whole: a
+    Resident for each region, and the entries in no region (leaves, some
+    of which may cross a region's bounds, and swap entries munmap should
+    have let go)."""
     resident = [Resident() for _ in regions]
     outside = []
-    for leaf in leaves:
-        holder = next((i for i, r in enumerate(regions)
-                       if r.start <= leaf.va and leaf.va + leaf.size <= r.end), None)
+    for e in entries:
+        holder = next((res for r, res in zip(regions, resident)
+                       if r.start <= e.va and e.va + e.size <= r.end), None)
         if holder is None:
-            outside.append(leaf)
+            outside.append(e)
+        elif sv39.pte_swap(e.pte):
+            holder.swapped += 1
         else:
-            resident[holder].add(leaf.level, 1, leaf.pte)
+            holder.add(e.level, 1, e.pte)
     return resident, outside
 
 
@@ -222,6 +231,8 @@ def resident_text(res):
         text += f", {res.cow} cow"
     if res.kernel_only:
         text += f", {res.kernel_only} kernel-only"
+    if res.swapped:
+        text += f", {res.swapped} swapped"
     return text
 
 
@@ -256,19 +267,24 @@ def crossing_lines(regions, outside):
 
 def format_regions(space, root_table, owner):
     """The lines vmmap prints for a process: title, one line per region
-    with what the page table maps there, the ranges mapped in no region
-    (the kernel's pages at the top), warnings, totals."""
+    with what the page table maps there (and has out on swap), the ranges
+    mapped in no region (the kernel's pages at the top), warnings, totals."""
     leaves, faulting = sv39.leaf_entries(root_table)
-    resident, outside = place_leaves(space.regions, leaves)
+    resident, outside = place_entries(space.regions, leaves + sv39.swap_entries(root_table))
+    stray = [e for e in outside if sv39.pte_swap(e.pte)]
+    outside = [e for e in outside if not sv39.pte_swap(e.pte)]
     lines = [f"{sv39.tree_title(root_table, owner)}, brk 0x{space.brk:x}", REGION_HEADER]
     lines += [region_line(r, res) for r, res in zip(space.regions, resident)]
     lines += [outside_line(rng) for rng in sv39.merge_ranges(outside)]
     lines += sv39.fault_lines(faulting)
     lines += crossing_lines(space.regions, outside)
+    lines += [f"warning: swap entry at va 0x{e.va:016x} ({sv39.nonpresent_text(e.pte)}) "
+              "in no region" for e in stray]
     lines += [f"warning: {p}" for p in region_problems(space)]
     inside = sum(res.pages for res in resident)
     cow = sum(res.cow for res in resident)
+    swapped = sum(res.swapped for res in resident)
     lines.append(f"total: {len(space.regions)} regions, {inside} pages resident "
-                 f"in them ({cow} cow), "
-                 f"{sum(e.size for e in outside) // sv39.PGSIZE} in no region")
+                 f"in them ({cow} cow)" + (f", {swapped} swapped" if swapped else "")
+                 + f", {sum(e.size for e in outside) // sv39.PGSIZE} in no region")
     return lines

@@ -11,7 +11,8 @@ of `count` 64-bit words starting at physical address pa; the unit test
 (test_sv39.py) passes one that reads a dict.
 
 The numbers below come from the RISC-V privileged spec, section "Sv39", and
-from kernel/mm/pte.h for what Atlas puts in the two bits left to software.
+from kernel/mm/pte.h for what Atlas puts in the two bits left to software
+and in the invalid entries that are not holes (swap entries).
 """
 
 from collections import Counter
@@ -53,6 +54,18 @@ PTE_PPN_MASK = (1 << 44) - 1
 PTE_COW = PTE_RSW0            # leaf: a page shared copy-on-write
 PTE_WPROT = PTE_RSW1          # table pointer: every leaf under it read-only
 
+# Non-present entries (kernel/mm/pte.h): an invalid entry that is not all
+# zero (all zero is a hole). Bits 4..1, where a valid entry has R W X U,
+# hold a type tag; bits 53..10, the PPN's place, a number the type gives
+# meaning to. The one type so far: swap, whose number is the swap slot
+# the page was written to.
+PTE_TYPE_SHIFT = 1
+PTE_TYPE_MASK = 0xF << PTE_TYPE_SHIFT
+PTE_TYPE_SWAP = 0x1 << PTE_TYPE_SHIFT
+PTE_SLOT_SHIFT = 10
+PTE_SLOT_BITS = 44
+PTE_SLOT_MAX = (1 << PTE_SLOT_BITS) - 1
+
 # What an entry is, as the MMU sees it (pte_kind). The last three stop a
 # walk with a page fault although the entry is valid. The first three are
 # also the shapes the kernel sees whatever the level (pte_shape).
@@ -69,11 +82,12 @@ HARDWARE_FLAGS = (("V", PTE_V), ("R", PTE_R), ("W", PTE_W), ("X", PTE_X),
 
 # After them, the software bits that are set, in bit order, named by what
 # kernel/mm/pte.h makes of them in that kind of entry (pte_shape); a bit it
-# gives no meaning there keeps its spec name, RSW0 or RSW1.
+# gives no meaning there keeps its spec name, RSW0 or RSW1. (An invalid
+# entry is a hole, all zero, or a non-present entry, which is shown
+# decoded instead: nonpresent_text.)
 SOFTWARE_MARKS = {
     LEAF: (("COW", PTE_COW), ("RSW1", PTE_RSW1)),
     TABLE: (("RSW0", PTE_RSW0), ("WPROT", PTE_WPROT)),
-    INVALID: (("RSW0", PTE_RSW0), ("RSW1", PTE_RSW1)),
 }
 
 LEAF_NAMES = {0: "page", 1: "megapage", 2: "gigapage"}
@@ -164,6 +178,37 @@ def pte_shape(pte):
     return LEAF if pte & PTE_RWX else TABLE
 
 
+def pte_nonpresent(pte):
+    """Is pte a non-present entry: invalid, but not a hole (all zero)?"""
+    return not pte & PTE_V and pte != 0
+
+
+def pte_type(pte):
+    """The type tag of a non-present entry (1 for swap)."""
+    return (pte & PTE_TYPE_MASK) >> PTE_TYPE_SHIFT
+
+
+def pte_swap(pte):
+    """Is pte a swap entry (pte_swap in kernel/mm/pte.h)?"""
+    return not pte & PTE_V and pte & PTE_TYPE_MASK == PTE_TYPE_SWAP
+
+
+def pte_swap_slot(pte):
+    """The swap slot a swap entry names."""
+    return pte >> PTE_SLOT_SHIFT & PTE_SLOT_MAX
+
+
+def nonpresent_text(pte):
+    """What a non-present entry holds: 'swapped: slot N' for a swap entry,
+    'non-present, type T' for a type tag pte.h does not define; None for
+    a valid entry or a hole."""
+    if pte_swap(pte):
+        return f"swapped: slot {pte_swap_slot(pte)}"
+    if pte_nonpresent(pte):
+        return f"non-present, type {pte_type(pte)}"
+    return None
+
+
 def pte_kind(pte, level):
     """What the MMU makes of pte found in a level-`level` table: its
     pte_shape, or why that shape faults at this level."""
@@ -181,9 +226,14 @@ def pte_kind(pte, level):
 
 def flag_string(pte):
     """V R W X U G A D columns (a dot where clear), then the software bits
-    that are set, by their names in this kind of entry (SOFTWARE_MARKS)."""
+    that are set, by their names in this kind of entry (SOFTWARE_MARKS).
+    A non-present entry's bits are no flags: it is shown decoded
+    (nonpresent_text)."""
+    decoded = nonpresent_text(pte)
+    if decoded:
+        return decoded
     columns = [name if pte & bit else "." for name, bit in HARDWARE_FLAGS]
-    marks = [name for name, bit in SOFTWARE_MARKS[pte_shape(pte)] if pte & bit]
+    marks = [name for name, bit in SOFTWARE_MARKS.get(pte_shape(pte), ()) if pte & bit]
     return " ".join(columns) + " " + (",".join(marks) or "...")
 
 
@@ -262,6 +312,19 @@ class Walk:
     fault: str = None      # None: steps[-1] is a leaf that maps va
 
     @property
+    def swapped(self):
+        """Did the walk stop at a swap entry (the page is out on swap)?"""
+        return pte_swap(self.steps[-1].pte)
+
+    def stop_text(self):
+        """Where and why a walk that faults stopped: 'swapped: slot N at
+        L0 [  5]', or 'no mapping: ' and what the MMU faults on there."""
+        last = self.steps[-1]
+        if self.swapped:
+            return f"{nonpresent_text(last.pte)} at {last.where()}"
+        return f"no mapping: {nonpresent_text(last.pte) or self.fault} at {last.where()}"
+
+    @property
     def pa(self):
         """The physical address va translates to (only when no fault)."""
         leaf = self.steps[-1]
@@ -295,7 +358,7 @@ def format_walk(result, owner):
                      f"pte 0x{e.pte:016x}  {flag_string(e.pte)}  "
                      f"{e.arrow(sized_names=True)}".rstrip())
     if result.fault:
-        lines.append(f"no mapping: {result.fault} at {result.steps[-1].where()}")
+        lines.append(result.stop_text())
         return lines
     verdicts = user_access(result.steps[-1].pte)
     lines.append(f"pa 0x{result.pa:016x}")
@@ -313,6 +376,7 @@ class Table:
     pa: int
     level: int
     entries: list                                  # valid Entry, by index
+    swapped: list = field(default_factory=list)    # swap entries, by index
     children: dict = field(default_factory=dict)   # index -> Table
 
 
@@ -321,9 +385,10 @@ def read_tree(read_words, root, level=ROOT_LEVEL, va=0):
     check_root(root)
     words = read_words(root, ENTRIES)
     size = level_size(level)
-    table = Table(root, level, [
-        Entry(level, root, i, sign_extend(va + i * size), pte)
-        for i, pte in enumerate(words) if pte & PTE_V])
+    entries = [Entry(level, root, i, sign_extend(va + i * size), pte)
+               for i, pte in enumerate(words) if pte & PTE_V or pte_swap(pte)]
+    table = Table(root, level, [e for e in entries if e.pte & PTE_V],
+                  [e for e in entries if pte_swap(e.pte)])
     for e in table.entries:
         if e.kind == TABLE:
             table.children[e.index] = read_tree(read_words, e.target,
@@ -344,6 +409,12 @@ def tree_tables(table):
     yield table
     for child in table.children.values():
         yield from tree_tables(child)
+
+
+def swap_entries(root_table):
+    """The tree's swap entries: the pages it has out on swap, one each
+    (the kernel splits a megapage before its pages go)."""
+    return [e for table in tree_tables(root_table) for e in table.swapped]
 
 
 def tree_title(root_table, owner):
@@ -431,10 +502,12 @@ def format_ranges(root_table, owner):
     lines += fault_lines(faulting)
     mapped = sum(r.end - r.start for r in ranges)
     cow = sum(r.end - r.start for r in ranges if r.flags & PTE_COW)
+    swapped = len(swap_entries(root_table))
     lines.append(f"total: {len(ranges)} ranges, "
                  f"{sum(sum(r.leaves.values()) for r in ranges)} leaf PTEs, "
                  f"{human_size(mapped)} mapped"
-                 + (f" ({human_size(cow)} cow)" if cow else ""))
+                 + (f" ({human_size(cow)} cow)" if cow else "")
+                 + (f", {swapped} swap PTEs" if swapped else ""))
     return lines
 
 

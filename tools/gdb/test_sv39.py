@@ -145,7 +145,9 @@ def test_software_marks_by_entry_kind():
     assert sv39.flag_string(table | PTE_RSW0 | PTE_RSW1) == "V . . . . . . . RSW0,WPROT"
     assert sv39.flag_string(leaf | PTE_RSW1) == "V R . . . . . . RSW1"
     assert sv39.flag_string(leaf | PTE_RSW0 | PTE_RSW1) == "V R . . . . . . COW,RSW1"
-    assert sv39.flag_string(PTE_R | PTE_RSW0 | PTE_RSW1) == ". R . . . . . . RSW0,RSW1"
+    assert sv39.flag_string(0) == ". . . . . . . . ..."
+    # Without V, bits 4..1 are a type tag, not R W X U (kernel/mm/pte.h).
+    assert sv39.flag_string(PTE_R | PTE_RSW0 | PTE_RSW1) == "swapped: slot 0"
     # The kernel's shape, not the MMU's verdict at a level, picks the names.
     assert sv39.flag_string(pte(0x80201000, PTE_V | PTE_W | PTE_COW)).endswith(" COW")
     assert sv39.pte_kind(table | PTE_WPROT, 0) == sv39.LAST_LEVEL_POINTER
@@ -154,10 +156,63 @@ def test_software_marks_by_entry_kind():
 
 @test
 def test_software_marks_name_each_bit_once():
-    assert set(sv39.SOFTWARE_MARKS) == {sv39.LEAF, sv39.TABLE, sv39.INVALID}
+    assert set(sv39.SOFTWARE_MARKS) == {sv39.LEAF, sv39.TABLE}
     for shape, marks in sv39.SOFTWARE_MARKS.items():
         assert [bit for _, bit in marks] == [PTE_RSW0, PTE_RSW1], shape
     assert (PTE_COW, PTE_WPROT) == (PTE_RSW0, PTE_RSW1)   # kernel/mm/pte.h
+
+
+PTE_H = os.path.join(HERE, "..", "..", "kernel", "mm", "pte.h")
+NONPRESENT_NAMES = ("PTE_TYPE_SHIFT", "PTE_TYPE_MASK", "PTE_TYPE_SWAP",
+                    "PTE_SLOT_SHIFT", "PTE_SLOT_BITS", "PTE_SLOT_MAX")
+
+
+def pte_h_defines(names):
+    """{name: value} of these #defines of kernel/mm/pte.h, each an integer
+    expression over the ones before it (C's UL suffixes dropped)."""
+    with open(PTE_H) as f:
+        text = f.read()
+    values = {}
+    for name in names:
+        found = re.search(r"^#define\s+%s\s+(.+?)\s*$" % name, text, re.MULTILINE)
+        assert found, f"kernel/mm/pte.h defines no {name}"
+        expr = re.sub(r"(?<=[0-9a-fA-F])UL\b", "", found.group(1))
+        values[name] = eval(expr, {"__builtins__": {}}, dict(values))
+    return values
+
+
+@test
+def test_nonpresent_constants_match_pte_h():
+    ours = {name: getattr(sv39, name) for name in NONPRESENT_NAMES}
+    assert ours == pte_h_defines(NONPRESENT_NAMES), f"sv39.py {ours}"
+
+
+# Swap entries written out by hand from pte.h's picture:
+# | 63..54: 0 | 53..10: slot | 9..5: 0 | 4..1: type 1 (swap) | V=0 |
+SWAP_SLOT_21 = 0x5402                  # 21 << 10 | 1 << 1
+SWAP_SLOT_MAX = 0x003FFFFFFFFFFC02     # all 44 slot bits set
+
+
+@test
+def test_swap_entries():
+    assert sv39.pte_swap(SWAP_SLOT_21) and sv39.pte_swap_slot(SWAP_SLOT_21) == 21
+    assert sv39.nonpresent_text(SWAP_SLOT_21) == "swapped: slot 21"
+    assert sv39.flag_string(SWAP_SLOT_21) == "swapped: slot 21"
+    assert sv39.pte_swap_slot(SWAP_SLOT_MAX) == (1 << 44) - 1
+    assert sv39.flag_string(0x802) == "swapped: slot 2"
+    assert sv39.pte_shape(SWAP_SLOT_21) == sv39.INVALID   # the MMU faults on it
+    # A hole, and valid entries whose bit 1 is R, are no swap entries.
+    assert not sv39.pte_swap(0) and sv39.nonpresent_text(0) is None
+    assert not sv39.pte_swap(SWAP_SLOT_21 | PTE_V)
+    assert sv39.nonpresent_text(pte(0x80012000, PTE_V | PTE_R)) is None
+
+
+@test
+def test_unknown_nonpresent_types():
+    assert sv39.nonpresent_text(0x5404) == "non-present, type 2"
+    assert sv39.flag_string(0x1E) == "non-present, type 15"
+    assert sv39.flag_string(1 << 20) == "non-present, type 0"   # not a hole
+    assert not sv39.pte_swap(0x5404) and sv39.pte_type(0x5404) == 2
 
 
 @test
@@ -212,6 +267,27 @@ def test_walk_invalid_entries():
 
 
 @test
+def test_walk_to_a_swap_entry():
+    m = sample_tree()
+    m.put(LOW, 6, SWAP_SLOT_21)
+    result = sv39.walk(m.read_words, ROOT, 0x6008)
+    assert result.fault == sv39.INVALID and result.swapped and len(result.steps) == 3
+    lines = sv39.format_walk(result, "x")
+    assert lines[-2].endswith("[  6]  pte 0x0000000000005402  swapped: slot 21"), lines
+    assert lines[-1] == "swapped: slot 21 at L0 [  6]", lines
+    assert not any(line.startswith(("pa ", "user:", "no mapping")) for line in lines)
+    assert not sv39.walk(m.read_words, ROOT, 0x4008).swapped   # a page
+    assert not sv39.walk(m.read_words, ROOT, 0x2000).swapped   # a hole
+
+
+@test
+def test_walk_to_an_unknown_nonpresent_entry():
+    result = sv39.walk(sample_tree().read_words, ROOT, 0x5000)   # V clear, R U set
+    assert not result.swapped
+    assert sv39.format_walk(result, "x")[-1] == "no mapping: non-present, type 9 at L0 [  5]"
+
+
+@test
 def test_walk_superpages():
     m = sample_tree()
     mega = sv39.walk(m.read_words, ROOT, 0x201234)
@@ -261,6 +337,23 @@ def test_read_tree():
     assert lines[-3].startswith("L2[511] va 0xffffffffc0000000")
     assert lines[-3].endswith(" WPROT  -> table 0x0000000080004000")
     assert lines[-1].endswith(" RSW1  -> page 0x0000000080015000")
+
+
+@test
+def test_read_tree_swap_entries():
+    m = sample_tree()
+    m.put(LOW, 6, SWAP_SLOT_21)
+    m.put(HIGH_LOW, 8, SWAP_SLOT_MAX)
+    tree = sv39.read_tree(m.read_words, ROOT)
+    assert [(e.va, sv39.pte_swap_slot(e.pte)) for e in sv39.swap_entries(tree)] == [
+        (0x6000, 21), (0xFFFFFFFFC0008000, (1 << 44) - 1)]
+    # pgtable lists the valid entries only; vmmap's total counts the rest.
+    assert sv39.format_tree(tree, "x") == sv39.format_tree(
+        sv39.read_tree(sample_tree().read_words, ROOT), "x")
+    assert sv39.format_ranges(tree, "x")[-1].endswith(" (4 KiB cow), 2 swap PTEs")
+    lone_mark = Memory()
+    lone_mark.put(ROOT, 3, 0x5404)   # of no type pte.h names: not counted
+    assert sv39.swap_entries(sv39.read_tree(lone_mark.read_words, ROOT)) == []
 
 
 @test
@@ -329,8 +422,14 @@ def vm_h_defines():
     return {name: eval(expr, {"__builtins__": {}}) for name, expr in found}
 
 
-def process_tree():
-    """A process's tree, as exec and sbrk build it (see process_space):
+def process_tree(memory=None):
+    """The tree in memory (process_memory()'s by default), read."""
+    return sv39.read_tree((memory or process_memory()).read_words, ROOT)
+
+
+def process_memory():
+    """A process's page tables in a Memory, as exec and sbrk build them
+    (see process_space):
     0x0000, 0x1000  text, r-x user
     0x2000          data, shared copy-on-write after a fork
     0x3000          guard page: mapped, but without U
@@ -356,7 +455,7 @@ def process_tree():
     m.put(TOP_MID, 511, pte(TOP_LOW, PTE_V))
     m.put(TOP_LOW, 510, pte(0x80017000, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D))
     m.put(TOP_LOW, 511, pte(0x80018000, PTE_V | PTE_R | PTE_X | PTE_A))
-    return sv39.read_tree(m.read_words, ROOT)
+    return m
 
 
 HEAP_VMA = 0x80100500
@@ -433,14 +532,30 @@ def test_vmmap_leaf_crossing_a_region():
     space.regions[-1] = regions.Region(0x5000, 0x300000, R | W, PRIVATE | GROWSUP,
                                        "heap", "anon", HEAP_VMA)
     space.brk = 0x300000
-    resident, outside = regions.place_leaves(space.regions,
-                                             sv39.leaf_entries(process_tree())[0])
+    resident, outside = regions.place_entries(space.regions,
+                                              sv39.leaf_entries(process_tree())[0])
     assert resident[-1].pages == 2 and resident[-1].leaves == {0: 2}
     assert [e.va for e in outside][:2] == [0x200000, 0x400000]
     lines = regions.format_regions(space, process_tree(), "x")
     assert ("warning: megapage at va 0x0000000000200000 crosses the bounds of "
             "region heap") in lines
     assert not any("0x0000000000400000 crosses" in line for line in lines)
+
+
+@test
+def test_vmmap_swapped_pages():
+    m = process_memory()
+    m.put(LOW, 7, SWAP_SLOT_21)          # heap
+    m.put(LOW, 8, SWAP_SLOT_MAX)         # heap
+    m.put(LOW, 9, 0x5404)                # of no type pte.h names: not counted
+    m.put(TOP_LOW, 509, 0x802)           # in no region
+    lines = regions.format_regions(process_space(), process_tree(m), "x")
+    assert lines[6].endswith("heap        anon   growsup        514 resident "
+                             "(2 pages, 1 megapage), 1 cow, 2 swapped"), lines[6]
+    assert ("warning: swap entry at va 0x0000003fffffd000 (swapped: slot 2) "
+            "in no region") in lines
+    assert lines[-1] == ("total: 5 regions, 519 pages resident in them (2 cow), "
+                         "2 swapped, 514 in no region"), lines[-1]
 
 
 @test
@@ -483,6 +598,17 @@ def test_pgwalk_region_notes():
         "region: none", "note: va is in no region: a user access there is a bad "
         "access, which kills the process"]
     assert regions.va_lines(space, 0x3ffffff000, True) == ["region: none"]
+    assert regions.va_lines(space, 0x7000, False, swapped=True)[1] == (
+        "note: the page is out on swap: a user access the region allows makes the "
+        "kernel read it back and map it here")
+    assert regions.va_lines(space, 0x3000, False, swapped=True)[1].startswith(
+        "note: the region allows no access")
+    assert regions.va_lines(space, 0x400000, False, swapped=True)[1].startswith(
+        "note: va is in no region")
+    odd_kind = [regions.Region(0x10000, 0x12000, R, PRIVATE, "x", "other", 1)]
+    assert len(regions.va_lines(odd_kind, 0x11000, False)) == 1
+    assert regions.va_lines(odd_kind, 0x11000, False, swapped=True)[1].startswith(
+        "note: the page is out on swap")
     mapping = [regions.Region(0x10000, 0x12000, R, MMAP, "f", "file", 1, 0x2000)]
     assert regions.va_lines(mapping, 0x11000, False)[1].startswith(
         "note: a user access the region allows makes the kernel map the object's page")
