@@ -42,6 +42,7 @@ from gradelib import (OPTIONAL_SUITES, QEMU, ROOT, Result, TestFailure, check, m
 from selfcheck import (FAIL_LINE, nested_grade, path_without, private_tree,  # noqa: E402
                        register_mutants, run_grader)
 from labcheck import register_lab_checks  # noqa: E402
+import bench  # noqa: E402
 from sv39 import (PGSIZE, PTE_A, PTE_COW, PTE_D, PTE_RWX, PTE_U, ROOT_LEVEL,  # noqa: E402
                   level_size, pte_pa)
 
@@ -1190,6 +1191,27 @@ def _(m):
     against FIFO, a megapage split to go out, failed swap I/O, and kills
     while pages move; no page or slot leaks."""
     test_program(m, "vmtest", "swap", 400, console=[SWAP_READ_FAILED])
+
+
+@test("swap", "belady", points=2, timeout=120, mem="64M")
+def _(m):
+    """Belady's anomaly under the kernel's FIFO (membench belady, read
+    with tools/bench.py's parser): the textbook string faults on 9 pages
+    with 3 frames and on 10 with 4, and 64 times that with groups of 64
+    pages; the clock's replays are there too, and membench puts the
+    policy back (clock) when done."""
+    out = m.run("membench belady", timeout=100, expect=r"^membench: done$")
+    res = bench.parse(out)["belady"]
+    for group in (1, 64):
+        for frames, textbook in ((3, 9), (4, 10)):
+            fifo = res.get(("fifo", frames, group))
+            if fifo is None or ("clock", frames, group) not in res:
+                raise TestFailure("membench belady printed no line for %d frames of "
+                                  "%d pages" % (frames, group))
+            if fifo.textbook != textbook * group or fifo.faults != fifo.textbook:
+                raise TestFailure("FIFO with %d frames of %d pages: %d faults, textbook "
+                                  "%d" % (frames, group, fifo.faults, textbook * group))
+    m.run("memstat", expect=r"^  replacement\s+clock$")
 
 
 @test("mmap", "crash", points=5, timeout=120)

@@ -179,14 +179,14 @@ unmap_frame(uint64 pa, uint64 *slot)
   return write;
 }
 
-// Swap out up to BATCH pages: 0 or more freed, or -1 when nothing could
-// be chosen or swap is full. Caller holds the reclaimer lock.
+// Swap out up to max pages (at most BATCH): 0 or more freed, or -1 when
+// nothing could be chosen or swap is full. Caller holds the reclaimer lock.
 static int
-reclaim_batch(void)
+reclaim_batch(int max)
 {
   uint64 pa[BATCH], slot[BATCH];
   signed char write[BATCH];
-  int n = choose(pa, BATCH), out = 0, full = 0;
+  int n = choose(pa, max < BATCH ? max : BATCH), out = 0, full = 0;
   if(n == 0)
     return -1;
   pt_freeze();
@@ -226,7 +226,7 @@ reclaim(int want)
   acquiresleep(&reclaimer);
   uint64 most = want < lru_frames() ? want : lru_frames();
   for(int tries = most / BATCH + 4; freed < want && tries > 0; tries--){
-    int r = reclaim_batch();
+    int r = reclaim_batch(want - freed);
     if(r < 0)
       break;
     freed += r;
