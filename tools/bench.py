@@ -354,17 +354,18 @@ def print_swap_tables(res):
         ("time per pass, ms (time per page against the 50% working set's)",
          lambda t: "%.1f (%.1fx)" % (t.pass_us / 1000, t.over_50)),
         ("swap-ins per pass (swap-outs)",
-         lambda t: "%d (%d)" % (t.swap_ins, t.swap_outs)),
+         lambda t: "%.0f (%.0f)" % (t.swap_ins, t.swap_outs)),
     )
     for title, what in tables if pcts else ():
         machine = res["thrash_machine"]
-        print("\nthrashing, %s; RAM %s pages\n" % (title, machine[0] if machine else "?"))
+        print("\nthrashing, %s; RAM %s pages\n" % (title, "%d" % machine[0] if machine
+                                                    else "?"))
         print(head)
         print(rule)
         for pct in pcts:
             pages = next((res["thrash"][(p, a, pct)].pages for p, a in SWAP_CONFIGS
                           if (p, a, pct) in res["thrash"]), None)
-            print("| %d%% (%s pages) | " % (pct, "-" if pages is None else pages) +
+            print("| %d%% (%s pages) | " % (pct, "-" if pages is None else "%d" % pages) +
                   " | ".join(thrash_cell(res, p, a, pct, what) for p, a in SWAP_CONFIGS) +
                   " |")
     groups = sorted({k[2] for k in res["belady"]})
@@ -555,7 +556,7 @@ def plot_swap(res, path, plt):
         ax.grid(True, which="both", alpha=0.3)
     axes[0].legend(fontsize="small")
     fig.suptitle("Atlas: thrashing as the working set outgrows memory (%s pages of RAM)"
-                 % (res["thrash_machine"][0] if res["thrash_machine"] else "?"), y=1.03)
+                 % ("%d" % res["thrash_machine"][0] if res["thrash_machine"] else "?"), y=1.03)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.savefig(path, dpi=90, bbox_inches="tight")
     plt.close(fig)
