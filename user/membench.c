@@ -85,13 +85,13 @@
 // a pass), a child reserves a working set of 50, 75, 90, 100, 125, 150,
 // 200 and 300 percent of the machine's pages (memstat's total_pages)
 // lazily, stores to every page once (the warm-up: its first faults and
-// swap-outs), then times passes that store to every page again: 5, or
-// fewer once they take a second (a set that swaps: one; 25 at most, for
-// one that fits: its passes take milliseconds, and the host's noise
-// would make the median of a few the baseline's). Per set: the
-// median time of a pass, its swap-ins (the child's faults that read a
-// page back) and swap-outs (the system's), and the time per page against
-// the 50% set's, which fits in memory. Each page counts its stores, and a
+// swap-outs), then times passes that store to every page again until
+// they took a second (a set that swaps: one or two passes; one that fits
+// takes milliseconds a pass and gets up to 25, so that the host's noise
+// does not make the baseline). Per set: the median time of a pass, its
+// swap-ins (the child's faults that read a page back) and swap-outs (the
+// system's), and the time per page against the 50% set's, which fits in
+// memory. Each page counts its stores, and a
 // pass that finds a count wrong fails. Before each set every page reclaim
 // can get goes out (so each starts alike), and after it every swap slot
 // the child took must have come back.
@@ -1286,7 +1286,6 @@ static const int thrash_pcts[THRASH_NPCTS] = { 50, 75, 90, 100, 125, 150, 200, 3
 static const char *policy_names[2] = { "clock", "fifo" };   // by RECLAIM_*
 static const char *access_names[2] = { "seq", "random" };
 
-
 // The pages of one pass over a working set of n pages, each once: in
 // order, or in a random order that differs from pass to pass. The random
 // order runs a full-period LCG over the next power of two (an odd
@@ -1361,9 +1360,10 @@ static int thrash_random;        // ... and its order
 
 // A child's working set: reserve thrash_pages lazily (in pieces: sbrk
 // takes an int), store to all of them once (the warm-up), then time
-// passes over them: until they took THRASH_SLOW_NS (a set that swaps:
-// one pass), THRASH_MAX_PASSES at most. r[0] the median time of a pass in ns, r[1] and
-// r[2] the median swap-ins and swap-outs of a pass, r[3] the passes.
+// passes over them until they took THRASH_SLOW_NS (a set that swaps:
+// one or two passes), THRASH_MAX_PASSES at most. r[0] the median time of
+// a pass in ns, r[1] and r[2] the median swap-ins and swap-outs of a
+// pass, r[3] the passes.
 static void
 thrash_work(uint64 *r)
 {
@@ -1414,9 +1414,10 @@ push_all_out(void)
     fail("swapctl(SWAPCTL_RECLAIM) failed");
 }
 
-// One working set of pct percent of total pages, in a child: the line,
-// and the time per page against base_ns, the 50% point's (0: this is
-// it). Fails when the child's swap slots do not all come back.
+// Working set i (thrash_pcts[i] percent of total pages) in a child under
+// policy, in order or random: record it and print its line, with the
+// time per page against base's, the 50% set's (0: this is it). Fails
+// when the child's swap slots do not all come back.
 static void
 thrash_point(int policy, int random, int i, uint64 total, struct thrash_result *base)
 {
@@ -1597,7 +1598,8 @@ belady_work(uint64 *r)
     }
 }
 
-// Run belady_work and print a line per replay and the anomaly's line.
+// Run belady_work and print a line per replay, beside FIFO's textbook
+// count.
 static void
 belady_lines(void)
 {

@@ -1,11 +1,12 @@
 // vmstat: the memory system's activity, one line per interval, as Unix's
 // vmstat prints it.
 //
-//   vmstat [interval [count]]
+//   vmstat [interval_ticks [count]]
 //
-// interval is in clock ticks (TICKS_PER_SEC make a second; the default is
-// a second), count the number of lines (the default: until killed, so
-// run it in the background, `vmstat &`, and stop it with kill). The
+// interval_ticks is in clock ticks (TICKS_PER_SEC make a second; the
+// default is a second), count the number of lines (the default: until
+// killed, so run it in the background, `vmstat &`, and stop it with
+// kill). The
 // first line counts the events since boot, each later one those of the
 // interval before it, so that a column adds up to the counter's total.
 // The columns, all in pages or events:
