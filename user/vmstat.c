@@ -6,9 +6,9 @@
 // interval_ticks is in clock ticks (TICKS_PER_SEC make a second; the
 // default is a second), count the number of lines (the default: until
 // killed, so run it in the background, `vmstat &`, and stop it with
-// kill). The
-// first line counts the events since boot, each later one those of the
-// interval before it, so that a column adds up to the counter's total.
+// kill). The first line counts the events since boot, each later one
+// those of the interval before it, so that a column adds up to the
+// counter's total.
 // The columns, all in pages or events:
 //   free  physical pages free now
 //   swpd  swap slots in use now
