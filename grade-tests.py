@@ -42,6 +42,7 @@ from gradelib import (OPTIONAL_SUITES, QEMU, ROOT, Result, TestFailure, check, m
 from selfcheck import (FAIL_LINE, nested_grade, path_without, private_tree,  # noqa: E402
                        register_mutants, run_grader)
 from labcheck import register_lab_checks  # noqa: E402
+import bench  # noqa: E402
 from sv39 import (PGSIZE, PTE_A, PTE_COW, PTE_D, PTE_RWX, PTE_U, ROOT_LEVEL,  # noqa: E402
                   level_size, pte_pa)
 
@@ -1252,6 +1253,27 @@ def _(m):
     test_program(m, "vmtest", "swapfull", 300, console=[OOM_VICTIM])
 
 
+@test("swap", "belady", points=2, timeout=120, mem="64M")
+def _(m):
+    """Belady's anomaly under the kernel's FIFO (membench belady, read
+    with tools/bench.py's parser): the textbook string faults on 9 pages
+    with 3 frames and on 10 with 4, and 64 times that with groups of 64
+    pages; the clock's replays are there too, and membench puts the
+    policy back (clock) when done."""
+    out = m.run("membench belady", timeout=100, expect=r"^membench: done$")
+    res = bench.parse(out)["belady"]
+    for group in (1, 64):
+        for frames, textbook in ((3, 9), (4, 10)):
+            fifo = res.get(("fifo", frames, group))
+            if fifo is None or ("clock", frames, group) not in res:
+                raise TestFailure("membench belady printed no line for %d frames of "
+                                  "%d pages" % (frames, group))
+            if fifo.textbook != textbook * group or fifo.faults != fifo.textbook:
+                raise TestFailure("FIFO with %d frames of %d pages: %d faults, textbook "
+                                  "%d" % (frames, group, fifo.faults, textbook * group))
+    m.run("memstat", expect=r"^  replacement\s+clock$")
+
+
 @test("mmap", "crash", points=5, timeout=120)
 def _(m):
     """Stores to a shared file mapping that msync returned from survive a
@@ -1292,10 +1314,18 @@ def _(m):
 
 MEMSTAT_ROWS = ["system", "  free", "    kernel's share", r"    reserved \(2 MiB\)",
                 "  total", "  shared", "  page tables", "  page cache", "    mapped",
-                "    dirty", "events since boot", "  lazy faults", "  cow faults",
-                "  cow copies", "  promotions", "  file faults", r"process \d+ \(memstat\)",
-                "  size", "  resident", "  page tables", "  lazy faults", "  cow faults",
-                "  cow copies", "  file faults"]
+                "    dirty", "  reclaim list", "  swap used", "    in swap cache",
+                "  swap total", "  replacement", "events since boot", "  lazy faults",
+                "  cow faults", "  cow copies", "  promotions", "  file faults",
+                "  swap-ins", "  swap cache hits", "  swap-outs", "  reclaimed",
+                "  OOM kills", r"process \d+ \(memstat\)", "  size", "  resident",
+                "  page tables", "  lazy faults", "  cow faults", "  cow copies",
+                "  file faults", "  swapped out", "  swap-ins"]
+
+
+def memstat_count(out, label):
+    """The number in memstat's first row labelled label (in output out)."""
+    return int(re.search(r"^  %s\s+(\d+)" % label, out, re.MULTILINE).group(1))
 
 
 @test("acct", "memstat", points=2)
@@ -1306,17 +1336,79 @@ def _(m):
         raise TestFailure("memstat printed %d lines, not %d"
                           % (len(lines), len(MEMSTAT_ROWS)))
     for label, line in zip(MEMSTAT_ROWS, lines):
-        if not re.match(r"^%s\s+(\d+|pages|count)\b" % label, line):
+        if not re.match(r"^%s\s+(\d+|pages|count|clock|fifo)\b" % label, line):
             raise TestFailure("memstat line %r is not the %r row" % (line, label))
     if len(set(len(l.rstrip()) for l in lines if l.startswith("  "))) > 2:
         raise TestFailure("memstat's columns are not aligned")
-    free = int(re.search(r"^  free\s+(\d+)", out, re.MULTILINE).group(1))
-    total = int(re.search(r"^  total\s+(\d+)", out, re.MULTILINE).group(1))
+    free, total = memstat_count(out, "free"), memstat_count(out, "total")
     if not 0 < free <= total:
         raise TestFailure("memstat says %d pages free of %d" % (free, total))
+    swap = memstat_count(out, "swap total")
+    if swap != os.path.getsize(m.swap) // PGSIZE:
+        raise TestFailure("memstat says swap holds %d pages, not the disk's %d"
+                          % (swap, os.path.getsize(m.swap) // PGSIZE))
+    if not re.search(r"^  replacement\s+clock$", out, re.MULTILINE):
+        raise TestFailure("memstat does not show the default policy, clock")
     out = m.run("memstat echo hi", expect=[r"^hi$", r"^echo: exit status 0$"])
     if not re.search(r"^  cow faults\s+\d+\s+\d+\s+\+\d+$", out, re.MULTILINE):
         raise TestFailure("memstat echo hi shows no change of cow faults")
+
+
+# ---- vmstat: the counters as they move --------------------------------------
+
+VMSTAT_HEADER = r"^ +free +swpd +si +so +recl +flt +oom$"
+VMSTAT_LINE = re.compile(r"^ +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+)$",
+                         re.MULTILINE)
+VMSTAT_LINES = 50            # vmstat 2 50: ten seconds, long past swap-fork's end
+
+
+def vmstat_file(m, least, timeout=20):
+    """The lines of /vmstat.out (a background vmstat's output: the console
+    would mix its characters with the shell's) as lists of numbers, once it
+    has at least least of them, checked again every half second."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = m.run("cat /vmstat.out", expect=VMSTAT_HEADER)
+        lines = [[int(x) for x in l] for l in VMSTAT_LINE.findall(out)]
+        if len(lines) >= least:
+            return lines
+        if time.monotonic() > deadline:
+            raise TestFailure("vmstat printed %d lines in %ds, not %d"
+                              % (len(lines), timeout, least))
+        time.sleep(0.5)
+
+
+@test("acct", "vmstat", points=2, timeout=120)
+def _(m):
+    """vmstat runs in the background while vmtest swap-fork swaps: a line
+    per interval, the swap-outs showing up after the first line (since
+    boot), and each column of events adding up to the counter's total as
+    memstat shows it afterwards (what a wrong interval delta breaks). Bad
+    arguments get the usage message."""
+    for bad in ("x", "0", "-1", "1 2 3", "5 0", "99999999999"):
+        m.run("vmstat " + bad, expect=r"^usage: vmstat \[interval_ticks \[count\]\]$")
+    m.run("vmstat 2 %d > /vmstat.out &" % VMSTAT_LINES)
+    vmstat_file(m, 1)
+    m.run("vmtest swap-fork", expect=r"^ALL TESTS PASSED$", timeout=60)
+    if len(vmstat_file(m, 1)) == VMSTAT_LINES:
+        raise TestFailure("vmstat had printed its last line before swap-fork ended")
+    lines = vmstat_file(m, VMSTAT_LINES)
+    if len(lines) != VMSTAT_LINES:
+        raise TestFailure("vmstat 2 %d printed %d lines" % (VMSTAT_LINES, len(lines)))
+    out = m.run("memstat")
+    total = memstat_count(out, "total")
+    if any(not 0 < l[0] <= total for l in lines):
+        raise TestFailure("vmstat shows free pages outside 1..%d: %s"
+                          % (total, [l[0] for l in lines]))
+    swapped = sum(l[3] for l in lines[1:])
+    if swapped < 1024:
+        raise TestFailure("vmstat's so column shows %d swap-outs while swap-fork "
+                          "swapped out at least 1024 pages" % swapped)
+    for col, label in ((3, "swap-outs"), (4, "reclaimed")):
+        if sum(l[col] for l in lines) != memstat_count(out, label):
+            raise TestFailure("vmstat's %s add up to %d, memstat's total is %d"
+                              % (label, sum(l[col] for l in lines),
+                                 memstat_count(out, label)))
 
 
 # ---- grader: checks of the grader itself (run with --mutants) ----------------

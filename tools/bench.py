@@ -9,6 +9,9 @@
     tools/bench.py --part files --mem 512M   only read() against mmap of a file
     tools/bench.py --part shm           only N processes mapping one shared region
     tools/bench.py --part shm --mem 1G  the same, with a 512 MiB region too
+    tools/bench.py --part swap          thrashing and Belady's anomaly (32 MiB)
+    tools/bench.py --part thrash --mem 64M --swap 512M
+    tools/bench.py --part belady        only Belady's anomaly
 
 Builds the kernel (make), boots it in QEMU on a private copy of fs.img
 (tools/gradelib.py's machinery, as the test suite does), runs membench at
@@ -20,11 +23,17 @@ children; the cost of one lazy and one copy-on-write fault, and of a
 lazy fault with 1, 100 and 10,000 regions; the
 megapage comparison; and, per number of processes N, the page-table
 pages, faults and time of N processes mapping one shared region, with
-plain mappings, McCracken's shared level-0 tables and mshare. The plots
-(the three parts of fork against heap size, log scale, to --png; the
-page-table pages and time of the shared region against N to
-tools/bench-shm.png, or to --png with --part shm) need matplotlib;
-without it the tables are still printed. The exit status is 0 only when
+plain mappings, McCracken's shared level-0 tables and mshare. The
+swapping parts (only when named: --part thrash, belady, or swap for both;
+on 32 MiB of RAM unless --mem says otherwise, and make's 256 MiB swap disk
+unless --swap does) print markdown tables: the time and swap-ins of a
+pass over working sets of 50% to 300% of RAM, sequential and random,
+under the clock and FIFO; and the faults of Belady's reference string
+with 3 and 4 frames. The plots (the three parts of fork against heap
+size, log scale, to --png; the page-table pages and time of the shared
+region against N to tools/bench-shm.png, or to --png with --part shm;
+the thrashing curve to tools/bench-swap.png, or to --png with a swapping
+part) need matplotlib; without it the tables are still printed. The exit status is 0 only when
 membench ran to its end.
 """
 
@@ -47,6 +56,9 @@ RUN_TIMEOUT = 600           # seconds membench may take
 HALT_TIMEOUT = 30           # seconds QEMU may take to power off
 SYSTEM_PYTHON = "/usr/bin/python3"   # the one Debian's python3-matplotlib serves
 SHM_PNG = os.path.join(ROOT, "tools", "bench-shm.png")   # the README's shared-region plot
+SWAP_PNG = os.path.join(ROOT, "tools", "bench-swap.png")  # the README's thrashing plot
+SWAP_PARTS = ("thrash", "belady", "swap")
+SWAP_MEM = "32M"            # the swapping parts' default RAM: a few minutes
 PGSIZE = 4096
 MIB = 1024 * 1024
 
@@ -81,6 +93,17 @@ SHM_BASE_RE = re.compile(r"^shm what=base n=(\d+) mib=(\d+) pt_pages=(\d+) us=(\
 SHM_SIZE_SKIP_RE = re.compile(r"^shm (?:mib=(\d+) )?skipped free_pages=(\d+)", re.MULTILINE)
 SHM_PROCS_RE = re.compile(r"^shm what=procs n=(\d+)$", re.MULTILINE)
 Shm = collections.namedtuple("Shm", "pt_pages faults us")
+THRASH_RE = re.compile(r"^thrash policy=(clock|fifo) access=(seq|random) pct=(\d+) "
+                       r"pages=(\d+) passes=(\d+) pass_us=(\d+) swap_ins=(\d+) "
+                       r"swap_outs=(\d+) over_50=(\d+\.\d)$", re.MULTILINE)
+THRASH_SKIP_RE = re.compile(r"^thrash policy=(clock|fifo) access=(seq|random) pct=(\d+) "
+                            r"skipped", re.MULTILINE)
+THRASH_MACHINE_RE = re.compile(r"^thrash what=machine total_pages=(\d+) swap_pages=(\d+)$",
+                               re.MULTILINE)
+BELADY_RE = re.compile(r"^belady policy=(clock|fifo) frames=(\d+) group=(\d+) refs=(\d+) "
+                       r"faults=(\d+) swap_ins=(\d+) textbook_fifo=(\d+)$", re.MULTILINE)
+Thrash = collections.namedtuple("Thrash", "pages passes pass_us swap_ins swap_outs over_50")
+Belady = collections.namedtuple("Belady", "refs faults swap_ins textbook")
 Fork = collections.namedtuple("Fork", "call_first call copy_first copy cycle_first "
                                       "cycle reps")
 DONE_RE = re.compile(r"^membench: done$", re.MULTILINE)
@@ -99,7 +122,13 @@ ERROR_RE = re.compile(r"^membench: error: (.*)$", re.MULTILINE)
 # megapage heap; shm[(mib, mode, n)] = Shm (page-table pages, faults, us)
 # of n processes mapping a shared region of mib MiB, shm_base[(mib, n)] =
 # Shm of n processes mapping nothing (no faults), shm_skipped[region MiB,
-# 0 for all of them] = 1, and shm_procs = the largest n.
+# 0 for all of them] = 1, and shm_procs = the largest n; thrash[(policy,
+# access, pct)] = Thrash (the working set's pages, measured passes, us
+# per pass, swap-ins and swap-outs per pass, time per page against the 50%
+# point's), thrash_skipped[(policy, access, pct)] = 1, thrash_machine =
+# (RAM pages, swap pages); belady[(policy, frames, group)] = Belady (the
+# references, faults in pages, the process's swap-ins, FIFO's textbook
+# count).
 def parse(out):
     return {
         "forks": {(int(m[0]), m[1]): Fork(*[float(x) if "." in x else int(x)
@@ -126,6 +155,14 @@ def parse(out):
                      for m in SHM_BASE_RE.findall(out)},
         "shm_skipped": dict((int(m[0] or 0), 1) for m in SHM_SIZE_SKIP_RE.findall(out)),
         "shm_procs": next((int(m) for m in SHM_PROCS_RE.findall(out)), None),
+        "thrash": {(m[0], m[1], int(m[2])): Thrash(*[float(x) if "." in x else int(x)
+                                                     for x in m[3:]])
+                   for m in THRASH_RE.findall(out)},
+        "thrash_skipped": {(m[0], m[1], int(m[2])): 1 for m in THRASH_SKIP_RE.findall(out)},
+        "thrash_machine": next(((int(m[0]), int(m[1]))
+                                for m in THRASH_MACHINE_RE.findall(out)), None),
+        "belady": {(m[0], int(m[1]), int(m[2])): Belady(*[int(x) for x in m[3:]])
+                   for m in BELADY_RE.findall(out)},
     }
 
 
@@ -159,7 +196,7 @@ def combine(runs):
 # console's last lines) on trouble.
 def run_membench(args):
     build = gradelib.Build(None)
-    m = gradelib.Machine("bench", build.qemu_cmd(args.cpus, args.mem), build.image,
+    m = gradelib.Machine("bench", build.qemu_cmd(args.cpus, args.mem, args.swap), build.image,
                          args.cpus, args.mem, args.verbose)
     try:
         m.wait_boot()
@@ -284,6 +321,67 @@ def print_tables(res):
             mib, off, on = res["super_pt"]
             print("%-34s %10d %10d" % ("page-table pages, %d MiB heap" % mib, off, on))
     print_shm_tables(res)
+    print_swap_tables(res)
+
+
+SWAP_CONFIGS = (("clock", "seq"), ("clock", "random"), ("fifo", "seq"), ("fifo", "random"))
+
+
+# The working-set sizes (percent of RAM) the thrashing part measured or
+# skipped.
+def thrash_pcts(res):
+    return sorted({k[2] for k in list(res["thrash"]) + list(res["thrash_skipped"])})
+
+
+# One cell of a thrashing table: what(Thrash) for policy, access and pct,
+# or "skipped", or "-".
+def thrash_cell(res, policy, access, pct, what):
+    t = res["thrash"].get((policy, access, pct))
+    if t is not None:
+        return what(t)
+    return "skipped" if (policy, access, pct) in res["thrash_skipped"] else "-"
+
+
+# Print the swapping tables as markdown (the README's): per working set,
+# the time of a pass (with the time per page against the 50% point's) and
+# the swap-ins of a pass, for each policy and order; then Belady's
+# anomaly, the faults of the reference string with 3 and 4 frames.
+def print_swap_tables(res):
+    pcts = thrash_pcts(res)
+    head = "| working set | " + " | ".join("%s, %s" % c for c in SWAP_CONFIGS) + " |"
+    rule = "|---" * (len(SWAP_CONFIGS) + 1) + "|"
+    tables = (
+        ("time per pass, ms (time per page against the 50% working set's)",
+         lambda t: "%.1f (%.1fx)" % (t.pass_us / 1000, t.over_50)),
+        ("swap-ins per pass (swap-outs)",
+         lambda t: "%.0f (%.0f)" % (t.swap_ins, t.swap_outs)),
+    )
+    for title, what in tables if pcts else ():
+        machine = res["thrash_machine"]
+        print("\nthrashing, %s; RAM %s pages\n" % (title, "%d" % machine[0] if machine
+                                                    else "?"))
+        print(head)
+        print(rule)
+        for pct in pcts:
+            pages = next((res["thrash"][(p, a, pct)].pages for p, a in SWAP_CONFIGS
+                          if (p, a, pct) in res["thrash"]), None)
+            print("| %d%% (%s pages) | " % (pct, "-" if pages is None else "%d" % pages) +
+                  " | ".join(thrash_cell(res, p, a, pct, what) for p, a in SWAP_CONFIGS) +
+                  " |")
+    groups = sorted({k[2] for k in res["belady"]})
+    if groups:
+        print("\nBelady's anomaly: faults (pages mapped) replaying 1,2,3,4,1,2,5,1,2,3,4,5, "
+              "each page of it a group of pages\n")
+        print("| policy | group | 3 frames | 4 frames | textbook FIFO, 3 / 4 |")
+        print("|---|---|---|---|---|")
+        for group in groups:
+            for policy in ("fifo", "clock"):
+                got = [res["belady"].get((policy, f, group)) for f in (3, 4)]
+                if None in got:
+                    continue
+                print("| %s | %d page%s | %d | %d | %d / %d |" % (
+                    policy, group, "" if group == 1 else "s", got[0].faults, got[1].faults,
+                    got[0].textbook, got[1].textbook))
 
 
 # Page-table bytes per page of a region of mib MiB that pt_pages tables
@@ -431,6 +529,40 @@ def plot_shm(res, path, plt):
     print("bench: plot written to %s" % path)
 
 
+# Plot the thrashing curve: the time of a pass and the swap-ins of a pass
+# against the working set (percent of RAM), for each policy (color) and
+# order (solid: sequential, dashed: random), the time on a log scale; a
+# line marks RAM; write the PNG to path.
+def plot_swap(res, path, plt):
+    pcts = thrash_pcts(res)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    panels = (("pass_us", "time per pass (ms, log scale)", 1000.0),
+              ("swap_ins", "swap-ins per pass", 1))
+    for ax, (field, title, scale) in zip(axes, panels):
+        for (policy, access), color, marker in zip(SWAP_CONFIGS, ("C0", "C0", "C1", "C1"),
+                                                   ("o", "o", "s", "s")):
+            points = [(pct, getattr(res["thrash"][(policy, access, pct)], field) / scale)
+                      for pct in pcts if (policy, access, pct) in res["thrash"]]
+            if points:
+                ax.plot([p[0] for p in points], [p[1] for p in points], color=color,
+                        marker=marker, linestyle="-" if access == "seq" else "--",
+                        label="%s, %s" % (policy, "sequential" if access == "seq"
+                                          else "random"))
+        ax.axvline(100, color="0.5", linestyle=":", label="RAM")
+        if field == "pass_us":
+            ax.set_yscale("log")
+        ax.set_xlabel("working set (% of RAM)")
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend(fontsize="small")
+    fig.suptitle("Atlas: thrashing as the working set outgrows memory (%s pages of RAM)"
+                 % ("%d" % res["thrash_machine"][0] if res["thrash_machine"] else "?"), y=1.03)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    print("bench: plot written to %s" % path)
+
+
 # Did membench run to its end? Print why not, if it did not.
 def complete(out):
     err = ERROR_RE.search(out)
@@ -450,23 +582,32 @@ def main(argv=None):
         description="Run Atlas's memory benchmark in QEMU: fork latency by "
                     "heap size and fork mode, lazy and COW fault cost.")
     ap.add_argument("--cpus", type=int, default=3, help="harts (default 3)")
-    ap.add_argument("--mem", default="256M",
+    ap.add_argument("--mem", default=None,
                     help="QEMU memory (default 256M: a 64 MiB eager fork "
-                         "needs room for two copies)")
+                         "needs room for two copies; with --part thrash, belady "
+                         "or swap %s: swapping three times RAM takes minutes)"
+                    % SWAP_MEM)
+    ap.add_argument("--swap", default=None,
+                    help="the swap disk's size, as make's SWAP (default: make's, "
+                         "256M; 0 for none)")
     ap.add_argument("--png", default=None,
                     help="where to write the plot (default bench/fork.png; with "
                          "--part shm, the shared-region plot, default "
-                         "tools/bench-shm.png)")
+                         "tools/bench-shm.png; with a swapping part, the thrashing "
+                         "curve, default tools/bench-swap.png)")
     ap.add_argument("--runs", type=int, default=1,
                     help="boot and run membench this many times and report "
                          "the median of each number (default 1)")
     ap.add_argument("--timeout", type=float, default=RUN_TIMEOUT,
                     help="seconds membench may take (default %d)" % RUN_TIMEOUT)
-    ap.add_argument("--part", default="", choices=("", "super", "regions", "files", "shm"),
+    ap.add_argument("--part", default="",
+                    choices=("", "super", "regions", "files", "shm") + SWAP_PARTS,
                     help="run only this part of membench (membench PART)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="stream the console output")
     args = ap.parse_args(argv)
+    if args.mem is None:
+        args.mem = SWAP_MEM if args.part in SWAP_PARTS else "256M"
 
     t0 = time.monotonic()
     runs, seconds, ok = [], 0.0, True
@@ -484,16 +625,18 @@ def main(argv=None):
         seconds += s
     res = combine(runs)
     print_tables(res)
-    print("bench: CPUS=%d MEM=%s; %s; membench ran %.1f s, %.1f s in all with "
-          "builds and boots" % (args.cpus, args.mem,
+    print("bench: CPUS=%d MEM=%s SWAP=%s; %s; membench ran %.1f s, %.1f s in all with "
+          "builds and boots" % (args.cpus, args.mem, args.swap or "make's",
                                 "one run" if args.runs == 1 else
                                 "medians of %d runs" % args.runs,
                                 seconds, time.monotonic() - t0))
-    plt = load_pyplot() if res["forks"] or res["shm"] else None
+    plt = load_pyplot() if res["forks"] or res["shm"] or res["thrash"] else None
     if plt and res["forks"]:
         plot(res, args.png or os.path.join(ROOT, "bench", "fork.png"), plt)
     if plt and res["shm"]:
         plot_shm(res, args.png if args.png and args.part == "shm" else SHM_PNG, plt)
+    if plt and res["thrash"]:
+        plot_swap(res, args.png if args.png and args.part in SWAP_PARTS else SWAP_PNG, plt)
     return 0 if ok else 1
 
 

@@ -6,6 +6,10 @@
 //   membench regions  only the fault cost against the number of regions
 //   membench files    only read() against mmap of a file
 //   membench shm      only many processes mapping one shared region
+//   membench thrash   thrashing: working sets from half of RAM to 3 times it
+//   membench belady   Belady's anomaly under the kernel's FIFO
+//   membench swap     both of these (only when named: they need a swap disk
+//                     and take minutes; tools/bench.py boots 32 MiB for them)
 //
 // For heaps of 0, 1, 8, 32 and 64 MiB (bytes added with sbrk on top of
 // the program's own few pages, every page written first) it forks in
@@ -75,6 +79,32 @@
 // mapped 32 times). Free pages must come back to where they were. This
 // part takes about 40 s with 256 MiB, most of it writing the file.
 //
+// Swapping (issue 17; membench thrash, belady, swap). Thrashing: under
+// each replacement policy (clock, FIFO: swapctl's SWAPCTL_POLICY) and in
+// each order (sequential; random, a new order each pass, every page once
+// a pass), a child reserves a working set of 50, 75, 90, 100, 125, 150,
+// 200 and 300 percent of the machine's pages (memstat's total_pages)
+// lazily, stores to every page once (the warm-up: its first faults and
+// swap-outs), then times passes that store to every page again until
+// they took a second (a set that swaps: one or two passes; one that fits
+// takes milliseconds a pass and gets up to 25, so that the host's noise
+// does not make the baseline). Per set: the median time of a pass, its
+// swap-ins (the child's faults that read a page back) and swap-outs (the
+// system's), and the time per page against the 50% set's, which fits in
+// memory. Each page counts its stores, and a
+// pass that finds a count wrong fails. Before each set every page reclaim
+// can get goes out (so each starts alike), and after it every swap slot
+// the child took must have come back.
+// Belady's anomaly: the textbook reference string 1,2,3,4,1,2,5,1,2,3,4,5,
+// each page of it a page (then a group of 64 pages) of a region of its
+// own, replayed with 3 and then 4 frames: after each reference the
+// program has the kernel reclaim (SWAPCTL_RECLAIM) until only frames x
+// group pages of the region are mapped. The kernel's policy chooses the
+// pages that go; the program only holds the budget. Faults are the
+// region's pages that a reference had to map (maps()' resident count
+// before and after), printed beside FIFO's textbook count; FIFO faults
+// more with 4 frames than with 3. Then the same under the clock.
+//
 // One line per result, for scripts (tools/bench.py):
 //   fork heap=<MiB>MiB mode=<m> call_first_us=<int> call_median_us=<int>
 //        copy_first_us=<int>.<digit> copy_median_us=<int>.<digit>
@@ -102,6 +132,12 @@
 //   shm what=base n=<N> mib=<64|512> pt_pages=<n> us=<int>
 //   shm mib=512 skipped free_pages=<n> need_pages=<n>   (or shm skipped free_pages=<n>)
 //   shm what=free_pages start=<n> end=<n>   (an error follows if they differ)
+//   thrash what=machine total_pages=<n> swap_pages=<n>   (or thrash skipped no swap)
+//   thrash policy=<clock|fifo> access=<seq|random> pct=<p> pages=<n> passes=<n>
+//        pass_us=<int> swap_ins=<n> swap_outs=<n> over_50=<int>.<digit>
+//        (one line; or ... pct=<p> skipped free_pages=<n> swap_free=<n>)
+//   belady policy=<clock|fifo> frames=<3|4> group=<1|64> refs=12 faults=<n>
+//        swap_ins=<n> textbook_fifo=<n>   (or belady skipped no swap)
 // then tables for people, and "membench: done" as the last line. On an
 // error it prints "membench: error: ..." and exits with status 1. The
 // fork mode in force at the start is restored in both cases.
@@ -139,6 +175,7 @@ static const char *mode_names[NMODES] = { "eager", "cow", "sharedpt" };
 static const int write_pcts[] = { 1, 10, 100 };
 
 static int saved_mode = -1;      // fork mode to restore on the way out
+static int saved_policy = -1;    // replacement policy to restore on the way out
 static char *heap_base;          // start of the heap this program grows
 static int heap_pages;           // pages sbrk has added so far
 
@@ -160,6 +197,8 @@ fail(const char *what)
 {
   if(saved_mode >= 0)
     forkmode(saved_mode);
+  if(saved_policy >= 0)
+    swapctl(SWAPCTL_POLICY, saved_policy);
   printf("membench: error: %s\n", what);
   exit(1);
 }
@@ -1152,13 +1191,12 @@ sparse_round(int on, uint64 *touch_ns, uint64 *pages)
   superpages(SUPER_OFF);
 }
 
-// sparse_round in a child, so that the page tables of its 1 GiB heap
-// (which a shrink leaves in place) go with it; the results come back
-// through a pipe.
+// Run work in a child and give back the n numbers it fills in, through
+// a pipe: what the child took (its page tables, which a shrink leaves in
+// place, its swap slots) goes with it.
 static void
-sparse_child(int on, uint64 *touch_ns, uint64 *pages)
+in_child(void (*work)(uint64 *r), uint64 *r, int n)
 {
-  uint64 r[2];
   int fds[2];
   if(pipe(fds) < 0)
     fail("pipe failed");
@@ -1166,16 +1204,36 @@ sparse_child(int on, uint64 *touch_ns, uint64 *pages)
   if(pid < 0)
     fail("fork failed");
   if(pid == 0){
-    sparse_round(on, &r[0], &r[1]);
-    write(fds[1], r, sizeof(r));
+    close(fds[0]);
+    work(r);
+    write(fds[1], r, n * sizeof(r[0]));
     exit(0);
   }
   close(fds[1]);
-  int n = read(fds[0], r, sizeof(r));
+  int got = read(fds[0], r, n * sizeof(r[0]));
   close(fds[0]);
-  wait(0);
-  if(n != sizeof(r))
-    fail("the sparse-heap child reported nothing");
+  int status;
+  if(wait(&status) != pid || status != 0 || got != n * sizeof(r[0]))
+    fail("a measuring child failed or reported nothing");
+}
+
+static int sparse_on;            // sparse_work's megapage setting
+
+// A child's sparse_round: r[0] the time, r[1] the pages.
+static void
+sparse_work(uint64 *r)
+{
+  sparse_round(sparse_on, &r[0], &r[1]);
+}
+
+// sparse_round in a child, so that the page tables of its 1 GiB heap go
+// with it.
+static void
+sparse_child(int on, uint64 *touch_ns, uint64 *pages)
+{
+  uint64 r[2];
+  sparse_on = on;
+  in_child(sparse_work, r, 2);
   *touch_ns = r[0];
   *pages = r[1];
 }
@@ -1213,6 +1271,354 @@ super_lines(void)
   super_line("sparse", SPARSE_MIB, median(sparse[0], SUPER_REPS), median(sparse[1], SUPER_REPS));
   printf("super what=sparse_pages mib=%d off=%lu on=%lu\n", SPARSE_MIB,
          sparse_pages[0], sparse_pages[1]);
+}
+
+// ---- Swap: thrashing, and Belady's anomaly (issue 17) ---------------------
+
+#define THRASH_NPCTS 8
+static const int thrash_pcts[THRASH_NPCTS] = { 50, 75, 90, 100, 125, 150, 200, 300 };
+#define THRASH_MAX_PASSES 25     // measured passes of a working set, or fewer
+#define THRASH_SLOW_NS 1000000000UL  // (at least one) once they took this long
+#define SWAP_ALL (1 << 30)       // SWAPCTL_RECLAIM: every page reclaim can get
+#define LCG_MUL 6364136223846793005UL   // 4k + 1: a full-period LCG mod 2^k
+#define SCRAMBLE_MUL 0x9e3779b97f4a7c15UL  // odd: a bijection mod 2^k
+
+static const char *policy_names[2] = { "clock", "fifo" };   // by RECLAIM_*
+static const char *access_names[2] = { "seq", "random" };
+
+// The pages of one pass over a working set of n pages, each once: in
+// order, or in a random order that differs from pass to pass. The random
+// order runs a full-period LCG over the next power of two (an odd
+// increment and a multiplier of the form 4k + 1 visit every value once
+// per period), scrambles each value with a bijection (an odd multiplier,
+// then an xorshift), and skips the values past the last page: no table,
+// which would be memory of its own to swap.
+struct sweep {
+  uint64 n, mask, state, inc;
+  int shift, random;
+};
+
+// Start pass number pass of a sweep over n pages.
+static void
+sweep_start(struct sweep *s, uint64 n, int random, uint64 pass)
+{
+  int bits = 0;
+  while((1UL << bits) < n)
+    bits++;
+  s->n = n;
+  s->mask = (1UL << bits) - 1;
+  s->shift = bits / 2 + 1;
+  s->state = 0;
+  s->inc = pass * 2654435761UL * 2 + 1;
+  s->random = random;
+}
+
+// The next page of the sweep.
+static uint64
+sweep_next(struct sweep *s)
+{
+  if(!s->random)
+    return s->state++;
+  for(;;){
+    s->state = (s->state * LCG_MUL + s->inc) & s->mask;
+    uint64 x = (s->state * SCRAMBLE_MUL) & s->mask;
+    x ^= x >> s->shift;
+    if(x < s->n)
+      return x;
+  }
+}
+
+// One pass: store to every page of the n at p in the sweep's order. A
+// page's first word counts the passes that stored to it: each must find
+// pass there (no page lost on its way to swap and back).
+static void
+thrash_pass(char *p, uint64 n, int random, uint64 pass)
+{
+  struct sweep s;
+  sweep_start(&s, n, random, pass);
+  for(uint64 j = 0; j < n; j++){
+    uint64 *w = (uint64 *)(p + sweep_next(&s) * PGSIZE);
+    if(*w != pass)
+      fail("thrash: a page lost a store on its way to swap and back");
+    *w = pass + 1;
+  }
+}
+
+// The process's swap-ins and the system's swap-outs so far.
+static void
+swap_counts(uint64 *ins, uint64 *outs)
+{
+  struct memstat st;
+  if(memstat(&st) != 0)
+    fail("memstat failed");
+  *ins = st.p_swap_ins;
+  *outs = st.swap_outs;
+}
+
+static uint64 thrash_pages;      // thrash_work's working set ...
+static int thrash_random;        // ... and its order
+
+// A child's working set: reserve thrash_pages lazily (in pieces: sbrk
+// takes an int), store to all of them once (the warm-up), then time
+// passes over them until they took THRASH_SLOW_NS (a set that swaps:
+// one or two passes), THRASH_MAX_PASSES at most. r[0] the median time of
+// a pass in ns, r[1] and r[2] the median swap-ins and swap-outs of a
+// pass, r[3] the passes.
+static void
+thrash_work(uint64 *r)
+{
+  uint64 t[THRASH_MAX_PASSES], ins[THRASH_MAX_PASSES], outs[THRASH_MAX_PASSES];
+  uint64 spent = 0;
+  int n = 0;
+  char *p = sbrk(0);
+  for(uint64 left = thrash_pages; left > 0; ){
+    uint64 part = left < (1UL << 30) / PGSIZE ? left : (1UL << 30) / PGSIZE;
+    if(sbrklazy(part * PGSIZE) == SBRK_ERROR)
+      fail("sbrklazy of the working set failed");
+    left -= part;
+  }
+  thrash_pass(p, thrash_pages, thrash_random, 0);
+  for(; n < THRASH_MAX_PASSES && (n == 0 || spent < THRASH_SLOW_NS); n++){
+    uint64 in0, out0, in1, out1;
+    swap_counts(&in0, &out0);
+    uint64 t0 = nsec();
+    thrash_pass(p, thrash_pages, thrash_random, n + 1);
+    t[n] = nsec() - t0;
+    swap_counts(&in1, &out1);
+    ins[n] = in1 - in0;
+    outs[n] = out1 - out0;
+    spent += t[n];
+  }
+  r[0] = median(t, n);
+  r[1] = median(ins, n);
+  r[2] = median(outs, n);
+  r[3] = n;
+}
+
+// The measurements of one working set: pct of RAM, its pages, passes,
+// and thrash_work's medians; done is 0 when it was skipped.
+struct thrash_result {
+  int done;
+  uint64 pages, passes, pass_ns, swap_ins, swap_outs;
+};
+
+static struct thrash_result thrash_res[2][2][THRASH_NPCTS];  // [policy][random][pct]
+
+// Push every page reclaim can get out to swap (this program's, the
+// shell's, init's): the next measurement starts with memory empty but
+// for what it uses, and with swap holding all it will give back.
+static void
+push_all_out(void)
+{
+  if(swapctl(SWAPCTL_RECLAIM, SWAP_ALL) < 0)
+    fail("swapctl(SWAPCTL_RECLAIM) failed");
+}
+
+// Working set i (thrash_pcts[i] percent of total pages) in a child under
+// policy, in order or random: record it and print its line, with the
+// time per page against base's, the 50% set's (0: this is it). Fails
+// when the child's swap slots do not all come back.
+static void
+thrash_point(int policy, int random, int i, uint64 total, struct thrash_result *base)
+{
+  struct thrash_result *res = &thrash_res[policy][random][i];
+  struct memstat a, b;
+  uint64 n = total * thrash_pcts[i] / 100, r[4];
+  push_all_out();
+  memstat(&a);
+  if(n + MARGIN_PAGES > a.free_pages + a.swap_total - a.swap_used){
+    printf("thrash policy=%s access=%s pct=%d skipped free_pages=%lu swap_free=%lu\n",
+           policy_names[policy], access_names[random], thrash_pcts[i], a.free_pages,
+           a.swap_total - a.swap_used);
+    return;
+  }
+  thrash_pages = n;
+  thrash_random = random;
+  in_child(thrash_work, r, 4);
+  memstat(&b);
+  if(b.swap_used > a.swap_used)
+    fail("thrash: the swap slots of an exited working set did not come back");
+  *res = (struct thrash_result){ 1, n, r[3], r[0], r[1], r[2] };
+  char buf[32];
+  printf("thrash policy=%s access=%s pct=%d pages=%lu passes=%lu pass_us=%lu "
+         "swap_ins=%lu swap_outs=%lu over_50=%s\n", policy_names[policy],
+         access_names[random], thrash_pcts[i], n, res->passes, us(res->pass_ns),
+         res->swap_ins, res->swap_outs,
+         base ? ratio1(buf, res->pass_ns * base->pages, base->pass_ns * n) : "1.0");
+}
+
+// The thrashing table for people: per working set, ms per pass and
+// swap-ins per pass of each policy and order.
+static void
+thrash_table(uint64 total)
+{
+  printf("\nworking set against RAM (%lu pages): ms per pass / swap-ins per pass\n",
+         total);
+  static const char *heads[] = { "  pct", "clock seq", "clock random", "fifo seq",
+                                 "fifo random" };
+  for(int i = 0; i < NELEM(heads); i++)
+    print_right(heads[i], i == 0 ? 5 : 19);
+  printf("\n");
+  for(int i = 0; i < THRASH_NPCTS; i++){
+    print_num(thrash_pcts[i], 5);
+    for(int policy = 0; policy < 2; policy++)
+      for(int random = 0; random < 2; random++){
+        struct thrash_result *t = &thrash_res[policy][random][i];
+        char cell[48], num[24];
+        strcpy(cell, "skipped");
+        if(t->done){
+          int len = strlen(fixed1(cell, (t->pass_ns + 50000) / 100000));
+          strcpy(cell + len, " / ");
+          utoa(num, t->swap_ins);
+          strcpy(cell + len + 3, num);
+        }
+        print_right(cell, 19);
+      }
+    printf("\n");
+  }
+}
+
+// Thrashing: for each policy and order (sequential, random), working
+// sets from half of RAM to three times it, each in a child (see the top).
+static void
+thrash_lines(void)
+{
+  struct memstat st;
+  memstat(&st);
+  if(st.swap_total == 0){
+    printf("thrash skipped no swap\n");
+    return;
+  }
+  printf("thrash what=machine total_pages=%lu swap_pages=%lu\n", st.total_pages,
+         st.swap_total);
+  for(int policy = RECLAIM_CLOCK; policy <= RECLAIM_FIFO; policy++){
+    swapctl(SWAPCTL_POLICY, policy);
+    for(int random = 0; random < 2; random++)
+      for(int i = 0; i < THRASH_NPCTS; i++){
+        struct thrash_result *base = &thrash_res[policy][random][0];
+        thrash_point(policy, random, i, st.total_pages, i > 0 && base->done ? base : 0);
+      }
+  }
+  swapctl(SWAPCTL_POLICY, saved_policy);
+  thrash_table(st.total_pages);
+}
+
+// Belady's anomaly: the textbook reference string, whose pages FIFO
+// faults on 9 times with 3 frames and 10 times with 4.
+#define BELADY_REFS 12
+#define BELADY_PAGES 5           // distinct pages in the string
+static const int belady_string[BELADY_REFS] = { 1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5 };
+#define BELADY_NGROUPS 2
+static const int belady_groups[BELADY_NGROUPS] = { 1, 64 };  // pages per page of the string
+#define BELADY_TRIES 64          // reclaims that may go to other pages, per reference
+
+// The faults FIFO takes on the string with the given frames, counted in
+// user space (the textbook's arithmetic, to set the kernel's beside).
+static int
+fifo_faults(int frames)
+{
+  int queue[BELADY_PAGES], n = 0, faults = 0;
+  for(int i = 0; i < BELADY_REFS; i++){
+    int hit = 0;
+    for(int k = 0; k < n; k++)
+      hit |= queue[k] == belady_string[i];
+    if(hit)
+      continue;
+    faults++;
+    if(n == frames){
+      memmove(queue, queue + 1, (n - 1) * sizeof(queue[0]));
+      n--;
+    }
+    queue[n++] = belady_string[i];
+  }
+  return faults;
+}
+
+// Pages of the region at p (an mmap region of its own) mapped now.
+static uint64
+region_resident(char *p)
+{
+  struct vmregion r[16];
+  int n = maps(0, r, NELEM(r));
+  for(int i = 0; i < n && i < NELEM(r); i++)
+    if(r[i].start == (uint64)p)
+      return r[i].resident;
+  fail("belady: the region is not in maps()");
+  return 0;
+}
+
+// Replay the string in the kernel with frames frames, each page of it
+// group pages of a region of its own: store to the page's group, then
+// have the kernel reclaim until only frames x group pages of the region
+// are mapped. The kernel's policy chooses which go; the program only
+// holds the budget (a reclaim that takes one of its other pages, its
+// code or stack, is simply asked again). A fault is a page of the
+// region mapped by the stores: *faults, in pages; *ins, the swap-ins
+// among all the process's faults.
+static void
+belady_replay(int frames, int group, uint64 *faults, uint64 *ins)
+{
+  uint64 len = (uint64)BELADY_PAGES * group * PGSIZE, budget = (uint64)frames * group;
+  char *p = mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if(p == (char *)-1)
+    fail("belady: mmap failed");
+  uint64 in0, in1, outs;
+  push_all_out();
+  swap_counts(&in0, &outs);
+  *faults = 0;
+  for(int i = 0; i < BELADY_REFS; i++){
+    uint64 before = region_resident(p);
+    touch(p + (uint64)(belady_string[i] - 1) * group * PGSIZE, group);
+    uint64 now = region_resident(p);
+    *faults += now - before;
+    for(int tries = 0; now > budget; tries++){
+      if(tries == BELADY_TRIES || swapctl(SWAPCTL_RECLAIM, now - budget) < 0)
+        fail("belady: reclaim does not bring the region down to its frames");
+      now = region_resident(p);
+    }
+  }
+  swap_counts(&in1, &outs);
+  *ins = in1 - in0;
+  if(munmap(p, len) != 0)
+    fail("belady: munmap failed");
+}
+
+// Belady's anomaly with the kernel's FIFO (and, beside it, the clock):
+// the string replayed with 3 and with 4 frames, one page per page of
+// the string and then a group of them, in a child.
+static void
+belady_work(uint64 *r)
+{
+  int k = 0;
+  for(int g = 0; g < BELADY_NGROUPS; g++)
+    for(int policy = RECLAIM_CLOCK; policy <= RECLAIM_FIFO; policy++){
+      swapctl(SWAPCTL_POLICY, policy);
+      for(int frames = 3; frames <= 4; frames++, k += 2)
+        belady_replay(frames, belady_groups[g], &r[k], &r[k + 1]);
+    }
+}
+
+// Run belady_work and print a line per replay, beside FIFO's textbook
+// count.
+static void
+belady_lines(void)
+{
+  struct memstat st;
+  uint64 r[BELADY_NGROUPS * 2 * 2 * 2];
+  memstat(&st);
+  if(st.swap_total == 0){
+    printf("belady skipped no swap\n");
+    return;
+  }
+  in_child(belady_work, r, NELEM(r));
+  swapctl(SWAPCTL_POLICY, saved_policy);
+  int k = 0;
+  for(int g = 0; g < BELADY_NGROUPS; g++)
+    for(int policy = RECLAIM_CLOCK; policy <= RECLAIM_FIFO; policy++)
+      for(int frames = 3; frames <= 4; frames++, k += 2)
+        printf("belady policy=%s frames=%d group=%d refs=%d faults=%lu swap_ins=%lu "
+               "textbook_fifo=%d\n", policy_names[policy], frames, belady_groups[g],
+               BELADY_REFS, r[k], r[k + 1], fifo_faults(frames) * belady_groups[g]);
 }
 
 // Print one ratio line, "ratio heap=<MiB>MiB of=<what> <a>_over_<b>=<x>",
@@ -1303,31 +1709,48 @@ table(uint64 lazy_ns, uint64 cow_ns)
          us1(lazy, lazy_ns), us1(cow, cow_ns));
 }
 
-// Run every measurement, then restore the fork mode.
+// Swapping (membench swap): the thrashing curve and Belady's anomaly.
+static void
+swap_lines(void)
+{
+  thrash_lines();
+  belady_lines();
+}
+
+// The parts that run on their own, by name (membench NAME).
+static const struct {
+  const char *name;
+  void (*run)(void);
+} parts[] = {
+  { "super", super_lines },
+  { "regions", region_lines },
+  { "files", file_lines },
+  { "shm", shm_lines },
+  { "thrash", thrash_lines },
+  { "belady", belady_lines },
+  { "swap", swap_lines },
+};
+
+// Run every measurement but swapping's, or the part named, then restore
+// the fork mode and the replacement policy.
 int
 main(int argc, char *argv[])
 {
   saved_mode = forkmode(FORK_QUERY);
+  saved_policy = swapctl(SWAPCTL_POLICY, -1);
   superpages(SUPER_OFF);
   heap_base = sbrk(0);
+  int part = -1;
+  for(int i = 0; argc == 2 && i < NELEM(parts); i++)
+    if(strcmp(argv[1], parts[i].name) == 0)
+      part = i;
+  if(argc > 2 || (argc == 2 && part < 0)){
+    fprintf(2, "usage: membench [super|regions|files|shm|thrash|belady|swap]\n");
+    return 1;
+  }
   printf("membench: start free_pages=%d\n", kpages());
-  if(argc == 2 && strcmp(argv[1], "super") == 0){
-    super_lines();
-    printf("membench: done\n");
-    return 0;
-  }
-  if(argc == 2 && strcmp(argv[1], "regions") == 0){
-    region_lines();
-    printf("membench: done\n");
-    return 0;
-  }
-  if(argc == 2 && strcmp(argv[1], "files") == 0){
-    file_lines();
-    printf("membench: done\n");
-    return 0;
-  }
-  if(argc == 2 && strcmp(argv[1], "shm") == 0){
-    shm_lines();
+  if(part >= 0){
+    parts[part].run();
     printf("membench: done\n");
     return 0;
   }

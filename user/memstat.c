@@ -94,6 +94,16 @@ row(const char *label, uint64 v, int pages)
   emit(&l);
 }
 
+// A row whose value is a word (a policy's name), where a number would be.
+static void
+word_row(const char *label, const char *word)
+{
+  struct line l = { .len = 0 };
+  cell(&l, label, LABEL_WIDTH, 0);
+  cell(&l, word, NUM_WIDTH, 1);
+  emit(&l);
+}
+
 // A heading: a title and the names of the columns.
 static void
 heading(const char *title, const char *col1, const char *col2, const char *col3)
@@ -123,12 +133,22 @@ print_table(struct memstat *st)
   row("  page cache", st->file_pages, 1);
   row("    mapped", st->file_mapped, 1);
   row("    dirty", st->file_dirty, 1);
+  row("  reclaim list", st->lru_pages, 1);
+  row("  swap used", st->swap_used, 1);
+  row("    in swap cache", st->swap_cached, 1);
+  row("  swap total", st->swap_total, 1);
+  word_row("  replacement", st->reclaim_policy == RECLAIM_FIFO ? "fifo" : "clock");
   heading("events since boot", "count", 0, 0);
   row("  lazy faults", st->lazy_faults, 0);
   row("  cow faults", st->cow_faults, 0);
   row("  cow copies", st->cow_copies, 0);
   row("  promotions", st->promotions, 0);
   row("  file faults", st->file_faults, 0);
+  row("  swap-ins", st->swap_ins, 0);
+  row("  swap cache hits", st->swap_cache_hits, 0);
+  row("  swap-outs", st->swap_outs, 0);
+  row("  reclaimed", st->reclaimed, 0);
+  row("  OOM kills", st->oom_kills, 0);
   strcpy(title, "process ");
   strcpy(title + strlen(title), num(pid, getpid(), 0));
   strcpy(title + strlen(title), " (memstat)");
@@ -140,6 +160,8 @@ print_table(struct memstat *st)
   row("  cow faults", st->p_cow_faults, 0);
   row("  cow copies", st->p_cow_copies, 0);
   row("  file faults", st->p_file_faults, 0);
+  row("  swapped out", st->p_swapped, 1);
+  row("  swap-ins", st->p_swap_ins, 0);
 }
 
 // A row of the before/after table.
@@ -197,6 +219,11 @@ cost_of(char *argv[])
   change_row("  cow copies", a.cow_copies, b.cow_copies);
   change_row("  file faults", a.file_faults, b.file_faults);
   change_row("  page-cache pages", a.file_pages, b.file_pages);
+  change_row("  swap used", a.swap_used, b.swap_used);
+  change_row("  swap-ins", a.swap_ins, b.swap_ins);
+  change_row("  swap-outs", a.swap_outs, b.swap_outs);
+  change_row("  reclaimed", a.reclaimed, b.reclaimed);
+  change_row("  OOM kills", a.oom_kills, b.oom_kills);
 }
 
 int

@@ -262,14 +262,14 @@ page_out(uint64 pa, uint64 slot, enum outcome o)
   return swap_out(pa, slot, o == OUT_SWAP_WRITE) == 1;
 }
 
-// Swap out up to BATCH pages: 0 or more freed, or -1 when nothing could
-// be chosen or swap is full.
+// Reclaim up to max pages (at most BATCH), as who may: 0 or more freed,
+// or -1 when nothing could be chosen or swap is full.
 static int
-reclaim_batch(enum reclaimer who)
+reclaim_batch(int max, enum reclaimer who)
 {
   uint64 pa[BATCH], slot[BATCH];
   uint8 what[BATCH];
-  int n = choose(pa, BATCH, who), out = 0;
+  int n = choose(pa, max < BATCH ? max : BATCH, who), out = 0;
   if(n == 0)
     return -1;
   pt_freeze();
@@ -306,7 +306,7 @@ reclaim_as(int want, enum reclaimer who)
   int freed = 0;
   uint64 most = want < lru_frames() ? want : lru_frames();
   for(int tries = most / BATCH + 4; freed < want && tries > 0; tries--){
-    int r = reclaim_batch(who);
+    int r = reclaim_batch(want - freed, who);
     if(r < 0)
       break;
     freed += r;
