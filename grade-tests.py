@@ -1245,6 +1245,14 @@ def _(m):
     test_program(m, "vmtest", "swap", 400, console=[SWAP_READ_FAILED])
 
 
+@test("swap", "overcommit", points=3, timeout=300, mem="64M", swap="64M",
+      qemu_args=["-append", "overcommit=swap"])
+def _(m):
+    """overcommit=swap: sbrk's eager mode reclaims to make room, counting
+    swap as memory; more than memory and swap fails cleanly."""
+    test_program(m, "vmtest", "swapsbrk", 300)
+
+
 @test("swap", "oom", points=5, timeout=300, mem="64M", swap="16M")
 def _(m):
     """Swap full (16 MiB of it): a small process's fault makes the OOM

@@ -20,6 +20,13 @@
 #define SUPER_COW   2  // megapages; copy-on-write fork shares them
 #define SUPER_QUERY (-1)
 
+// The overcommit policy (boot option overcommit=): what sbrk's eager
+// mode does with growth that free memory cannot back now.
+#define OVERCOMMIT_OFF  0 // fail (current xv6; free memory only, as its tests count it)
+#define OVERCOMMIT_ON   1 // reserve it: faults fill it, or kill (the 2020 lazy lab)
+#define OVERCOMMIT_SWAP 2 // count swap as memory: reserve it if free memory and
+                          // free swap together can back it, else fail
+
 // Page replacement (boot option reclaim=, kernel/mm/reclaim.c): which
 // page goes out to swap first.
 #define RECLAIM_CLOCK 0  // second chance: one not used since the hand last passed
@@ -98,7 +105,7 @@ struct memstat {
   uint64 file_faults;     // faults that mapped a page-cache page, since boot
   // the policies chosen at boot (kernel/boot/bootargs.c)
   uint64 heap_top;        // the heap may grow up to here (USERTOP)
-  uint64 overcommit;      // 1: sbrk reserves what it cannot back now
+  uint64 overcommit;      // OVERCOMMIT_*: what sbrk does with what it cannot back now
   // the process
   uint64 p_size;          // its size in bytes (sbrk(0))
   uint64 p_resident;      // user pages actually mapped

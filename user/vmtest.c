@@ -80,7 +80,7 @@ overcommit_on(void)
 {
   struct memstat st;
   get_memstat(&st);
-  return st.overcommit != 0;
+  return st.overcommit == OVERCOMMIT_ON;
 }
 
 static int
@@ -4367,6 +4367,35 @@ t_swap_oom(void)
   close(fds[1]);
 }
 
+// With overcommit=swap, sbrk's eager mode counts swap as memory: growth
+// by more than the free memory succeeds, and its pages, filled on first
+// touch, push others out to swap; growth by more than free memory and
+// free swap together fails, changing nothing.
+static void
+t_swap_sbrk(void)
+{
+  struct memstat a, b;
+  need_swap(&a);
+  if(a.overcommit != OVERCOMMIT_SWAP)
+    fail("the kernel did not boot with overcommit=swap");
+  int free = a.free_pages - a.kernel_pages;
+  int n = free + free / 4;
+  if(n + 512 > free + (int)(a.swap_total - a.swap_used))
+    fail("swap of %d pages is too small to test with", (int)a.swap_total);
+  char *p = grow(n);
+  check_bytes(p + (uint64)(n - 1) * PGSIZE, PGSIZE, 0, "the last page sbrk added");
+  stamp(p, 0, n, 21);
+  check_stamps(p, 0, n, 21, "after sbrk");
+  get_memstat(&b);
+  if(b.swap_outs - a.swap_outs < n - free)
+    fail("filling %d pages with %d free made only %d swap-outs", n, free,
+         (int)(b.swap_outs - a.swap_outs));
+  char *brk = sbrk(0);
+  if(sbrk((int)(a.total_pages + a.swap_total) * PGSIZE) != SBRK_ERROR || sbrk(0) != brk)
+    fail("sbrk of more than memory and swap together did not fail cleanly");
+  release_heap(p);
+}
+
 // A child of swap-exit: fill pages, say so, and keep storing to them.
 static void
 busy_filler(uint64 fd)
@@ -5030,6 +5059,7 @@ static struct test tests[] = {
   { "swap-exit", t_swap_exit, "swap", "kill and exit during swapping: no page or slot leaks" },
   { "swap-file", t_swap_file, "swap", "a shared file mapping's stores are written back, not swapped" },
   { "swap-oom", t_swap_oom, "swapfull", "swap full: the OOM killer ends the largest process" },
+  { "swap-sbrk", t_swap_sbrk, "swapsbrk", "overcommit=swap: eager sbrk counts swap as memory" },
 };
 
 // The fork mode called name (eager, cow, sharedpt); exits if there is none.

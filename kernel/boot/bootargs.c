@@ -15,7 +15,7 @@
 
 // The defaults, and where each option's setting goes.
 struct kconfig kconfig = {
-  .overcommit = 0,
+  .overcommit = OVERCOMMIT_OFF,
   .megapages = SUPER_ON,
   .forkmode = FORK_SHAREDPT,
   .usyscall = 0,
@@ -34,8 +34,10 @@ struct option {
 
 static struct option options[] = {
   // off: sbrk allocates now or fails (current xv6); on: sbrk reserves
-  // what it cannot back and a fault with no memory kills (the 2020 lab).
-  { "overcommit", &kconfig.overcommit, { "off", "on" }, { 0, 1 } },
+  // what it cannot back and a fault with no memory kills (the 2020 lab);
+  // swap: sbrk reclaims to make room first, counting swap as memory.
+  { "overcommit", &kconfig.overcommit, { "off", "on", "swap" },
+    { OVERCOMMIT_OFF, OVERCOMMIT_ON, OVERCOMMIT_SWAP } },
   // 2 MiB megapages in heaps: fork copies them, shares them, or none.
   { "megapages", &kconfig.megapages, { "on", "cow", "off" },
     { SUPER_ON, SUPER_COW, SUPER_OFF } },

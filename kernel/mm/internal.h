@@ -125,6 +125,7 @@ uint64          swap_in(uint64 slot, int *read);
 int             swap_out(uint64 pa, uint64 slot, int write);
 int             swap_cache_out(uint64 pa, uint64 *slot);
 void            swap_counts(uint64 *used, uint64 *total, uint64 *cached);
+uint64          swap_free(void);
 
 // ---- pagetable.c: table pages, the walker, lookups, mapping
 pagetable_t     pagetable_alloc(void);

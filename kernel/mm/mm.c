@@ -184,7 +184,10 @@ heap_shrink(struct mm *mm, uint64 newbrk)
 //   - SBRK_EAGER allocates zeroed pages now, or fails with nothing
 //     changed (current xv6). With the boot option overcommit=on (the 2020
 //     lazy lab's sbrk) growth that memory cannot back now is reserved
-//     instead, and a fault that finds no page kills the process;
+//     instead, and a fault that finds no page kills the process. With
+//     overcommit=swap, swap counts as memory: growth that free memory
+//     and free swap together can back is reserved (the faults that fill
+//     it swap other pages out), and more fails;
 //   - SBRK_LAZY only reserves: page faults fill the range (mm/anon.c).
 // The heap never grows past USERTOP. A shrink by more than the heap
 // changes nothing, and reports success, as xv6's does. Returns 0, or -1
@@ -203,7 +206,9 @@ mm_sbrk(struct mm *mm, int n, int mode)
       r = -1;
     else if(eager && pages <= kuserpages() && heap_grow(mm, brk + n, 1) == 0)
       r = 0;
-    else if(eager && !kconfig.overcommit)
+    else if(eager && kconfig.overcommit == OVERCOMMIT_SWAP && pages <= kuserpages() + swap_free())
+      r = heap_grow(mm, brk + n, 0);
+    else if(eager && kconfig.overcommit != OVERCOMMIT_ON)
       r = -1;
     else
       r = heap_grow(mm, brk + n, 0);

@@ -382,6 +382,16 @@ swap_cache_out(uint64 pa, uint64 *s)
   return r;
 }
 
+// Swap slots free now.
+uint64
+swap_free(void)
+{
+  acquire(&swap.lock);
+  uint64 n = swap.nslots - swap.used;
+  release(&swap.lock);
+  return n;
+}
+
 // Swap space in use, and its size, in pages; pages in the swap cache.
 void
 swap_counts(uint64 *used, uint64 *total, uint64 *cached)
