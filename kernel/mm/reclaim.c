@@ -332,6 +332,18 @@ reclaim(int want)
 #define LOW_WATERMARK  (ktotalpages() / 64)
 #define HIGH_WATERMARK (ktotalpages() / 32)
 
+// Is there enough mapped memory left for reclaim to help? With fewer
+// mapped pages than the low watermark, memory is nearly all the
+// kernel's (page tables, say: a process that touches one page in every
+// 16 MiB of a huge heap has far more table pages than pages), and
+// swapping what is left would only evict the working set of whoever
+// runs, over and over: that is out of memory, for the OOM killer.
+static int
+worth_reclaiming(void)
+{
+  return lru_frames() >= LOW_WATERMARK;
+}
+
 static struct spinlock kswapd_lock;
 static int kswapd_wanted;            // woken and not yet done
 static int kswapd_running;           // started (there is swap)
@@ -344,7 +356,7 @@ kswapd(void)
     while(!kswapd_wanted)
       sleep(&kswapd_wanted, &kswapd_lock);
     release(&kswapd_lock);
-    while(kuserpages() < HIGH_WATERMARK && reclaim(BATCH) > 0)
+    while(kuserpages() < HIGH_WATERMARK && worth_reclaiming() && reclaim(BATCH) > 0)
       ;
     acquire(&kswapd_lock);
     kswapd_wanted = 0;
@@ -403,13 +415,14 @@ reclaim_check(void)
 // have the OOM killer end a process, and wait a tick for its memory. 1:
 // try the fault again; 0: give up (p was killed, nothing could be done,
 // or memory is not short at all: the allocation failed on purpose,
-// kfail, or wanted a whole 2 MiB block).
+// kfail, or wanted a whole 2 MiB block). Reclaim is not tried when it
+// is not worth it (worth_reclaiming).
 int
 reclaim_wait(struct proc *p, int tries)
 {
   if(killed(p) || tries >= OOM_TRIES || kuserpages() >= LOW_WATERMARK)
     return 0;
-  if(reclaim_as(BATCH, SWAP_ONLY) > 0)
+  if(worth_reclaiming() && reclaim_as(BATCH, SWAP_ONLY) > 0)
     return 1;
   if(tries == 0 && kswapd_running){
     kswapd_wake();
